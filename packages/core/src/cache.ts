@@ -1,0 +1,843 @@
+import { CacheMiss, TagCacheError, TimeoutError } from './errors.js'
+import { stableHash } from './hash.js'
+import type {
+  CacheOperation,
+  ErrorEvent,
+  EvictEvent,
+  Hook,
+  InvalidateEvent,
+  KeyEvent,
+  OperationEndEvent,
+  OperationStartEvent,
+  SetEvent,
+} from './hooks.js'
+import { createKeySpace, type KeySpace } from './keys.js'
+import { type CacheOptions, cacheOptionsSchema, type OnErrorHandler, validateOptions } from './options.js'
+import { createEnvelope, type Envelope, jsonSerializer, open, seal } from './serializer.js'
+import { SingleFlight } from './single-flight.js'
+import { type CacheStats, StatsCounter } from './stats.js'
+import type { Store, StoredEntry, StoreWriteWithKey } from './store.js'
+import { parseTtl, type Ttl } from './ttl.js'
+import { createTagVersion } from './versions.js'
+
+/** Options of a write. */
+export interface SetOptions {
+  /** Tags to invalidate this entry by. Any strings; they are encoded. */
+  tags?: readonly string[]
+  /** Time to live; defaults to the cache's `defaultTtl`. */
+  ttl?: Ttl
+}
+
+/** Options of `wrap`. */
+export type WrapOptions = SetOptions
+
+/** One entry of `setMany`. */
+export interface SetManyEntry<T = unknown> extends SetOptions {
+  key: string
+  value: T
+}
+
+/** Options of `wrapMany`. */
+export interface WrapManyOptions {
+  /** Tags of every computed entry, or a function of its key. */
+  tags?: readonly string[] | ((key: string) => readonly string[])
+  /** Time to live of every computed entry. */
+  ttl?: Ttl
+}
+
+/**
+ * What a `wrapMany` batch factory returns for the keys it was given: an array
+ * aligned with them, a `Map`, or a record keyed by key. A missing or
+ * `undefined` value is not cached and is returned as `undefined`.
+ */
+export type BatchResult<T> = readonly (T | undefined)[] | ReadonlyMap<string, T> | Readonly<Record<string, T>>
+
+/** Options of `cached(fn, options)`. */
+export interface CachedOptions<Args extends unknown[]> {
+  /**
+   * The cache key for these arguments. Default: the function's name and a hash
+   * of its source, plus a stable hash of the arguments (plain-object key order
+   * does not matter).
+   */
+  key?: (...args: Args) => string
+  /** Tags, or a function of the arguments returning them. */
+  tags?: readonly string[] | ((...args: Args) => readonly string[])
+  /** Time to live, or a function of the arguments returning it. */
+  ttl?: Ttl | ((...args: Args) => Ttl)
+  /** Names the function in default keys (defaults to `fn.name`). */
+  name?: string
+}
+
+/** A function memoized by `cache.cached`. */
+export interface CachedFunction<Args extends unknown[], R> {
+  (...args: Args): Promise<Awaited<R>>
+  /** Removes the entry for these arguments. Resolves `true` if one existed. */
+  invalidate(...args: Args): Promise<boolean>
+  /** Calls the function without reading or writing the cache. */
+  bypass(...args: Args): Promise<Awaited<R>>
+  /** The cache key used for these arguments. */
+  key(...args: Args): string
+}
+
+/** Options of `cache.decorator(options)`. */
+export interface DecoratorOptions<Args extends unknown[]> {
+  /** Key for these arguments. Default: `<Class>.<method>:<hash of arguments>`. */
+  key?: (...args: Args) => string
+  /** Tags, or a function of the arguments returning them. */
+  tags?: readonly string[] | ((...args: Args) => readonly string[])
+  /** Time to live, or a function of the arguments returning it. */
+  ttl?: Ttl | ((...args: Args) => Ttl)
+}
+
+/** Operations bound to one key, from `cache.bind(key)`. */
+export interface BoundKey<T> {
+  readonly key: string
+  get(): Promise<T | undefined>
+  getOrThrow(): Promise<T>
+  has(): Promise<boolean>
+  set(value: T, options?: SetOptions): Promise<void>
+  delete(): Promise<boolean>
+  wrap(factory: () => T | Promise<T>, options?: WrapOptions): Promise<T>
+  ttl(): Promise<number | undefined>
+  expire(ttl: Ttl): Promise<boolean>
+  persist(): Promise<boolean>
+}
+
+/**
+ * A tagged cache over one store and namespace. Create it with {@link createCache}.
+ */
+export interface Cache {
+  /** The namespace given at creation. */
+  readonly namespace: string
+  /** The store this cache writes to. */
+  readonly store: Store
+  /** Counters since creation or the last `stats.reset()`. */
+  readonly stats: CacheStats
+
+  /** The value under `key`, or `undefined` on a miss (absent, expired, invalidated, unreadable). */
+  get<T = unknown>(key: string): Promise<T | undefined>
+  /** Like `get`, but throws {@link CacheMiss} on a miss. */
+  getOrThrow<T = unknown>(key: string): Promise<T>
+  /** True if `key` has a valid entry. */
+  has(key: string): Promise<boolean>
+  /** Writes `value` (anything but `undefined`; `null` is cacheable) with tags and a time to live. */
+  set<T>(key: string, value: T, options?: SetOptions): Promise<void>
+  /** Deletes an entry. Resolves `true` if it existed. */
+  delete(key: string): Promise<boolean>
+  /** Reads many keys at once; the result is aligned with `keys`. */
+  getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]>
+  /** Writes many entries at once. */
+  setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void>
+  /** Deletes many entries. Resolves how many existed. */
+  deleteMany(keys: readonly string[]): Promise<number>
+  /** Invalidates every entry carrying any of these tags, in O(1) per tag. */
+  invalidate(...tags: string[]): Promise<void>
+  /** Invalidates every entry of this namespace, in O(1). */
+  invalidateAll(): Promise<void>
+  /**
+   * Cache-aside: returns the cached value, or runs `factory`, caches and
+   * returns its result. Concurrent calls for one key in this process run the
+   * factory once. Tag versions are captured **before** the factory runs, so
+   * an invalidation during the computation is never lost. A factory result
+   * of `undefined` is returned but not cached.
+   */
+  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T>
+  /**
+   * DataLoader-style cache-aside for many keys: one `getMany`, then one call of
+   * `batchFactory` with every missing key, then one `setMany`.
+   */
+  wrapMany<T>(
+    keys: readonly string[],
+    batchFactory: (missing: string[]) => BatchResult<T> | Promise<BatchResult<T>>,
+    options?: WrapManyOptions,
+  ): Promise<(T | undefined)[]>
+  /** Memoizes an async function in this cache; see {@link CachedOptions}. */
+  cached<Args extends unknown[], R>(
+    fn: (...args: Args) => R,
+    options?: CachedOptions<Args>,
+  ): CachedFunction<Args, R>
+  /** A TC39 standard method decorator caching the method's results. */
+  decorator<Args extends unknown[]>(
+    options?: DecoratorOptions<Args>,
+  ): <This, R>(
+    method: (this: This, ...args: Args) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
+  ) => (this: This, ...args: Args) => Promise<Awaited<R>>
+  /** Remaining time to live in ms, `Infinity` if none, `undefined` on a miss. */
+  ttl(key: string): Promise<number | undefined>
+  /** Sets the time to live of an existing valid entry. Resolves `false` on a miss. */
+  expire(key: string, ttl: Ttl): Promise<boolean>
+  /** Removes the expiry of an existing valid entry. Resolves `false` on a miss. */
+  persist(key: string): Promise<boolean>
+  /** Operations bound to one key. */
+  bind<T = unknown>(key: string): BoundKey<T>
+  /** Closes the cache and the resources its store created. Later calls throw `E_CLOSED`. */
+  close(): Promise<void>
+}
+
+const EMPTY: readonly string[] = Object.freeze([])
+
+/** @internal */
+class TagCache implements Cache {
+  readonly namespace: string
+  readonly store: Store
+  readonly #keys: KeySpace
+  readonly #envelope: Envelope
+  readonly #defaultTtl: number
+  readonly #jitter: number
+  readonly #hooks: readonly Hook[]
+  readonly #onError: 'throw' | 'miss' | OnErrorHandler
+  readonly #timeout: number
+  readonly #stats = new StatsCounter()
+  readonly #flights = new SingleFlight()
+  readonly #warnedHooks = new WeakSet<Hook>()
+  #closed = false
+
+  constructor(options: CacheOptions) {
+    const o = validateOptions('core', cacheOptionsSchema, options)
+    this.store = o.store
+    this.namespace = o.namespace ?? 'default'
+    this.#keys = createKeySpace(this.namespace)
+    this.#envelope = createEnvelope(o.serializer ?? jsonSerializer())
+    this.#defaultTtl = parseTtl(o.defaultTtl ?? '1h')
+    this.#jitter = o.ttlJitter ?? 0
+    this.#hooks = o.hooks ?? []
+    this.#onError = o.onError ?? 'throw'
+    this.#timeout = o.timeout === undefined || o.timeout === false ? 0 : parseTtl(o.timeout)
+  }
+
+  get stats(): CacheStats {
+    return this.#stats
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async get<T>(key: string): Promise<T | undefined> {
+    if (this.#hooks.length === 0) return (await this.#read(key, 'get', true)) as T | undefined
+    return this.#observe('get', [key], EMPTY, async () => (await this.#read(key, 'get', true)) as T | undefined)
+  }
+
+  async getOrThrow<T>(key: string): Promise<T> {
+    const run = async () => {
+      const value = await this.#read(key, 'getOrThrow', true)
+      if (value === undefined) throw new CacheMiss(key, this.namespace)
+      return value as T
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('getOrThrow', [key], EMPTY, run)
+  }
+
+  async has(key: string): Promise<boolean> {
+    const run = async () => (await this.#read(key, 'has', false)) !== undefined
+    return this.#hooks.length === 0 ? run() : this.#observe('has', [key], EMPTY, run)
+  }
+
+  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const run = async () => {
+      this.#open()
+      assertKeys(keys, 'getMany')
+      if (keys.length === 0) return []
+      const ids = keys.map((k) => this.#keys.entry(k))
+      let entries: (StoredEntry | undefined)[]
+      try {
+        entries = await this.#call(this.store.getMany(ids), 'getMany')
+      } catch (error) {
+        this.#storeFailed('getMany', undefined, error)
+        for (const key of keys) this.#missed(key)
+        return keys.map(() => undefined)
+      }
+      return entries.map((entry, i) => this.#accept(keys[i] as string, ids[i] as string, entry, true) as T | undefined)
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('getMany', keys, EMPTY, run)
+  }
+
+  /** Reads one key: `undefined` on any kind of miss. `decode: false` only checks validity. */
+  async #read(key: string, operation: CacheOperation, decode: boolean): Promise<unknown> {
+    this.#open()
+    assertKey(key, operation)
+    const id = this.#keys.entry(key)
+    let entry: StoredEntry | undefined
+    try {
+      entry = await this.#call(this.store.get(id), operation)
+    } catch (error) {
+      this.#storeFailed(operation, key, error)
+      this.#missed(key)
+      return undefined
+    }
+    return this.#accept(key, id, entry, decode)
+  }
+
+  /** Decides whether a stored entry is served (the tag-version check) and decodes it. */
+  #accept(key: string, id: string, entry: StoredEntry | undefined, decode: boolean): unknown {
+    if (entry === undefined) {
+      this.#missed(key)
+      return undefined
+    }
+    const { versions, current } = entry
+    if (versions.length === 0 || versions.length !== current.length) {
+      // Every entry carries at least the namespace tag; anything else is not ours.
+      this.#evict(key, id, 'unreadable')
+      this.#missed(key)
+      return undefined
+    }
+    // A missing current version (null) never matches: rule 1.
+    for (let i = 0; i < versions.length; i++) {
+      const now = current[i]
+      if (now === null || now !== versions[i]) {
+        this.#evict(key, id, 'invalidated')
+        this.#missed(key)
+        return undefined
+      }
+    }
+    let value: unknown = true
+    if (decode) {
+      try {
+        value = open(this.#envelope, key, entry.value)
+      } catch (error) {
+        this.#stats.errors++
+        if (this.#hooks.length) this.#emitError(decode ? 'get' : 'has', key, error)
+        this.#missed(key)
+        return undefined
+      }
+    }
+    this.#stats.hits++
+    if (this.#hooks.length) this.#emit('hit', this.#keyEvent(key))
+    return value
+  }
+
+  #missed(key: string): void {
+    this.#stats.misses++
+    if (this.#hooks.length) this.#emit('miss', this.#keyEvent(key))
+  }
+
+  /** Lazily removes an entry that can never be served again. Best effort. */
+  #evict(key: string, id: string, reason: EvictEvent['reason']): void {
+    this.store.delete(id).catch(() => {})
+    if (this.#hooks.length) this.#emit('evict', { ...this.#keyEvent(key), reason })
+  }
+
+  // --------------------------------------------------------------- writes
+
+  async set<T>(key: string, value: T, options?: SetOptions): Promise<void> {
+    const run = async () => {
+      this.#open()
+      assertKey(key, 'set')
+      const tags = options?.tags ?? EMPTY
+      const ttl = this.#ttl(options?.ttl, 'set')
+      const tagIds = this.#tagIds(tags, 'set')
+      const bytes = this.#seal(key, value)
+      try {
+        await this.#call(
+          this.store.set(this.#keys.entry(key), { value: bytes, tags: tagIds, candidate: createTagVersion(), ttl }),
+          'set',
+        )
+      } catch (error) {
+        this.#storeFailed('set', key, error)
+        return
+      }
+      this.#stats.sets++
+      if (this.#hooks.length) this.#emit('set', { ...this.#keyEvent(key), tags, ttl })
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('set', [key], options?.tags ?? EMPTY, run)
+  }
+
+  async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
+    const run = async () => {
+      this.#open()
+      if (!Array.isArray(entries)) throw invalidArgument('setMany', 'entries', entries, 'an array of { key, value, tags?, ttl? }')
+      if (entries.length === 0) return
+      const candidate = createTagVersion()
+      const writes: StoreWriteWithKey[] = entries.map((entry) => {
+        assertKey(entry?.key, 'setMany')
+        return {
+          key: this.#keys.entry(entry.key),
+          value: this.#seal(entry.key, entry.value),
+          tags: this.#tagIds(entry.tags ?? EMPTY, 'setMany'),
+          candidate,
+          ttl: this.#ttl(entry.ttl, 'setMany'),
+        }
+      })
+      try {
+        await this.#call(this.store.setMany(writes), 'setMany')
+      } catch (error) {
+        this.#storeFailed('setMany', undefined, error)
+        return
+      }
+      this.#stats.sets += entries.length
+      if (this.#hooks.length) {
+        entries.forEach((entry, i) =>
+          this.#emit('set', { ...this.#keyEvent(entry.key), tags: entry.tags ?? EMPTY, ttl: (writes[i] as StoreWriteWithKey).ttl }),
+        )
+      }
+    }
+    return this.#hooks.length === 0
+      ? run()
+      : this.#observe('setMany', entries.map((e) => e.key), EMPTY, run)
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const run = async () => {
+      this.#open()
+      assertKey(key, 'delete')
+      try {
+        const existed = await this.#call(this.store.delete(this.#keys.entry(key)), 'delete')
+        if (existed) this.#stats.deletes++
+        return existed
+      } catch (error) {
+        this.#storeFailed('delete', key, error)
+        return false
+      }
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('delete', [key], EMPTY, run)
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    const run = async () => {
+      this.#open()
+      assertKeys(keys, 'deleteMany')
+      if (keys.length === 0) return 0
+      try {
+        const count = await this.#call(this.store.deleteMany(keys.map((k) => this.#keys.entry(k))), 'deleteMany')
+        this.#stats.deletes += count
+        return count
+      } catch (error) {
+        this.#storeFailed('deleteMany', undefined, error)
+        return 0
+      }
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('deleteMany', keys, EMPTY, run)
+  }
+
+  async invalidate(...tags: string[]): Promise<void> {
+    const run = async () => {
+      this.#open()
+      if (tags.length === 0) return
+      const ids = [...new Set(tags.map((tag) => this.#tagId(tag, 'invalidate')))]
+      await this.#writeVersions('invalidate', ids)
+      this.#stats.invalidations++
+      if (this.#hooks.length) this.#emit('invalidate', { ...this.#base(), tags, all: false })
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('invalidate', EMPTY, tags, run)
+  }
+
+  async invalidateAll(): Promise<void> {
+    const run = async () => {
+      this.#open()
+      await this.#writeVersions('invalidateAll', [this.#keys.namespaceTag])
+      this.#stats.invalidations++
+      if (this.#hooks.length) this.#emit('invalidate', { ...this.#base(), tags: EMPTY, all: true })
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('invalidateAll', EMPTY, EMPTY, run)
+  }
+
+  // An invalidation must not be swallowed by onError: 'miss' (a lost
+  // invalidation serves stale data), so store failures always surface here.
+  async #writeVersions(operation: CacheOperation, ids: readonly string[]): Promise<void> {
+    try {
+      await this.#call(this.store.invalidate(ids, createTagVersion(), this.#defaultTtl), operation)
+    } catch (error) {
+      this.#stats.errors++
+      if (this.#hooks.length) this.#emitError(operation, undefined, error)
+      throw error
+    }
+  }
+
+  // ----------------------------------------------------------- cache-aside
+
+  async wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
+    this.#open()
+    assertKey(key, 'wrap')
+    if (typeof factory !== 'function') throw invalidArgument('wrap', 'factory', factory, 'a function')
+    const id = this.#keys.entry(key)
+    const inflight = this.#flights.get<T>(id)
+    if (inflight !== undefined) {
+      this.#stats.coalesced++
+      if (this.#hooks.length) this.#emit('coalesced', this.#keyEvent(key))
+      return inflight
+    }
+    const run = () => this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options))
+    return this.#hooks.length === 0 ? run() : this.#observe('wrap', [key], options?.tags ?? EMPTY, run)
+  }
+
+  async #wrapOnce<T>(key: string, id: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
+    const ttl = this.#ttl(options?.ttl, 'wrap')
+    const tagIds = this.#tagIds(options?.tags ?? EMPTY, 'wrap')
+    let entry: StoredEntry | undefined
+    let storeOk = true
+    try {
+      entry = await this.#call(this.store.get(id), 'wrap')
+    } catch (error) {
+      this.#storeFailed('wrap', key, error)
+      storeOk = false
+    }
+    if (storeOk) {
+      const value = this.#accept(key, id, entry, true)
+      if (value !== undefined) return value as T
+    } else {
+      this.#missed(key)
+    }
+    // Rule 2: capture the versions before the factory runs; an invalidation
+    // that lands while it runs replaces them, and the stored entry is born stale.
+    let captured: string[] | undefined
+    if (storeOk) {
+      try {
+        captured = await this.#call(this.store.tagVersions(tagIds, createTagVersion(), ttl), 'wrap')
+      } catch (error) {
+        this.#storeFailed('wrap', key, error)
+      }
+    }
+    const value = await factory()
+    if (value === undefined || captured === undefined) return value
+    const bytes = this.#seal(key, value)
+    try {
+      await this.#call(this.store.set(id, { value: bytes, tags: tagIds, captured, candidate: createTagVersion(), ttl }), 'wrap')
+      this.#stats.sets++
+      if (this.#hooks.length) this.#emit('set', { ...this.#keyEvent(key), tags: options?.tags ?? EMPTY, ttl })
+    } catch (error) {
+      this.#storeFailed('wrap', key, error)
+    }
+    return value
+  }
+
+  async wrapMany<T>(
+    keys: readonly string[],
+    batchFactory: (missing: string[]) => BatchResult<T> | Promise<BatchResult<T>>,
+    options?: WrapManyOptions,
+  ): Promise<(T | undefined)[]> {
+    const run = async () => {
+      if (typeof batchFactory !== 'function') {
+        throw invalidArgument('wrapMany', 'batchFactory', batchFactory, 'a function (missingKeys) => values')
+      }
+      const unique = [...new Set(keys)]
+      const ttl = this.#ttl(options?.ttl, 'wrapMany')
+      const tagsOf = (key: string): readonly string[] => {
+        const tags = options?.tags
+        return typeof tags === 'function' ? tags(key) : (tags ?? EMPTY)
+      }
+      const found = await this.getMany<T>(unique)
+      const missing = unique.filter((_, i) => found[i] === undefined)
+      const byKey = new Map<string, T | undefined>(unique.map((k, i) => [k, found[i]]))
+      if (missing.length > 0) {
+        const tagIdsByKey = missing.map((key) => this.#tagIds(tagsOf(key), 'wrapMany'))
+        const allTagIds = [...new Set(tagIdsByKey.flat())]
+        let versionOf: Map<string, string> | undefined
+        try {
+          const versions = await this.#call(this.store.tagVersions(allTagIds, createTagVersion(), ttl), 'wrapMany')
+          versionOf = new Map(allTagIds.map((tag, i) => [tag, versions[i] as string]))
+        } catch (error) {
+          this.#storeFailed('wrapMany', undefined, error)
+        }
+        const produced = await batchFactory([...missing])
+        const candidate = createTagVersion()
+        const writes: StoreWriteWithKey[] = []
+        missing.forEach((key, i) => {
+          const value = pick(produced, key, i)
+          byKey.set(key, value)
+          if (value === undefined || versionOf === undefined) return
+          const tagIds = tagIdsByKey[i] as string[]
+          writes.push({
+            key: this.#keys.entry(key),
+            value: this.#seal(key, value),
+            tags: tagIds,
+            captured: tagIds.map((t) => versionOf.get(t) as string),
+            candidate,
+            ttl,
+          })
+        })
+        if (writes.length > 0) {
+          try {
+            await this.#call(this.store.setMany(writes), 'wrapMany')
+            this.#stats.sets += writes.length
+          } catch (error) {
+            this.#storeFailed('wrapMany', undefined, error)
+          }
+        }
+      }
+      return keys.map((k) => byKey.get(k))
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('wrapMany', keys, EMPTY, run)
+  }
+
+  cached<Args extends unknown[], R>(fn: (...args: Args) => R, options: CachedOptions<Args> = {}): CachedFunction<Args, R> {
+    if (typeof fn !== 'function') throw invalidArgument('cached', 'fn', fn, 'a function')
+    const identity = `${options.name ?? (fn.name || 'anonymous')}#${stableHash(fn.toString()).slice(0, 8)}`
+    const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
+    const cache = this
+    const call = (async (...args: Args) =>
+      cache.wrap(keyOf(...args), async () => fn(...args), {
+        tags: resolve(options.tags, args),
+        ttl: resolve(options.ttl, args),
+      })) as CachedFunction<Args, R>
+    call.invalidate = (...args: Args) => cache.delete(keyOf(...args))
+    call.bypass = async (...args: Args): Promise<Awaited<R>> => (await fn(...args)) as Awaited<R>
+    call.key = (...args: Args) => keyOf(...args)
+    return call
+  }
+
+  decorator<Args extends unknown[]>(options: DecoratorOptions<Args> = {}) {
+    const cache = this
+    return <This, R>(
+      method: (this: This, ...args: Args) => R,
+      context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
+    ) => {
+      if (context.kind !== 'method') {
+        throw new TypeError(`[tagcache] [core] @cache.decorator() applies to methods; got a ${String(context.kind)}`)
+      }
+      const methodName = String(context.name)
+      return async function (this: This, ...args: Args): Promise<Awaited<R>> {
+        const owner = (this as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'anonymous'
+        const key = options.key ? options.key(...args) : `method:${owner}.${methodName}:${stableHash(args)}`
+        return cache.wrap(key, async () => method.apply(this, args), {
+          tags: resolve(options.tags, args),
+          ttl: resolve(options.ttl, args),
+        }) as Promise<Awaited<R>>
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- expiry
+
+  async ttl(key: string): Promise<number | undefined> {
+    const run = async () => {
+      if ((await this.#read(key, 'ttl', false)) === undefined) return undefined
+      try {
+        return await this.#call(this.store.ttl(this.#keys.entry(key)), 'ttl')
+      } catch (error) {
+        this.#storeFailed('ttl', key, error)
+        return undefined
+      }
+    }
+    return this.#hooks.length === 0 ? run() : this.#observe('ttl', [key], EMPTY, run)
+  }
+
+  async expire(key: string, ttl: Ttl): Promise<boolean> {
+    const ms = this.#ttl(ttl, 'expire', false)
+    const run = () => this.#expire('expire', key, ms)
+    return this.#hooks.length === 0 ? run() : this.#observe('expire', [key], EMPTY, run)
+  }
+
+  async persist(key: string): Promise<boolean> {
+    const run = () => this.#expire('persist', key, Number.POSITIVE_INFINITY)
+    return this.#hooks.length === 0 ? run() : this.#observe('persist', [key], EMPTY, run)
+  }
+
+  async #expire(operation: CacheOperation, key: string, ms: number): Promise<boolean> {
+    if ((await this.#read(key, operation, false)) === undefined) return false
+    try {
+      return await this.#call(this.store.expire(this.#keys.entry(key), ms), operation)
+    } catch (error) {
+      this.#storeFailed(operation, key, error)
+      return false
+    }
+  }
+
+  bind<T>(key: string): BoundKey<T> {
+    assertKey(key, 'bind')
+    return {
+      key,
+      get: () => this.get<T>(key),
+      getOrThrow: () => this.getOrThrow<T>(key),
+      has: () => this.has(key),
+      set: (value, options) => this.set(key, value, options),
+      delete: () => this.delete(key),
+      wrap: (factory, options) => this.wrap(key, factory, options),
+      ttl: () => this.ttl(key),
+      expire: (ttl) => this.expire(key, ttl),
+      persist: () => this.persist(key),
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.store.close?.()
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  #open(): void {
+    if (this.#closed) {
+      throw new TagCacheError('E_CLOSED', `[tagcache] [core] cache ${JSON.stringify(this.namespace)} is closed; expected no calls after close()`)
+    }
+  }
+
+  #ttl(ttl: Ttl | undefined, operation: string, jitter = true): number {
+    let ms: number
+    if (ttl === undefined) ms = this.#defaultTtl
+    else {
+      try {
+        ms = parseTtl(ttl)
+      } catch (error) {
+        ;(error as Error).message = (error as Error).message.replace('[ttl]', `[${operation}]`)
+        throw error
+      }
+    }
+    if (ms === 0) {
+      throw new RangeError(`[tagcache] [${operation}] ttl 0 would expire the entry at once; expected a ttl > 0 (use delete() to remove)`)
+    }
+    if (jitter && this.#jitter > 0 && Number.isFinite(ms)) {
+      ms = Math.max(1, Math.round(ms * (1 - this.#jitter * Math.random())))
+    }
+    return ms
+  }
+
+  #tagIds(tags: readonly string[], operation: string): string[] {
+    if (!Array.isArray(tags)) throw invalidArgument(operation, 'tags', tags, 'an array of strings')
+    const ids = [this.#keys.namespaceTag]
+    for (const tag of tags) {
+      const id = this.#tagId(tag, operation)
+      if (!ids.includes(id)) ids.push(id)
+    }
+    return ids
+  }
+
+  #tagId(tag: unknown, operation: string): string {
+    if (typeof tag !== 'string') throw invalidArgument(operation, 'tag', tag, 'a string')
+    return this.#keys.tag(tag)
+  }
+
+  #seal(key: string, value: unknown): Uint8Array {
+    if (value === undefined) {
+      throw new TagCacheError(
+        'E_INVALID_VALUE',
+        `[tagcache] [core] cannot cache undefined for key ${JSON.stringify(key)}; expected any other value (undefined means a miss; null is cacheable)`,
+      )
+    }
+    return seal(this.#envelope, key, value)
+  }
+
+  #call<T>(promise: Promise<T>, operation: string): Promise<T> {
+    if (this.#timeout === 0) return promise
+    const ms = this.#timeout
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`${this.store.name} ${operation}`, ms)), ms)
+      promise.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (error) => {
+          clearTimeout(timer)
+          reject(error)
+        },
+      )
+    })
+  }
+
+  /** Applies `onError` to a store failure: rethrows, or returns to let the caller treat it as a miss. */
+  #storeFailed(operation: CacheOperation, key: string | undefined, error: unknown): void {
+    this.#stats.errors++
+    if (this.#hooks.length) this.#emitError(operation, key, error)
+    const policy = this.#onError
+    const decision = typeof policy === 'function' ? policy(error, { operation, key }) : policy
+    if (decision !== 'miss') throw error
+  }
+
+  #base() {
+    return { namespace: this.namespace, store: this.store.name }
+  }
+
+  #keyEvent(key: string): KeyEvent {
+    return { namespace: this.namespace, store: this.store.name, key }
+  }
+
+  #emitError(operation: CacheOperation, key: string | undefined, error: unknown): void {
+    const event: ErrorEvent = { ...this.#base(), operation, key, error }
+    this.#emit('error', event)
+  }
+
+  #emit(name: 'hit' | 'miss' | 'coalesced' | 'stale', event: KeyEvent): void
+  #emit(name: 'set', event: SetEvent): void
+  #emit(name: 'invalidate', event: InvalidateEvent): void
+  #emit(name: 'evict', event: EvictEvent): void
+  #emit(name: 'error', event: ErrorEvent): void
+  #emit(name: 'before', event: OperationStartEvent): void
+  #emit(name: 'after', event: OperationEndEvent): void
+  #emit(name: keyof Hook, event: unknown): void {
+    for (const hook of this.#hooks) {
+      const fn = hook[name] as ((event: unknown) => unknown) | undefined
+      if (fn === undefined) continue
+      try {
+        const result = fn.call(hook, event)
+        if (result instanceof Promise) result.catch((error) => this.#hookFailed(hook, name, error))
+      } catch (error) {
+        this.#hookFailed(hook, name, error)
+      }
+    }
+  }
+
+  #hookFailed(hook: Hook, name: string, error: unknown): void {
+    if (this.#warnedHooks.has(hook)) return
+    this.#warnedHooks.add(hook)
+    process.emitWarning(
+      `[tagcache] [core] a hook threw in ${name}(): ${(error as Error)?.message ?? String(error)}; hooks must not throw (reported once per hook, the operation was not affected)`,
+      { type: 'TagCacheHookWarning' },
+    )
+  }
+
+  async #observe<T>(
+    operation: CacheOperation,
+    keys: readonly string[],
+    tags: readonly string[],
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const start: OperationStartEvent = { ...this.#base(), operation, keys, tags }
+    this.#emit('before', start)
+    const began = performance.now()
+    try {
+      const result = await run()
+      const outcome = keys.length === 1 && (operation === 'get' || operation === 'has')
+        ? (result === undefined || result === false ? 'miss' : 'hit')
+        : 'ok'
+      this.#emit('after', { ...start, duration: performance.now() - began, outcome })
+      return result
+    } catch (error) {
+      if (!(error instanceof TagCacheError && error.code === 'E_CACHE_MISS')) {
+        this.#emitError(operation, keys[0], error)
+      }
+      throw error
+    }
+  }
+}
+
+function resolve<Args extends unknown[], V>(option: V | ((...args: Args) => V) | undefined, args: Args): V | undefined {
+  return typeof option === 'function' ? (option as (...args: Args) => V)(...args) : option
+}
+
+function pick<T>(produced: BatchResult<T>, key: string, index: number): T | undefined {
+  if (Array.isArray(produced)) return produced[index] as T | undefined
+  if (produced instanceof Map) return produced.get(key)
+  if (produced !== null && typeof produced === 'object') return (produced as Record<string, T>)[key]
+  throw invalidArgument('wrapMany', 'batchFactory result', produced, 'an array aligned with the missing keys, a Map or a record')
+}
+
+function invalidArgument(operation: string, name: string, value: unknown, expected: string): TypeError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : typeof value
+  return new TypeError(`[tagcache] [${operation}] invalid ${name} ${shown}; expected ${expected}`)
+}
+
+function assertKey(key: unknown, operation: string): asserts key is string {
+  if (typeof key !== 'string') throw invalidArgument(operation, 'key', key, 'a string')
+}
+
+function assertKeys(keys: unknown, operation: string): asserts keys is readonly string[] {
+  if (!Array.isArray(keys)) throw invalidArgument(operation, 'keys', keys, 'an array of strings')
+  for (const key of keys) assertKey(key, operation)
+}
+
+/**
+ * Creates a tagged cache.
+ *
+ * @throws InvalidOptionsError (code `E_INVALID_OPTIONS`) naming every bad option.
+ * @example
+ * ```ts
+ * import { createCache } from '@tagcache/core'
+ * import { memoryStore } from '@tagcache/memory'
+ *
+ * const cache = createCache({ store: memoryStore(), namespace: 'app' })
+ * await cache.set('user:1', { name: 'Ada' }, { tags: ['users'], ttl: '10m' })
+ * await cache.invalidate('users') // O(1): user:1 is now a miss
+ * ```
+ */
+export function createCache(options: CacheOptions): Cache {
+  return new TagCache(options)
+}

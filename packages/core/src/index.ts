@@ -1,0 +1,42 @@
+export {
+  type BatchResult,
+  type BoundKey,
+  type Cache,
+  type CachedFunction,
+  type CachedOptions,
+  createCache,
+  type DecoratorOptions,
+  type SetManyEntry,
+  type SetOptions,
+  type WrapManyOptions,
+  type WrapOptions,
+} from './cache.js'
+export {
+  CacheMiss,
+  DeserializationError,
+  InvalidOptionsError,
+  isTagCacheError,
+  SerializationError,
+  StoreError,
+  TagCacheError,
+  type TagCacheErrorCode,
+  TimeoutError,
+} from './errors.js'
+export type {
+  CacheOperation,
+  ErrorEvent,
+  EvictEvent,
+  Hook,
+  HookEventBase,
+  InvalidateEvent,
+  KeyEvent,
+  OperationEndEvent,
+  OperationStartEvent,
+  SetEvent,
+} from './hooks.js'
+export type { CacheOptions, ErrorContext, OnErrorHandler } from './options.js'
+export { jsonSerializer, type Serializer } from './serializer.js'
+export type { CacheStats } from './stats.js'
+export type { Store, StoreCapabilities, StoredEntry, StoreWrite, StoreWriteWithKey } from './store.js'
+export { parseTtl, type Ttl } from './ttl.js'
+export { createTagVersion } from './versions.js'

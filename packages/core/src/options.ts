@@ -1,0 +1,126 @@
+import { z } from 'zod'
+import { InvalidOptionsError } from './errors.js'
+import type { CacheOperation, Hook } from './hooks.js'
+import type { Serializer } from './serializer.js'
+import type { Store } from './store.js'
+import { parseTtl, type Ttl } from './ttl.js'
+
+/** Decides what a failing store operation does; see {@link CacheOptions.onError}. */
+export type OnErrorHandler = (error: unknown, context: ErrorContext) => 'throw' | 'miss'
+
+/** Passed to an `onError` callback. */
+export interface ErrorContext {
+  readonly operation: CacheOperation
+  readonly key?: string | undefined
+}
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /** Where entries and tag versions live, e.g. `memoryStore()` or `ioredisStore(redis)`. */
+  store: Store
+  /**
+   * Isolates this cache's keys and tags from other caches on the same store.
+   * Any string is allowed; it is encoded.
+   * @default 'default'
+   */
+  namespace?: string
+  /**
+   * Turns values into bytes. The serializer id is recorded in each entry.
+   * @default jsonSerializer()
+   */
+  serializer?: Serializer
+  /**
+   * Time to live of entries written without `ttl`: milliseconds or a duration
+   * string (`'1h'`), `'forever'` for none.
+   * @default '1h'
+   */
+  defaultTtl?: Ttl
+  /**
+   * Shortens each time to live by a random fraction up to this value (0..1),
+   * so entries written together do not expire together.
+   * @default 0
+   */
+  ttlJitter?: number
+  /** Observers of operations and events. @default [] */
+  hooks?: readonly Hook[]
+  /**
+   * What a failing store operation does: `'throw'` surfaces the error,
+   * `'miss'` treats it as a miss (reads return `undefined`, `wrap` runs the
+   * factory, writes are skipped); a callback decides per error.
+   * Programming errors (bad arguments, unserializable values) always throw.
+   * @default 'throw'
+   */
+  onError?: 'throw' | 'miss' | OnErrorHandler
+  /**
+   * Maximum time a single store operation may take before it fails with
+   * `TimeoutError` (milliseconds or duration string). `false` for none.
+   * @default false
+   */
+  timeout?: Ttl | false
+}
+
+const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  try {
+    parseTtl(value)
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^\[tagcache\] \[ttl\] /, '') })
+  }
+})
+
+const isFunction = (v: unknown): boolean => typeof v === 'function'
+
+const storeSchema = z.custom<Store>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'tagVersions', 'invalidate', 'ttl', 'expire'].every(
+      (m) => isFunction((v as Record<string, unknown>)[m]),
+    ),
+  { message: 'expected a Store (e.g. memoryStore() or ioredisStore(client)) with get, set, delete, tagVersions, invalidate, ...' },
+)
+
+const serializerSchema = z.custom<Serializer>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Serializer).id === 'string' &&
+    (v as Serializer).id.length > 0 &&
+    isFunction((v as Serializer).encode) &&
+    isFunction((v as Serializer).decode),
+  { message: 'expected a Serializer { id, encode, decode } (e.g. jsonSerializer())' },
+)
+
+const hookSchema = z.custom<Hook>((v) => typeof v === 'object' && v !== null, {
+  message: 'expected a hook object with optional before/after/error/hit/miss/... methods',
+})
+
+/** @internal */
+export const cacheOptionsSchema = z.strictObject({
+  store: storeSchema,
+  namespace: z.string().optional(),
+  serializer: serializerSchema.optional(),
+  defaultTtl: ttlSchema.optional(),
+  ttlJitter: z.number().min(0).max(1).optional(),
+  hooks: z.array(hookSchema).optional(),
+  onError: z
+    .union([z.literal('throw'), z.literal('miss'), z.custom<OnErrorHandler>(isFunction)], {
+      error: "expected 'throw', 'miss' or a function (error, context) => 'throw' | 'miss'",
+    })
+    .optional(),
+  timeout: z.union([z.literal(false), ttlSchema]).optional(),
+})
+
+/** @internal Validates options; one error lists every bad path. */
+export function validateOptions<T>(
+  component: string,
+  schema: z.ZodType<T>,
+  input: unknown,
+): T {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issues = result.error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(options)'
+    return `${path}: ${issue.message}`
+  })
+  throw new InvalidOptionsError(component, issues, { cause: result.error })
+}

@@ -1,0 +1,138 @@
+import { DeserializationError, SerializationError } from './errors.js'
+
+/**
+ * Turns values into bytes and back. Swappable per cache; the id is recorded in
+ * every payload so that reading another serializer's payload is a miss, not garbage.
+ */
+export interface Serializer {
+  /**
+   * Stable identifier written into each payload, e.g. `'json'`. ASCII, 1-255
+   * bytes. Change it when the wire format changes incompatibly.
+   */
+  readonly id: string
+  /** Encodes a value; throw for values that cannot be represented. */
+  encode(value: unknown): Uint8Array | string
+  /** Decodes bytes produced by `encode` of a serializer with the same id. */
+  decode(bytes: Uint8Array): unknown
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+const encoder = new TextEncoder()
+
+/**
+ * The default serializer: JSON, UTF-8. Rejects values JSON would silently
+ * change (BigInt, functions, symbols, cycles) instead of storing something else.
+ *
+ * @example
+ * ```ts
+ * const cache = createCache({ store: memoryStore(), serializer: jsonSerializer() })
+ * ```
+ */
+export function jsonSerializer(): Serializer {
+  return {
+    id: 'json',
+    encode(value) {
+      const type = typeof value
+      if (type === 'function' || type === 'symbol' || type === 'bigint') {
+        throw new TypeError(`JSON cannot represent a top-level ${type}`)
+      }
+      return JSON.stringify(value, rejectLossy)
+    },
+    decode(bytes) {
+      return JSON.parse(decoder.decode(bytes))
+    },
+  }
+}
+
+function rejectLossy(this: unknown, key: string, value: unknown): unknown {
+  const type = typeof value
+  if (type === 'bigint' || type === 'function' || type === 'symbol') {
+    throw new TypeError(`JSON cannot represent a ${type} at property ${JSON.stringify(key)}`)
+  }
+  return value
+}
+
+// Envelope: [MAGIC, FORMAT_VERSION, idLength, ...id, ...payload]
+const MAGIC = 0x74 // 't'
+const FORMAT_VERSION = 1
+
+/** @internal Precomputed envelope header for one serializer. */
+export interface Envelope {
+  readonly serializer: Serializer
+  readonly header: Uint8Array
+}
+
+/** @internal */
+export function createEnvelope(serializer: Serializer): Envelope {
+  const id = encoder.encode(serializer.id)
+  if (id.length === 0 || id.length > 255) {
+    throw new TypeError(
+      `[tagcache] [core] serializer id ${JSON.stringify(serializer.id)} has ${id.length} bytes; expected 1 to 255`,
+    )
+  }
+  const header = new Uint8Array(3 + id.length)
+  header[0] = MAGIC
+  header[1] = FORMAT_VERSION
+  header[2] = id.length
+  header.set(id, 3)
+  return { serializer, header }
+}
+
+/** @internal Encodes a value once, into the envelope the store keeps. */
+export function seal(envelope: Envelope, key: string, value: unknown): Uint8Array {
+  let encoded: Uint8Array | string
+  try {
+    encoded = envelope.serializer.encode(value)
+  } catch (cause) {
+    throw new SerializationError(
+      `[tagcache] [core] cannot serialize the value for key ${JSON.stringify(key)} with serializer ${JSON.stringify(envelope.serializer.id)}: ${(cause as Error)?.message ?? String(cause)}; expected a value the serializer supports (nothing was written)`,
+      { cause },
+    )
+  }
+  const { header } = envelope
+  if (typeof encoded === 'string') {
+    // Write the string straight after the header: one allocation, no copy.
+    const out = new Uint8Array(header.length + encoded.length * 3)
+    out.set(header, 0)
+    const { written } = encoder.encodeInto(encoded, out.subarray(header.length))
+    return out.subarray(0, header.length + written)
+  }
+  const out = new Uint8Array(header.length + encoded.length)
+  out.set(header, 0)
+  out.set(encoded, header.length)
+  return out
+}
+
+/** @internal Decodes a payload, or throws DeserializationError naming why. */
+export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknown {
+  const { header } = envelope
+  let matches = bytes.length >= header.length
+  for (let i = 0; matches && i < header.length; i++) {
+    if (bytes[i] !== header[i]) matches = false
+  }
+  if (!matches) {
+    throw new DeserializationError(
+      `[tagcache] [core] entry ${JSON.stringify(key)} was written by ${describeWriter(bytes)}; expected serializer ${JSON.stringify(envelope.serializer.id)} (treated as a miss)`,
+    )
+  }
+  try {
+    return envelope.serializer.decode(bytes.subarray(header.length))
+  } catch (cause) {
+    throw new DeserializationError(
+      `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: ${(cause as Error)?.message ?? String(cause)}; expected a payload serializer ${JSON.stringify(envelope.serializer.id)} can decode (treated as a miss)`,
+      { cause },
+    )
+  }
+}
+
+function describeWriter(bytes: Uint8Array): string {
+  if (bytes.length < 3 || bytes[0] !== MAGIC) return 'something other than tagcache'
+  if (bytes[1] !== FORMAT_VERSION) return `tagcache payload format ${bytes[1]}`
+  const length = bytes[2] as number
+  if (bytes.length < 3 + length) return 'a truncated tagcache payload'
+  try {
+    return `serializer ${JSON.stringify(decoder.decode(bytes.subarray(3, 3 + length)))}`
+  } catch {
+    return 'an unreadable serializer id'
+  }
+}

@@ -1,0 +1,57 @@
+/** Counters of one cache since creation or the last `reset()`. */
+export interface CacheStats {
+  /** Reads that found a valid entry. */
+  readonly hits: number
+  /** Reads that found nothing valid. */
+  readonly misses: number
+  /** Entries written. */
+  readonly sets: number
+  /** Entries deleted by `delete`/`deleteMany`. */
+  readonly deletes: number
+  /** `invalidate`/`invalidateAll` calls. */
+  readonly invalidations: number
+  /** Store failures and unreadable payloads. */
+  readonly errors: number
+  /** Callers that joined a computation already in flight. */
+  readonly coalesced: number
+  /** Stale values served. */
+  readonly stale: number
+  /** hits / (hits + misses), 0 when there were no reads. */
+  readonly hitRatio: number
+  /** One line, e.g. `hits=10 misses=2 hitRatio=83.3% sets=2 ...`. */
+  readonly summary: string
+  /** Sets every counter to zero. */
+  reset(): void
+}
+
+/** @internal Mutable counters behind `cache.stats`. */
+export class StatsCounter implements CacheStats {
+  hits = 0
+  misses = 0
+  sets = 0
+  deletes = 0
+  invalidations = 0
+  errors = 0
+  coalesced = 0
+  stale = 0
+
+  get hitRatio(): number {
+    const reads = this.hits + this.misses
+    return reads === 0 ? 0 : this.hits / reads
+  }
+
+  get summary(): string {
+    return `hits=${this.hits} misses=${this.misses} hitRatio=${(this.hitRatio * 100).toFixed(1)}% sets=${this.sets} deletes=${this.deletes} invalidations=${this.invalidations} errors=${this.errors} coalesced=${this.coalesced} stale=${this.stale}`
+  }
+
+  reset(): void {
+    this.hits = 0
+    this.misses = 0
+    this.sets = 0
+    this.deletes = 0
+    this.invalidations = 0
+    this.errors = 0
+    this.coalesced = 0
+    this.stale = 0
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The adapter contract. A Store keeps opaque payloads under keys, and tag
+ * versions under tag ids. It knows nothing of serializers or namespaces:
+ * `@tagcache/core` hands it keys and tag ids that are already encoded (only
+ * `[A-Za-z0-9_.~!*'()-]`, `%`-escapes and the separator `:` appear), so a store may
+ * prefix or hash-tag them freely.
+ *
+ * The tag-version algorithm lives in core; a store only has to make each
+ * operation below atomic and, for Redis, one round trip. Run
+ * `storeContractSuite` from `@tagcache/testing` against any implementation.
+ */
+export interface Store {
+  /** Short name used in error messages and hook events, e.g. `'memory'`, `'ioredis'`. */
+  readonly name: string
+
+  /** Optional capabilities; absent flags mean "not supported". */
+  readonly capabilities?: StoreCapabilities
+
+  /**
+   * Reads the entry under `key` together with the **current** versions of the
+   * tags it was written with, in one round trip. Expired entries are never
+   * returned. Validity (stored versions equal current ones) is decided by core.
+   */
+  get(key: string): Promise<StoredEntry | undefined>
+
+  /** {@link Store.get} for many keys; the result is aligned with `keys`. */
+  getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>
+
+  /** Writes one entry. See {@link StoreWrite} for how tag versions are chosen. */
+  set(key: string, write: StoreWrite): Promise<void>
+
+  /** Writes many entries (one round trip on standalone Redis). */
+  setMany(writes: readonly StoreWriteWithKey[]): Promise<void>
+
+  /** Deletes an entry. Resolves `true` if it existed. */
+  delete(key: string): Promise<boolean>
+
+  /** Deletes many entries. Resolves the number that existed. */
+  deleteMany(keys: readonly string[]): Promise<number>
+
+  /**
+   * Returns the current version of each tag, atomically giving the ones that
+   * have none the version `candidate`, and extends each tag version's time to
+   * live to at least `ttl` ms (`Infinity`: no expiry). Core uses it to capture
+   * versions **before** a value is computed.
+   */
+  tagVersions(tags: readonly string[], candidate: string, ttl: number): Promise<string[]>
+
+  /**
+   * Replaces the version of every tag in `tags` with `version` (fresh: no tag
+   * ever had it), living `ttl` ms (`Infinity`: no expiry). Constant work per
+   * tag, independent of how many entries carry it: nothing is scanned or deleted.
+   */
+  invalidate(tags: readonly string[], version: string, ttl: number): Promise<void>
+
+  /** Remaining time to live of an entry in ms, `Infinity` if it never expires, `undefined` if absent. */
+  ttl(key: string): Promise<number | undefined>
+
+  /** Sets an entry's time to live (`Infinity` removes its expiry). Resolves `false` if it is absent. */
+  expire(key: string, ttl: number): Promise<boolean>
+
+  /**
+   * Releases resources the store created itself (timers, connections it opened).
+   * A store never closes a client that was passed to it.
+   */
+  close?(): Promise<void>
+}
+
+/** Optional features a store declares. */
+export interface StoreCapabilities {
+  /** The store is shared between processes (Redis). Memory stores are not. */
+  readonly distributed?: boolean
+}
+
+/** An entry as read from a store. */
+export interface StoredEntry {
+  /** The payload exactly as written (core's envelope around the serializer's bytes). */
+  readonly value: Uint8Array
+  /** Tag ids the entry was written with. */
+  readonly tags: readonly string[]
+  /** The versions those tags had when the value was read from its source; aligned with `tags`. */
+  readonly versions: readonly string[]
+  /**
+   * The versions the tags have **now**, read atomically with the entry; aligned
+   * with `tags`. `null` where a tag has no version (evicted, expired, flushed):
+   * core treats that as a miss, never as a match.
+   */
+  readonly current: readonly (string | null)[]
+}
+
+/** How an entry is written. */
+export interface StoreWrite {
+  /** Payload bytes. Stored and returned byte for byte. */
+  readonly value: Uint8Array
+  /** Tag ids, including the namespace tag core adds to every entry. */
+  readonly tags: readonly string[]
+  /**
+   * Versions captured before the value was computed, aligned with `tags`.
+   * When present they are stored verbatim and the store must **not** create a
+   * missing tag version from them (that would undo an invalidation that
+   * happened meanwhile); it only extends the time to live of tag versions that exist.
+   *
+   * When absent, the store stores each tag's **current** version, atomically
+   * with the write, giving tags that have none the version `candidate`.
+   */
+  readonly captured?: readonly string[] | undefined
+  /** A fresh version (no tag ever had it), used when `captured` is absent. */
+  readonly candidate: string
+  /**
+   * Time to live in ms, `Infinity` for none. Tag versions written or read by
+   * this write must live at least as long.
+   */
+  readonly ttl: number
+}
+
+/** A {@link StoreWrite} with its key, for `setMany`. */
+export interface StoreWriteWithKey extends StoreWrite {
+  readonly key: string
+}

@@ -1,0 +1,56 @@
+import { createCache, isTagCacheError } from '@tagcache/core'
+import { describe, expect, it } from 'vitest'
+import { memoryStore } from '../src/index.js'
+
+describe('memoryStore bounds', () => {
+  it('evicts the least recently used entries beyond maxEntries', async () => {
+    const store = memoryStore({ maxEntries: 3 })
+    const cache = createCache({ store })
+    for (const k of ['a', 'b', 'c']) await cache.set(k, k)
+    expect(await cache.get('a')).toBe('a') // a is now most recent
+    await cache.set('d', 'd')
+    expect(store.size).toBe(3)
+    expect(await cache.getMany(['a', 'b', 'c', 'd'])).toEqual(['a', undefined, 'c', 'd'])
+  })
+
+  it('evicts beyond maxBytes', async () => {
+    const store = memoryStore({ maxBytes: 20_000 })
+    const cache = createCache({ store })
+    for (let i = 0; i < 10; i++) await cache.set(`k${i}`, 'x'.repeat(4_000))
+    expect(store.bytes).toBeLessThanOrEqual(20_000)
+    expect(store.size).toBeLessThan(10)
+    expect(await cache.get('k9')).toBe('x'.repeat(4_000))
+    expect(await cache.get('k0')).toBeUndefined()
+  })
+
+  it('bounds tag versions; dropping one turns its entries into misses, not stale hits', async () => {
+    const store = memoryStore({ maxTags: 4 })
+    const cache = createCache({ store })
+    await cache.set('first', 1, { tags: ['t0'] })
+    for (let i = 1; i < 6; i++) await cache.set(`k${i}`, i, { tags: [`t${i}`] })
+    expect(store.tagCount).toBeLessThanOrEqual(4)
+    expect(await cache.get('first')).toBeUndefined()
+    expect(await cache.get('k5')).toBe(5)
+  })
+
+  it('rejects bad options with one error naming each path', () => {
+    let error: unknown
+    try {
+      memoryStore({ maxEntries: -1, maxBytes: 1.5 } as never)
+    } catch (e) {
+      error = e
+    }
+    expect(isTagCacheError(error, 'E_INVALID_OPTIONS')).toBe(true)
+    expect((error as Error).message).toContain('maxEntries')
+    expect((error as Error).message).toContain('maxBytes')
+  })
+
+  it('clear() flushes entries and tag versions; later writes still never resurrect old entries', async () => {
+    const store = memoryStore()
+    const cache = createCache({ store })
+    await cache.set('k', 1, { tags: ['t'] })
+    store.clear()
+    expect(store.size).toBe(0)
+    expect(await cache.get('k')).toBeUndefined()
+  })
+})
