@@ -12,7 +12,12 @@ import type {
   SetEvent,
 } from './hooks.js'
 import { createKeySpace, type KeySpace } from './keys.js'
-import { type CacheOptions, cacheOptionsSchema, type OnErrorHandler, validateOptions } from './options.js'
+import {
+  type CacheOptions,
+  cacheOptionsSchema,
+  type OnErrorHandler,
+  validateOptions,
+} from './options.js'
 import { createEnvelope, type Envelope, jsonSerializer, open, seal } from './serializer.js'
 import { SingleFlight } from './single-flight.js'
 import { type CacheStats, StatsCounter } from './stats.js'
@@ -50,7 +55,10 @@ export interface WrapManyOptions {
  * aligned with them, a `Map`, or a record keyed by key. A missing or
  * `undefined` value is not cached and is returned as `undefined`.
  */
-export type BatchResult<T> = readonly (T | undefined)[] | ReadonlyMap<string, T> | Readonly<Record<string, T>>
+export type BatchResult<T> =
+  | readonly (T | undefined)[]
+  | ReadonlyMap<string, T>
+  | Readonly<Record<string, T>>
 
 /** Options of `cached(fn, options)`. */
 export interface CachedOptions<Args extends unknown[]> {
@@ -214,7 +222,12 @@ class TagCache implements Cache {
 
   async get<T>(key: string): Promise<T | undefined> {
     if (this.#hooks.length === 0) return (await this.#read(key, 'get', true)) as T | undefined
-    return this.#observe('get', [key], EMPTY, async () => (await this.#read(key, 'get', true)) as T | undefined)
+    return this.#observe(
+      'get',
+      [key],
+      EMPTY,
+      async () => (await this.#read(key, 'get', true)) as T | undefined,
+    )
   }
 
   async getOrThrow<T>(key: string): Promise<T> {
@@ -245,7 +258,10 @@ class TagCache implements Cache {
         for (const key of keys) this.#missed(key)
         return keys.map(() => undefined)
       }
-      return entries.map((entry, i) => this.#accept(keys[i] as string, ids[i] as string, entry, true) as T | undefined)
+      return entries.map(
+        (entry, i) =>
+          this.#accept(keys[i] as string, ids[i] as string, entry, true) as T | undefined,
+      )
     }
     return this.#hooks.length === 0 ? run() : this.#observe('getMany', keys, EMPTY, run)
   }
@@ -327,7 +343,12 @@ class TagCache implements Cache {
       const bytes = this.#seal(key, value)
       try {
         await this.#call(
-          this.store.set(this.#keys.entry(key), { value: bytes, tags: tagIds, candidate: createTagVersion(), ttl }),
+          this.store.set(this.#keys.entry(key), {
+            value: bytes,
+            tags: tagIds,
+            candidate: createTagVersion(),
+            ttl,
+          }),
           'set',
         )
       } catch (error) {
@@ -337,13 +358,21 @@ class TagCache implements Cache {
       this.#stats.sets++
       if (this.#hooks.length) this.#emit('set', { ...this.#keyEvent(key), tags, ttl })
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('set', [key], options?.tags ?? EMPTY, run)
+    return this.#hooks.length === 0
+      ? run()
+      : this.#observe('set', [key], options?.tags ?? EMPTY, run)
   }
 
   async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
     const run = async () => {
       this.#open()
-      if (!Array.isArray(entries)) throw invalidArgument('setMany', 'entries', entries, 'an array of { key, value, tags?, ttl? }')
+      if (!Array.isArray(entries))
+        throw invalidArgument(
+          'setMany',
+          'entries',
+          entries,
+          'an array of { key, value, tags?, ttl? }',
+        )
       if (entries.length === 0) return
       const candidate = createTagVersion()
       const writes: StoreWriteWithKey[] = entries.map((entry) => {
@@ -364,14 +393,23 @@ class TagCache implements Cache {
       }
       this.#stats.sets += entries.length
       if (this.#hooks.length) {
-        entries.forEach((entry, i) =>
-          this.#emit('set', { ...this.#keyEvent(entry.key), tags: entry.tags ?? EMPTY, ttl: (writes[i] as StoreWriteWithKey).ttl }),
-        )
+        for (const [i, entry] of entries.entries()) {
+          this.#emit('set', {
+            ...this.#keyEvent(entry.key),
+            tags: entry.tags ?? EMPTY,
+            ttl: (writes[i] as StoreWriteWithKey).ttl,
+          })
+        }
       }
     }
     return this.#hooks.length === 0
       ? run()
-      : this.#observe('setMany', entries.map((e) => e.key), EMPTY, run)
+      : this.#observe(
+          'setMany',
+          entries.map((e) => e.key),
+          EMPTY,
+          run,
+        )
   }
 
   async delete(key: string): Promise<boolean> {
@@ -396,7 +434,10 @@ class TagCache implements Cache {
       assertKeys(keys, 'deleteMany')
       if (keys.length === 0) return 0
       try {
-        const count = await this.#call(this.store.deleteMany(keys.map((k) => this.#keys.entry(k))), 'deleteMany')
+        const count = await this.#call(
+          this.store.deleteMany(keys.map((k) => this.#keys.entry(k))),
+          'deleteMany',
+        )
         this.#stats.deletes += count
         return count
       } catch (error) {
@@ -446,7 +487,8 @@ class TagCache implements Cache {
   async wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
     this.#open()
     assertKey(key, 'wrap')
-    if (typeof factory !== 'function') throw invalidArgument('wrap', 'factory', factory, 'a function')
+    if (typeof factory !== 'function')
+      throw invalidArgument('wrap', 'factory', factory, 'a function')
     const id = this.#keys.entry(key)
     const inflight = this.#flights.get<T>(id)
     if (inflight !== undefined) {
@@ -455,10 +497,17 @@ class TagCache implements Cache {
       return inflight
     }
     const run = () => this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options))
-    return this.#hooks.length === 0 ? run() : this.#observe('wrap', [key], options?.tags ?? EMPTY, run)
+    return this.#hooks.length === 0
+      ? run()
+      : this.#observe('wrap', [key], options?.tags ?? EMPTY, run)
   }
 
-  async #wrapOnce<T>(key: string, id: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
+  async #wrapOnce<T>(
+    key: string,
+    id: string,
+    factory: () => T | Promise<T>,
+    options?: WrapOptions,
+  ): Promise<T> {
     const ttl = this.#ttl(options?.ttl, 'wrap')
     const tagIds = this.#tagIds(options?.tags ?? EMPTY, 'wrap')
     let entry: StoredEntry | undefined
@@ -489,9 +538,19 @@ class TagCache implements Cache {
     if (value === undefined || captured === undefined) return value
     const bytes = this.#seal(key, value)
     try {
-      await this.#call(this.store.set(id, { value: bytes, tags: tagIds, captured, candidate: createTagVersion(), ttl }), 'wrap')
+      await this.#call(
+        this.store.set(id, {
+          value: bytes,
+          tags: tagIds,
+          captured,
+          candidate: createTagVersion(),
+          ttl,
+        }),
+        'wrap',
+      )
       this.#stats.sets++
-      if (this.#hooks.length) this.#emit('set', { ...this.#keyEvent(key), tags: options?.tags ?? EMPTY, ttl })
+      if (this.#hooks.length)
+        this.#emit('set', { ...this.#keyEvent(key), tags: options?.tags ?? EMPTY, ttl })
     } catch (error) {
       this.#storeFailed('wrap', key, error)
     }
@@ -505,7 +564,12 @@ class TagCache implements Cache {
   ): Promise<(T | undefined)[]> {
     const run = async () => {
       if (typeof batchFactory !== 'function') {
-        throw invalidArgument('wrapMany', 'batchFactory', batchFactory, 'a function (missingKeys) => values')
+        throw invalidArgument(
+          'wrapMany',
+          'batchFactory',
+          batchFactory,
+          'a function (missingKeys) => values',
+        )
       }
       const unique = [...new Set(keys)]
       const ttl = this.#ttl(options?.ttl, 'wrapMany')
@@ -521,7 +585,10 @@ class TagCache implements Cache {
         const allTagIds = [...new Set(tagIdsByKey.flat())]
         let versionOf: Map<string, string> | undefined
         try {
-          const versions = await this.#call(this.store.tagVersions(allTagIds, createTagVersion(), ttl), 'wrapMany')
+          const versions = await this.#call(
+            this.store.tagVersions(allTagIds, createTagVersion(), ttl),
+            'wrapMany',
+          )
           versionOf = new Map(allTagIds.map((tag, i) => [tag, versions[i] as string]))
         } catch (error) {
           this.#storeFailed('wrapMany', undefined, error)
@@ -557,17 +624,19 @@ class TagCache implements Cache {
     return this.#hooks.length === 0 ? run() : this.#observe('wrapMany', keys, EMPTY, run)
   }
 
-  cached<Args extends unknown[], R>(fn: (...args: Args) => R, options: CachedOptions<Args> = {}): CachedFunction<Args, R> {
+  cached<Args extends unknown[], R>(
+    fn: (...args: Args) => R,
+    options: CachedOptions<Args> = {},
+  ): CachedFunction<Args, R> {
     if (typeof fn !== 'function') throw invalidArgument('cached', 'fn', fn, 'a function')
     const identity = `${options.name ?? (fn.name || 'anonymous')}#${stableHash(fn.toString()).slice(0, 8)}`
     const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
-    const cache = this
     const call = (async (...args: Args) =>
-      cache.wrap(keyOf(...args), async () => fn(...args), {
+      this.wrap(keyOf(...args), async () => fn(...args), {
         tags: resolve(options.tags, args),
         ttl: resolve(options.ttl, args),
       })) as CachedFunction<Args, R>
-    call.invalidate = (...args: Args) => cache.delete(keyOf(...args))
+    call.invalidate = (...args: Args) => this.delete(keyOf(...args))
     call.bypass = async (...args: Args): Promise<Awaited<R>> => (await fn(...args)) as Awaited<R>
     call.key = (...args: Args) => keyOf(...args)
     return call
@@ -580,12 +649,18 @@ class TagCache implements Cache {
       context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
     ) => {
       if (context.kind !== 'method') {
-        throw new TypeError(`[tagcache] [core] @cache.decorator() applies to methods; got a ${String(context.kind)}`)
+        throw new TypeError(
+          `[tagcache] [core] @cache.decorator() applies to methods; got a ${String(context.kind)}`,
+        )
       }
       const methodName = String(context.name)
       return async function (this: This, ...args: Args): Promise<Awaited<R>> {
-        const owner = (this as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'anonymous'
-        const key = options.key ? options.key(...args) : `method:${owner}.${methodName}:${stableHash(args)}`
+        const owner =
+          (this as { constructor?: { name?: string } } | undefined)?.constructor?.name ||
+          'anonymous'
+        const key = options.key
+          ? options.key(...args)
+          : `method:${owner}.${methodName}:${stableHash(args)}`
         return cache.wrap(key, async () => method.apply(this, args), {
           tags: resolve(options.tags, args),
           ttl: resolve(options.ttl, args),
@@ -656,7 +731,10 @@ class TagCache implements Cache {
 
   #open(): void {
     if (this.#closed) {
-      throw new TagCacheError('E_CLOSED', `[tagcache] [core] cache ${JSON.stringify(this.namespace)} is closed; expected no calls after close()`)
+      throw new TagCacheError(
+        'E_CLOSED',
+        `[tagcache] [core] cache ${JSON.stringify(this.namespace)} is closed; expected no calls after close()`,
+      )
     }
   }
 
@@ -672,7 +750,9 @@ class TagCache implements Cache {
       }
     }
     if (ms === 0) {
-      throw new RangeError(`[tagcache] [${operation}] ttl 0 would expire the entry at once; expected a ttl > 0 (use delete() to remove)`)
+      throw new RangeError(
+        `[tagcache] [${operation}] ttl 0 would expire the entry at once; expected a ttl > 0 (use delete() to remove)`,
+      )
     }
     if (jitter && this.#jitter > 0 && Number.isFinite(ms)) {
       ms = Math.max(1, Math.round(ms * (1 - this.#jitter * Math.random())))
@@ -709,7 +789,10 @@ class TagCache implements Cache {
     if (this.#timeout === 0) return promise
     const ms = this.#timeout
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`${this.store.name} ${operation}`, ms)), ms)
+      const timer = setTimeout(
+        () => reject(new TimeoutError(`${this.store.name} ${operation}`, ms)),
+        ms,
+      )
       promise.then(
         (value) => {
           clearTimeout(timer)
@@ -785,9 +868,12 @@ class TagCache implements Cache {
     const began = performance.now()
     try {
       const result = await run()
-      const outcome = keys.length === 1 && (operation === 'get' || operation === 'has')
-        ? (result === undefined || result === false ? 'miss' : 'hit')
-        : 'ok'
+      const outcome =
+        keys.length === 1 && (operation === 'get' || operation === 'has')
+          ? result === undefined || result === false
+            ? 'miss'
+            : 'hit'
+          : 'ok'
       this.#emit('after', { ...start, duration: performance.now() - began, outcome })
       return result
     } catch (error) {
@@ -799,7 +885,10 @@ class TagCache implements Cache {
   }
 }
 
-function resolve<Args extends unknown[], V>(option: V | ((...args: Args) => V) | undefined, args: Args): V | undefined {
+function resolve<Args extends unknown[], V>(
+  option: V | ((...args: Args) => V) | undefined,
+  args: Args,
+): V | undefined {
   return typeof option === 'function' ? (option as (...args: Args) => V)(...args) : option
 }
 
@@ -807,11 +896,22 @@ function pick<T>(produced: BatchResult<T>, key: string, index: number): T | unde
   if (Array.isArray(produced)) return produced[index] as T | undefined
   if (produced instanceof Map) return produced.get(key)
   if (produced !== null && typeof produced === 'object') return (produced as Record<string, T>)[key]
-  throw invalidArgument('wrapMany', 'batchFactory result', produced, 'an array aligned with the missing keys, a Map or a record')
+  throw invalidArgument(
+    'wrapMany',
+    'batchFactory result',
+    produced,
+    'an array aligned with the missing keys, a Map or a record',
+  )
 }
 
-function invalidArgument(operation: string, name: string, value: unknown, expected: string): TypeError {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : typeof value
+function invalidArgument(
+  operation: string,
+  name: string,
+  value: unknown,
+  expected: string,
+): TypeError {
+  const shown =
+    typeof value === 'string' ? JSON.stringify(value) : value === null ? 'null' : typeof value
   return new TypeError(`[tagcache] [${operation}] invalid ${name} ${shown}; expected ${expected}`)
 }
 

@@ -38,7 +38,10 @@ function canonical(value: unknown, seen: Set<object>): string {
       return `#m{${items.sort().join(',')}}`
     }
     if (object instanceof Set) {
-      return `#set[${[...object].map((v) => canonical(v, seen)).sort().join(',')}]`
+      return `#set[${[...object]
+        .map((v) => canonical(v, seen))
+        .sort()
+        .join(',')}]`
     }
     if (ArrayBuffer.isView(object)) {
       return `#bin:${Buffer.from(object.buffer, object.byteOffset, object.byteLength).toString('base64')}`

@@ -37,6 +37,12 @@ export type {
 export type { CacheOptions, ErrorContext, OnErrorHandler } from './options.js'
 export { jsonSerializer, type Serializer } from './serializer.js'
 export type { CacheStats } from './stats.js'
-export type { Store, StoreCapabilities, StoredEntry, StoreWrite, StoreWriteWithKey } from './store.js'
+export type {
+  Store,
+  StoreCapabilities,
+  StoredEntry,
+  StoreWrite,
+  StoreWriteWithKey,
+} from './store.js'
 export { parseTtl, type Ttl } from './ttl.js'
 export { createTagVersion } from './versions.js'

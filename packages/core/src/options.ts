@@ -63,7 +63,10 @@ const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => 
   try {
     parseTtl(value)
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^\[tagcache\] \[ttl\] /, '') })
+    ctx.addIssue({
+      code: 'custom',
+      message: (error as Error).message.replace(/^\[tagcache\] \[ttl\] /, ''),
+    })
   }
 })
 
@@ -73,10 +76,22 @@ const storeSchema = z.custom<Store>(
   (v) =>
     typeof v === 'object' &&
     v !== null &&
-    ['get', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'tagVersions', 'invalidate', 'ttl', 'expire'].every(
-      (m) => isFunction((v as Record<string, unknown>)[m]),
-    ),
-  { message: 'expected a Store (e.g. memoryStore() or ioredisStore(client)) with get, set, delete, tagVersions, invalidate, ...' },
+    [
+      'get',
+      'getMany',
+      'set',
+      'setMany',
+      'delete',
+      'deleteMany',
+      'tagVersions',
+      'invalidate',
+      'ttl',
+      'expire',
+    ].every((m) => isFunction((v as Record<string, unknown>)[m])),
+  {
+    message:
+      'expected a Store (e.g. memoryStore() or ioredisStore(client)) with get, set, delete, tagVersions, invalidate, ...',
+  },
 )
 
 const serializerSchema = z.custom<Serializer>(
@@ -111,11 +126,7 @@ export const cacheOptionsSchema = z.strictObject({
 })
 
 /** @internal Validates options; one error lists every bad path. */
-export function validateOptions<T>(
-  component: string,
-  schema: z.ZodType<T>,
-  input: unknown,
-): T {
+export function validateOptions<T>(component: string, schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input)
   if (result.success) return result.data
   const issues = result.error.issues.map((issue) => {

@@ -73,7 +73,11 @@ const optionsSchema = z.strictObject({
   maxEntries: z.number().int().positive().optional(),
   maxBytes: z.number().int().positive().optional(),
   maxTags: z.number().int().positive().optional(),
-  now: z.custom<() => number>((v) => typeof v === 'function', { message: 'expected a function returning milliseconds' }).optional(),
+  now: z
+    .custom<() => number>((v) => typeof v === 'function', {
+      message: 'expected a function returning milliseconds',
+    })
+    .optional(),
 })
 
 /**
@@ -98,7 +102,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   if (!parsed.success) {
     throw new InvalidOptionsError(
       'memory',
-      parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`),
+      parsed.error.issues.map(
+        (i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`,
+      ),
       { cause: parsed.error },
     )
   }
@@ -186,7 +192,13 @@ class MemoryStoreImpl implements MemoryStore {
   ttl(key: string): Promise<number | undefined> {
     const now = this.#now()
     const slot = this.#live(key, now)
-    return Promise.resolve(slot === undefined ? undefined : slot.expiresAt === Number.POSITIVE_INFINITY ? slot.expiresAt : Math.max(0, Math.ceil(slot.expiresAt - now)))
+    return Promise.resolve(
+      slot === undefined
+        ? undefined
+        : slot.expiresAt === Number.POSITIVE_INFINITY
+          ? slot.expiresAt
+          : Math.max(0, Math.ceil(slot.expiresAt - now)),
+    )
   }
 
   expire(key: string, ttl: number): Promise<boolean> {
@@ -248,7 +260,9 @@ class MemoryStoreImpl implements MemoryStore {
     let versions: string[]
     if (captured !== undefined) {
       if (captured.length !== tags.length) {
-        throw new TypeError(`[tagcache] [memory] ${captured.length} captured versions for ${tags.length} tags; expected one per tag`)
+        throw new TypeError(
+          `[tagcache] [memory] ${captured.length} captured versions for ${tags.length} tags; expected one per tag`,
+        )
       }
       // Stored verbatim; a missing tag is NOT recreated from a captured version.
       versions = captured.slice()
@@ -264,7 +278,16 @@ class MemoryStoreImpl implements MemoryStore {
     const value = new Uint8Array(write.value)
     let size = SLOT_OVERHEAD + key.length * 2 + value.byteLength
     for (const tag of tags) size += tag.length * 2 + 40
-    const slot: Slot = { key, value, tags: tags.slice(), versions, expiresAt, size, prev: undefined, next: this.#head }
+    const slot: Slot = {
+      key,
+      value,
+      tags: tags.slice(),
+      versions,
+      expiresAt,
+      size,
+      prev: undefined,
+      next: this.#head,
+    }
     if (this.#head !== undefined) this.#head.prev = slot
     this.#head = slot
     if (this.#tail === undefined) this.#tail = slot
@@ -325,7 +348,10 @@ class MemoryStoreImpl implements MemoryStore {
   }
 
   #evictOverflow(): void {
-    while ((this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) && this.#tail !== undefined) {
+    while (
+      (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) &&
+      this.#tail !== undefined
+    ) {
       this.#remove(this.#tail)
     }
   }

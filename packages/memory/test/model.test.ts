@@ -14,7 +14,14 @@ type Op =
   | { op: 'invalidateAll' }
   | { op: 'advance'; ms: number }
   | { op: 'evictTag'; tag: string }
-  | { op: 'wrap'; key: string; value: number; tags: string[]; ttl: number; invalidateDuring: string | null }
+  | {
+      op: 'wrap'
+      key: string
+      value: number
+      tags: string[]
+      ttl: number
+      invalidateDuring: string | null
+    }
   | { op: 'getMany'; keys: string[] }
 
 const key = fc.constantFrom('a', 'b', 'c', 'a:b', '{a}')
@@ -26,7 +33,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), key, value: fc.nat(1000), tags, ttl }),
   fc.record({ op: fc.constant('get' as const), key }),
   fc.record({ op: fc.constant('delete' as const), key }),
-  fc.record({ op: fc.constant('invalidate' as const), tags: fc.uniqueArray(tag, { minLength: 1, maxLength: 2 }) }),
+  fc.record({
+    op: fc.constant('invalidate' as const),
+    tags: fc.uniqueArray(tag, { minLength: 1, maxLength: 2 }),
+  }),
   fc.record({ op: fc.constant('invalidateAll' as const) }),
   fc.record({ op: fc.constant('advance' as const), ms: fc.constantFrom(10, 49, 50, 60, 200) }),
   fc.record({ op: fc.constant('evictTag' as const), tag }),
@@ -38,7 +48,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     ttl,
     invalidateDuring: fc.option(tag, { nil: null }),
   }),
-  fc.record({ op: fc.constant('getMany' as const), keys: fc.uniqueArray(key, { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    op: fc.constant('getMany' as const),
+    keys: fc.uniqueArray(key, { minLength: 1, maxLength: 3 }),
+  }),
 )
 
 interface ModelEntry {
@@ -134,7 +147,8 @@ async function run(ops: Op[]): Promise<void> {
     }
   }
   // Final sweep: every key agrees.
-  for (const k of ['a', 'b', 'c', 'a:b', '{a}']) expect(await cache.get(k), `final ${k}`).toBe(model.read(k))
+  for (const k of ['a', 'b', 'c', 'a:b', '{a}'])
+    expect(await cache.get(k), `final ${k}`).toBe(model.read(k))
 }
 
 describe('model-based: createCache over memoryStore matches a reference model', () => {
@@ -149,7 +163,9 @@ describe('model-based: createCache over memoryStore matches a reference model', 
     // A deliberately broken model (ignores invalidate) proves the harness
     // catches a served-after-invalidation entry and shrinks to a short case.
     const broken = async (ops: Op[]) => {
-      const patched = ops.map((o) => (o.op === 'invalidate' ? { ...o, op: 'invalidate-ignored' } : o)) as Op[]
+      const patched = ops.map((o) =>
+        o.op === 'invalidate' ? { ...o, op: 'invalidate-ignored' } : o,
+      ) as Op[]
       const model = new Model()
       const store = memoryStore({ now: () => model.now })
       const cache = createCache({ store, namespace: 'broken' })

@@ -64,7 +64,10 @@ let suiteCounter = 0
  * })
  * ```
  */
-export function storeContractSuite<S extends Store>(name: string, options: StoreContractOptions<S>): void {
+export function storeContractSuite<S extends Store>(
+  name: string,
+  options: StoreContractOptions<S>,
+): void {
   const unit = options.ttlUnit ?? 200
 
   describe(`Store contract: ${name}`, () => {
@@ -178,7 +181,12 @@ export function storeContractSuite<S extends Store>(name: string, options: Store
         for (const [i, value] of payloads.entries()) {
           const key = `${namespace}:e:bin${i}`
           const copy = value.slice()
-          await store.set(key, { value: copy, tags: [`${namespace}:n`], candidate: createTagVersion(), ttl: 60_000 })
+          await store.set(key, {
+            value: copy,
+            tags: [`${namespace}:n`],
+            candidate: createTagVersion(),
+            ttl: 60_000,
+          })
           copy.fill(0) // the store must not keep a reference to the caller's buffer
           const read = await store.get(key)
           expect(read).toBeDefined()
@@ -198,7 +206,12 @@ export function storeContractSuite<S extends Store>(name: string, options: Store
         expect(await c.get('u1')).toBeUndefined()
         expect(await c.get('u2')).toBe('bob')
         await c.invalidate('users')
-        expect(await c.getMany(['u1', 'u2', 'p1', 'plain'])).toEqual([undefined, undefined, 'post', 'untagged'])
+        expect(await c.getMany(['u1', 'u2', 'p1', 'plain'])).toEqual([
+          undefined,
+          undefined,
+          'post',
+          'untagged',
+        ])
       })
 
       it('invalidate(...tags) invalidates each tag; unknown tags are fine', async () => {
@@ -541,7 +554,10 @@ export function storeContractSuite<S extends Store>(name: string, options: Store
         expect(batches).toEqual([['b', 'c']])
         expect(await c.getMany(['b', 'c'])).toEqual(['B', 'C'])
         await c.invalidate('letter:b')
-        const again = await c.wrapMany(['b', 'c'], (missing) => new Map(missing.map((k) => [k, `${k}2`])))
+        const again = await c.wrapMany(
+          ['b', 'c'],
+          (missing) => new Map(missing.map((k) => [k, `${k}2`])),
+        )
         expect(again).toEqual(['b2', 'C'])
         const record = await c.wrapMany(['x'], () => ({ x: 'X' }))
         expect(record).toEqual(['X'])
@@ -594,10 +610,12 @@ export function storeContractSuite<S extends Store>(name: string, options: Store
           }
         }
         // What a TC39 decorator call site does: replace the method with the result.
-        const context = { kind: 'method', name: 'find', static: false, private: false } as ClassMethodDecoratorContext<
-          Repo,
-          (this: Repo, id: string) => Promise<string>
-        >
+        const context = {
+          kind: 'method',
+          name: 'find',
+          static: false,
+          private: false,
+        } as ClassMethodDecoratorContext<Repo, (this: Repo, id: string) => Promise<string>>
         Repo.prototype.find = decorate(Repo.prototype.find, context)
         const repo = new Repo()
         expect(await repo.find('1')).toBe('user-1')
@@ -624,7 +642,7 @@ export function storeContractSuite<S extends Store>(name: string, options: Store
         expect(await reader.get('k')).toBeUndefined()
         expect(errors).toHaveLength(1)
         expect(isTagCacheError(errors[0]?.error, 'E_DESERIALIZE')).toBe(true)
-        expect(String((errors[0]?.error as Error).message)).toContain('other-format')
+        expect(String((errors[0]?.error as Error | undefined)?.message)).toContain('other-format')
         expect(await reader.wrap('k', () => 'mine')).toBe('mine')
         expect(await reader.get('k')).toBe('mine')
       })
@@ -635,10 +653,22 @@ export function storeContractSuite<S extends Store>(name: string, options: Store
         await c.set('k', 'v')
         const read = await store.get(`${namespace}:e:k`)
         const corrupted = read!.value.slice(0, read!.value.length - 1)
-        await store.set(`${namespace}:e:k`, { value: corrupted, tags: [...read!.tags], captured: [...read!.versions], candidate: createTagVersion(), ttl: 60_000 })
+        await store.set(`${namespace}:e:k`, {
+          value: corrupted,
+          tags: [...read!.tags],
+          captured: [...read!.versions],
+          candidate: createTagVersion(),
+          ttl: 60_000,
+        })
         expect(await c.get('k')).toBeUndefined()
         expect(errors.map((e) => (e.error as { code?: string }).code)).toEqual(['E_DESERIALIZE'])
-        await store.set(`${namespace}:e:k`, { value: new Uint8Array([1, 2, 3]), tags: [...read!.tags], captured: [...read!.versions], candidate: createTagVersion(), ttl: 60_000 })
+        await store.set(`${namespace}:e:k`, {
+          value: new Uint8Array([1, 2, 3]),
+          tags: [...read!.tags],
+          captured: [...read!.versions],
+          candidate: createTagVersion(),
+          ttl: 60_000,
+        })
         expect(await c.get('k')).toBeUndefined()
         expect(errors).toHaveLength(2)
       })

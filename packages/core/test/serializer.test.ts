@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { isTagCacheError, jsonSerializer, type Serializer } from '../src/index.js'
+import { createEnvelope, open, seal } from '../src/serializer.js'
+
+describe('payload envelope', () => {
+  const json = createEnvelope(jsonSerializer())
+
+  it('round-trips through the json serializer', () => {
+    for (const value of [null, 0, 'x', [1, { a: 'é🐎' }], { nested: { deep: true } }]) {
+      expect(open(json, 'k', seal(json, 'k', value))).toEqual(value)
+    }
+  })
+
+  it("records the serializer id, so another serializer's payload is refused", () => {
+    const other: Serializer = {
+      id: 'other',
+      encode: (v) => JSON.stringify(v),
+      decode: (b) => JSON.parse(Buffer.from(b).toString()),
+    }
+    const bytes = seal(createEnvelope(other), 'k', { a: 1 })
+    expect(() => open(json, 'k', bytes)).toThrow(/serializer "other"; expected serializer "json"/)
+  })
+
+  it('refuses truncated and foreign bytes with E_DESERIALIZE', () => {
+    const bytes = seal(json, 'k', { a: 1 })
+    for (const bad of [
+      bytes.subarray(0, 2),
+      bytes.subarray(0, bytes.length - 2),
+      new Uint8Array([1, 2, 3]),
+    ]) {
+      let error: unknown
+      try {
+        open(json, 'k', bad)
+      } catch (e) {
+        error = e
+      }
+      expect(isTagCacheError(error, 'E_DESERIALIZE')).toBe(true)
+    }
+  })
+
+  it('rejects what JSON would silently change, with E_SERIALIZE naming the key', () => {
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    for (const value of [10n, { a: 10n }, () => 1, Symbol('s'), cyclic, { f: () => 1 }]) {
+      let error: unknown
+      try {
+        seal(json, 'the-key', value)
+      } catch (e) {
+        error = e
+      }
+      expect(isTagCacheError(error, 'E_SERIALIZE')).toBe(true)
+      expect((error as Error).message).toContain('"the-key"')
+    }
+  })
+})
