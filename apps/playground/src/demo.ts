@@ -1,0 +1,103 @@
+import { inspect } from 'node:util'
+import { type Cache, createCache, type Hook } from '@tagcache/core'
+import { memoryStore } from '@tagcache/memory'
+
+export interface DemoOptions {
+  /** Where lines go. */
+  log: (line: string) => void
+}
+
+const users: Record<number, { id: number; name: string }> = {
+  1: { id: 1, name: 'Ada' },
+  2: { id: 2, name: 'Grace' },
+}
+let dbQueries = 0
+async function loadUser(id: number) {
+  dbQueries++
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  return { ...users[id] }
+}
+
+/** Runs the demo on a fresh memory-store cache and returns that cache. */
+export async function runDemo({ log }: DemoOptions): Promise<Cache> {
+  const events: string[] = []
+  const recorder: Hook = {
+    hit: (e) => void events.push(`hit ${e.key}`),
+    miss: (e) => void events.push(`miss ${e.key}`),
+    coalesced: (e) => void events.push(`coalesced ${e.key}`),
+  }
+  const cache = createCache({ store: memoryStore(), namespace: 'playground', hooks: [recorder] })
+  const show = (label: string, value: unknown) =>
+    log(
+      `  ${label.padEnd(44)} ${inspect(value, { breakLength: Number.POSITIVE_INFINITY, colors: false })}`,
+    )
+
+  log('tagcache playground (store: memory)\n')
+
+  log('1. set with tags, then read it back')
+  await cache.set('user:1', users[1], { tags: ['users', 'user:1'], ttl: '10m' })
+  await cache.set('user:2', users[2], { tags: ['users', 'user:2'], ttl: '10m' })
+  show("get('user:1')", await cache.get('user:1'))
+  show("ttl('user:1') in ms", await cache.ttl('user:1'))
+
+  log('\n2. invalidate one tag: O(1), only entries carrying it miss')
+  await cache.invalidate('user:1')
+  show("get('user:1') after invalidate('user:1')", await cache.get('user:1'))
+  show("get('user:2') is untouched", await cache.get('user:2'))
+
+  log('\n3. invalidate a shared tag')
+  await cache.invalidate('users')
+  show("getMany(['user:1', 'user:2'])", await cache.getMany(['user:1', 'user:2']))
+
+  log('\n4. wrap (cache-aside): 5 concurrent misses, one database query')
+  dbQueries = 0
+  const results = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      cache.wrap('user:1', () => loadUser(1), { tags: ['users', 'user:1'] }),
+    ),
+  )
+  show(
+    'results',
+    results.map((u) => u.name),
+  )
+  show('database queries', dbQueries)
+  show('wrap again (hit, no query)', (await cache.wrap('user:1', () => loadUser(1))).name)
+  show('database queries', dbQueries)
+
+  log('\n5. an invalidation during a computation is never lost')
+  const stale = await cache.wrap(
+    'user:2',
+    async () => {
+      const user = await loadUser(2)
+      users[2] = { id: 2, name: 'Grace Hopper' } // the source changes meanwhile...
+      await cache.invalidate('user:2') // ...and says so
+      return user
+    },
+    { tags: ['users', 'user:2'] },
+  )
+  show('value returned to this caller', stale.name)
+  show("get('user:2') afterwards (miss, not stale)", await cache.get('user:2'))
+  show('recomputed', (await cache.wrap('user:2', () => loadUser(2), { tags: ['user:2'] })).name)
+
+  log('\n6. cached(): memoized function with per-argument tags')
+  const getUser = cache.cached(loadUser, {
+    key: (id) => `fn:user:${id}`,
+    tags: (id) => [`user:${id}`],
+    ttl: '1h',
+  })
+  dbQueries = 0
+  await getUser(1)
+  await getUser(1)
+  show('two calls, database queries', dbQueries)
+  await getUser.invalidate(1)
+  await getUser(1)
+  show('after getUser.invalidate(1), queries', dbQueries)
+
+  log('\n7. invalidateAll(): the whole namespace in O(1)')
+  await cache.invalidateAll()
+  show("has('user:1')", await cache.has('user:1'))
+
+  log(`\nevents seen by a hook: ${events.length} (${events.slice(0, 4).join(', ')}, ...)`)
+  log(`stats: ${cache.stats.summary}`)
+  return cache
+}
