@@ -184,6 +184,7 @@ export interface Cache {
 }
 
 const EMPTY: readonly string[] = Object.freeze([])
+const NO_BYTES = new Uint8Array(0)
 
 /** @internal */
 class TagCache implements Cache {
@@ -199,14 +200,18 @@ class TagCache implements Cache {
   readonly #stats = new StatsCounter()
   readonly #flights = new SingleFlight()
   readonly #warnedHooks = new WeakSet<Hook>()
+  readonly #live: boolean
+  readonly #sync: boolean
   #closed = false
 
   constructor(options: CacheOptions) {
     const o = validateOptions('core', cacheOptionsSchema, options)
     this.store = o.store
     this.namespace = o.namespace ?? 'default'
-    this.#keys = createKeySpace(this.namespace)
+    this.#keys = createKeySpace(this.namespace, typeof o.store.getSync === 'function')
     this.#envelope = createEnvelope(o.serializer ?? jsonSerializer())
+    this.#live = o.store.capabilities?.liveValues === true
+    this.#sync = typeof o.store.getSync === 'function'
     this.#defaultTtl = parseTtl(o.defaultTtl ?? '1h')
     this.#jitter = o.ttlJitter ?? 0
     this.#hooks = o.hooks ?? []
@@ -220,13 +225,13 @@ class TagCache implements Cache {
 
   // ---------------------------------------------------------------- reads
 
-  async get<T>(key: string): Promise<T | undefined> {
-    if (this.#hooks.length === 0) return (await this.#read(key, 'get', true)) as T | undefined
+  get<T>(key: string): Promise<T | undefined> {
+    if (this.#hooks.length === 0) return this.#read(key, 'get', true) as Promise<T | undefined>
     return this.#observe(
       'get',
       [key],
       EMPTY,
-      async () => (await this.#read(key, 'get', true)) as T | undefined,
+      () => this.#read(key, 'get', true) as Promise<T | undefined>,
     )
   }
 
@@ -267,19 +272,47 @@ class TagCache implements Cache {
   }
 
   /** Reads one key: `undefined` on any kind of miss. `decode: false` only checks validity. */
-  async #read(key: string, operation: CacheOperation, decode: boolean): Promise<unknown> {
-    this.#open()
-    assertKey(key, operation)
-    const id = this.#keys.entry(key)
-    let entry: StoredEntry | undefined
+  #read(key: string, operation: CacheOperation, decode: boolean): Promise<unknown> {
+    // Hot path: no async function, one promise hop through the store.
     try {
-      entry = await this.#call(this.store.get(id), operation)
+      this.#open()
+      assertKey(key, operation)
     } catch (error) {
-      this.#storeFailed(operation, key, error)
-      this.#missed(key)
-      return undefined
+      return Promise.reject(error)
     }
-    return this.#accept(key, id, entry, decode)
+    const id = this.#keys.entry(key)
+    if (this.#sync && this.#timeout === 0) {
+      let entry: StoredEntry | undefined
+      try {
+        entry = (this.store.getSync as (key: string) => StoredEntry | undefined).call(
+          this.store,
+          id,
+        )
+      } catch (error) {
+        try {
+          this.#storeFailed(operation, key, error)
+        } catch (rethrown) {
+          return Promise.reject(rethrown)
+        }
+        this.#missed(key)
+        return Promise.resolve(undefined)
+      }
+      return Promise.resolve(this.#accept(key, id, entry, decode))
+    }
+    let pending: Promise<StoredEntry | undefined>
+    try {
+      pending = this.#call(this.store.get(id), operation)
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    return pending.then(
+      (entry) => this.#accept(key, id, entry, decode),
+      (error: unknown) => {
+        this.#storeFailed(operation, key, error)
+        this.#missed(key)
+        return undefined
+      },
+    )
   }
 
   /** Decides whether a stored entry is served (the tag-version check) and decodes it. */
@@ -305,7 +338,9 @@ class TagCache implements Cache {
       }
     }
     let value: unknown = true
-    if (decode) {
+    if (decode && this.#live && entry.liveValue !== undefined) {
+      value = entry.liveValue
+    } else if (decode) {
       try {
         value = open(this.#envelope, key, entry.value)
       } catch (error) {
@@ -340,11 +375,11 @@ class TagCache implements Cache {
       const tags = options?.tags ?? EMPTY
       const ttl = this.#ttl(options?.ttl, 'set')
       const tagIds = this.#tagIds(tags, 'set')
-      const bytes = this.#seal(key, value)
+      const payload = this.#payload(key, value)
       try {
         await this.#call(
           this.store.set(this.#keys.entry(key), {
-            value: bytes,
+            ...payload,
             tags: tagIds,
             candidate: createTagVersion(),
             ttl,
@@ -379,7 +414,7 @@ class TagCache implements Cache {
         assertKey(entry?.key, 'setMany')
         return {
           key: this.#keys.entry(entry.key),
-          value: this.#seal(entry.key, entry.value),
+          ...this.#payload(entry.key, entry.value),
           tags: this.#tagIds(entry.tags ?? EMPTY, 'setMany'),
           candidate,
           ttl: this.#ttl(entry.ttl, 'setMany'),
@@ -536,11 +571,11 @@ class TagCache implements Cache {
     }
     const value = await factory()
     if (value === undefined || captured === undefined) return value
-    const bytes = this.#seal(key, value)
+    const payload = this.#payload(key, value)
     try {
       await this.#call(
         this.store.set(id, {
-          value: bytes,
+          ...payload,
           tags: tagIds,
           captured,
           candidate: createTagVersion(),
@@ -603,7 +638,7 @@ class TagCache implements Cache {
           const tagIds = tagIdsByKey[i] as string[]
           writes.push({
             key: this.#keys.entry(key),
-            value: this.#seal(key, value),
+            ...this.#payload(key, value),
             tags: tagIds,
             captured: tagIds.map((t) => versionOf.get(t) as string),
             candidate,
@@ -773,6 +808,15 @@ class TagCache implements Cache {
   #tagId(tag: unknown, operation: string): string {
     if (typeof tag !== 'string') throw invalidArgument(operation, 'tag', tag, 'a string')
     return this.#keys.tag(tag)
+  }
+
+  /** The payload fields of a write: bytes, or the value itself for live-value stores. */
+  #payload(key: string, value: unknown): { value: Uint8Array; liveValue?: unknown } {
+    if (this.#live) {
+      if (value === undefined) this.#seal(key, value)
+      return { value: NO_BYTES, liveValue: value }
+    }
+    return { value: this.#seal(key, value) }
   }
 
   #seal(key: string, value: unknown): Uint8Array {

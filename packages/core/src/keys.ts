@@ -1,26 +1,63 @@
-// Key and tag encoding (DESIGN.md rule 3). Every user-supplied string becomes
-// a component made only of [A-Za-z0-9_.~!*'()-] and %-escapes, so `:` can
-// separate components, `{`/`}` never reach Redis Cluster hash-slot parsing,
-// and no user input can spell an internal key.
+// Key and tag encoding (DESIGN.md rule 3).
+//
+// Ids have the shape `<ns>:e:<key>`, `<ns>:t:<tag>` and `<ns>:n`. The
+// namespace is encoded without `:`, so the first `:` always ends it and the
+// key or tag, being last, may contain `:` freely. In every component `{` and
+// `}` are escaped (they would change Redis Cluster hash-slot placement), `%`
+// is escaped (so escapes are unambiguous), and lone UTF-16 surrogates are
+// escaped (UTF-8 would turn them all into U+FFFD and make keys collide).
 
-const SAFE = /^[A-Za-z0-9_.~!*'()-]*$/
+const PERCENT = 0x25
+const COLON = 0x3a
+const OPEN = 0x7b
+const CLOSE = 0x7d
 
-/** @internal Encodes one user-supplied component (key, tag or namespace). */
-export function encodeComponent(input: string): string {
-  if (SAFE.test(input)) return input
-  try {
-    return encodeURIComponent(input)
-  } catch {
-    // Lone surrogates: escape every UTF-16 unit as %uXXXX. `u` is not a hex
-    // digit, so this never collides with encodeURIComponent's %HH output.
-    let out = ''
-    for (let i = 0; i < input.length; i++) {
-      const c = input.charCodeAt(i)
-      const ch = input[i] as string
-      out += SAFE.test(ch) ? ch : `%u${c.toString(16).padStart(4, '0')}`
+function needsEscape(c: number, escapeColon: boolean): boolean {
+  return (
+    c === PERCENT ||
+    c === OPEN ||
+    c === CLOSE ||
+    (escapeColon && c === COLON) ||
+    (c >= 0xd800 && c <= 0xdfff)
+  )
+}
+
+function encode(input: string, escapeColon: boolean): string {
+  // Hot path: most keys need nothing; scan once without allocating.
+  let i = 0
+  for (; i < input.length; i++) if (needsEscape(input.charCodeAt(i), escapeColon)) break
+  if (i === input.length) return input
+  let out = input.slice(0, i)
+  for (; i < input.length; i++) {
+    const c = input.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < input.length) {
+      const next = input.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        // A valid surrogate pair: kept as is.
+        out += input[i] as string
+        out += input[i + 1] as string
+        i++
+        continue
+      }
     }
-    return out
+    if (c >= 0xd800 && c <= 0xdfff) out += `%u${c.toString(16)}`
+    else if (needsEscape(c, escapeColon)) out += `%${c.toString(16).toUpperCase()}`
+    else out += input[i] as string
   }
+  return out
+}
+
+/**
+ * @internal Encodes a key or tag, the last component of an id: escapes `%`,
+ * `{`, `}` and lone surrogates.
+ */
+export function encodeComponent(input: string): string {
+  return encode(input, false)
+}
+
+/** @internal Encodes a namespace: like keys, and `:` as well. */
+export function encodeNamespace(input: string): string {
+  return encode(input, true)
 }
 
 /**
@@ -35,14 +72,35 @@ export interface KeySpace {
   tag(tag: string): string
 }
 
-/** @internal */
-export function createKeySpace(namespace: string): KeySpace {
-  const ns = encodeComponent(namespace)
+const MEMO_SIZE = 16_384
+
+/**
+ * @internal `memo` keeps recently built entry ids: for in-process stores a
+ * lookup by an existing id string (hash already computed) is several times
+ * cheaper than by a freshly concatenated one, and that dominates a memory get.
+ */
+export function createKeySpace(namespace: string, memo = false): KeySpace {
+  const ns = encodeNamespace(namespace)
   const entryPrefix = `${ns}:e:`
   const tagPrefix = `${ns}:t:`
+  const build = (key: string) => entryPrefix + encodeComponent(key)
+  let entry = build
+  if (memo) {
+    let ids = new Map<string, string>()
+    entry = (key) => {
+      let id = ids.get(key)
+      if (id === undefined) {
+        id = build(key)
+        // Generational reset: bounded memory, no per-hit bookkeeping.
+        if (ids.size >= MEMO_SIZE) ids = new Map()
+        ids.set(key, id)
+      }
+      return id
+    }
+  }
   return {
     namespaceTag: `${ns}:n`,
-    entry: (key) => entryPrefix + encodeComponent(key),
+    entry,
     tag: (tag) => tagPrefix + encodeComponent(tag),
   }
 }

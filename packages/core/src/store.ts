@@ -23,6 +23,12 @@ export interface Store {
    */
   get(key: string): Promise<StoredEntry | undefined>
 
+  /**
+   * Optional synchronous {@link Store.get}, for in-process stores: core then
+   * answers a read with a single promise instead of chaining on the store's.
+   */
+  getSync?(key: string): StoredEntry | undefined
+
   /** {@link Store.get} for many keys; the result is aligned with `keys`. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>
 
@@ -70,12 +76,21 @@ export interface Store {
 export interface StoreCapabilities {
   /** The store is shared between processes (Redis). Memory stores are not. */
   readonly distributed?: boolean
+  /**
+   * The store keeps JavaScript values as they are (an in-process store):
+   * core skips the serializer, writes carry `liveValue` (with an empty
+   * `value`), and reads return `liveValue`. Only for stores that never leave
+   * the process.
+   */
+  readonly liveValues?: boolean
 }
 
 /** An entry as read from a store. */
 export interface StoredEntry {
   /** The payload exactly as written (core's envelope around the serializer's bytes). */
   readonly value: Uint8Array
+  /** With `capabilities.liveValues`: the value as written (`value` is then empty). */
+  readonly liveValue?: unknown
   /** Tag ids the entry was written with. */
   readonly tags: readonly string[]
   /** The versions those tags had when the value was read from its source; aligned with `tags`. */
@@ -92,6 +107,11 @@ export interface StoredEntry {
 export interface StoreWrite {
   /** Payload bytes. Stored and returned byte for byte. */
   readonly value: Uint8Array
+  /**
+   * Only for stores declaring `capabilities.liveValues`: the value itself,
+   * never `undefined`; `value` is then empty.
+   */
+  readonly liveValue?: unknown
   /** Tag ids, including the namespace tag core adds to every entry. */
   readonly tags: readonly string[]
   /**

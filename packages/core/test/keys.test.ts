@@ -1,30 +1,40 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createKeySpace, encodeComponent } from '../src/keys.js'
+import { createKeySpace, encodeComponent, encodeNamespace } from '../src/keys.js'
 
 describe('key encoding', () => {
-  it('leaves safe strings alone and escapes separators, braces, spaces and unicode', () => {
-    expect(encodeComponent('user-1_a.b')).toBe('user-1_a.b')
-    for (const input of [':', '{', '}', ' ', '%', 'é', '\n', '\ud800']) {
-      expect(encodeComponent(input)).not.toMatch(/[:{}\s]/)
-      expect(encodeComponent(input)).not.toBe(input)
-    }
+  it('leaves ordinary keys alone, colons and unicode included', () => {
+    for (const key of ['user:1', 'a b', 'žluť 🐎', '', 'x'.repeat(1000)])
+      expect(encodeComponent(key)).toBe(key)
+  })
+
+  it('escapes braces, percent and lone surrogates in keys; colons too in namespaces', () => {
+    expect(encodeComponent('{slot}')).toBe('%7Bslot%7D')
+    expect(encodeComponent('100%')).toBe('100%25')
+    expect(encodeComponent('\ud800x')).toBe('%ud800x')
+    expect(encodeComponent('\udc00')).toBe('%udc00')
+    expect(encodeNamespace('a:b')).toBe('a%3Ab')
   })
 
   it('is injective over arbitrary strings, lone surrogates included', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
-        fc.pre(a !== b)
-        expect(encodeComponent(a)).not.toBe(encodeComponent(b))
-      }),
-      { numRuns: 2_000 },
-    )
+    for (const encodeFn of [encodeComponent, encodeNamespace]) {
+      fc.assert(
+        fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (a, b) => {
+          fc.pre(a !== b)
+          expect(encodeFn(a)).not.toBe(encodeFn(b))
+        }),
+        { numRuns: 2_000 },
+      )
+    }
   })
 
-  it('never produces `:`, `{`, `}` or whitespace', () => {
+  it('never produces braces or lone surrogates, and namespaces never contain `:`', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
-        expect(encodeComponent(s)).toMatch(/^[A-Za-z0-9_.~!*'()%-]*$/)
+        const key = encodeComponent(s)
+        expect(key).not.toMatch(/[{}]/)
+        expect(Buffer.from(key, 'utf8').toString('utf8')).toBe(key) // survives UTF-8
+        expect(encodeNamespace(s)).not.toMatch(/[{}:]/)
       }),
       { numRuns: 2_000 },
     )
@@ -36,5 +46,6 @@ describe('key encoding', () => {
     expect(space.tag('x')).toBe('ns:t:x')
     expect(space.namespaceTag).toBe('ns:n')
     expect(createKeySpace('a:e').entry('b')).not.toBe(createKeySpace('a').entry('e:b'))
+    expect(createKeySpace('a').entry('n')).not.toBe(createKeySpace('a').namespaceTag)
   })
 })

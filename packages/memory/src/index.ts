@@ -27,6 +27,14 @@ export interface MemoryStoreOptions {
    */
   maxTags?: number
   /**
+   * Keep entries serialized (through the cache's serializer) so that every
+   * read returns a fresh copy, as the Redis stores do. By default values are
+   * kept **by reference**, like `lru-cache`: reads are several times faster,
+   * and the value you get is the object that was set, so do not mutate it.
+   * @default false
+   */
+  serialize?: boolean
+  /**
    * The clock, in milliseconds. Monotonic by default; tests pass their own.
    * @default () => performance.now()
    */
@@ -54,16 +62,23 @@ export interface MemoryStore extends Store {
 interface Slot {
   key: string
   value: Uint8Array
+  liveValue: unknown
   tags: readonly string[]
+  tagSlots: readonly (TagSlot | undefined)[]
   versions: readonly string[]
   expiresAt: number
   size: number
-  prev: Slot | undefined
-  next: Slot | undefined
+  /** Read since the eviction hand last passed (second-chance LRU). */
+  used: boolean
 }
 
+// Entries hold direct references to the tag slots they were written with, so
+// a read checks versions without a Map lookup per tag. A slot is mutated in
+// place when its tag is invalidated (versions are unique, so old entries stop
+// matching) and marked dead (version null) when the tag is dropped: a later
+// write creates a new slot, and entries holding the dead one stay misses.
 interface TagSlot {
-  version: string
+  version: string | null
   expiresAt: number
 }
 
@@ -73,6 +88,7 @@ const optionsSchema = z.strictObject({
   maxEntries: z.number().int().positive().optional(),
   maxBytes: z.number().int().positive().optional(),
   maxTags: z.number().int().positive().optional(),
+  serialize: z.boolean().optional(),
   now: z
     .custom<() => number>((v) => typeof v === 'function', {
       message: 'expected a function returning milliseconds',
@@ -113,7 +129,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
 class MemoryStoreImpl implements MemoryStore {
   readonly name = 'memory'
-  readonly capabilities = { distributed: false } as const
+  readonly capabilities: { readonly distributed: false; readonly liveValues: boolean }
   readonly #entries = new Map<string, Slot>()
   readonly #tags = new Map<string, TagSlot>()
   readonly #maxEntries: number
@@ -122,14 +138,13 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #now: () => number
   #bytes = 0
   // Most recently used at head.
-  #head: Slot | undefined
-  #tail: Slot | undefined
 
   constructor(options: MemoryStoreOptions) {
     this.#maxEntries = options.maxEntries ?? 10_000
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? (() => performance.now())
+    this.capabilities = { distributed: false, liveValues: options.serialize !== true }
   }
 
   get size(): number {
@@ -146,6 +161,10 @@ class MemoryStoreImpl implements MemoryStore {
 
   get(key: string): Promise<StoredEntry | undefined> {
     return Promise.resolve(this.#read(key, this.#now()))
+  }
+
+  getSync(key: string): StoredEntry | undefined {
+    return this.#read(key, this.#now())
   }
 
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -177,14 +196,23 @@ class MemoryStoreImpl implements MemoryStore {
 
   tagVersions(tags: readonly string[], candidate: string, ttl: number): Promise<string[]> {
     const now = this.#now()
-    return Promise.resolve(tags.map((tag) => this.#ensureTag(tag, candidate, now + ttl, now)))
+    return Promise.resolve(
+      tags.map((tag) => this.#ensureTag(tag, candidate, now + ttl, now).version as string),
+    )
   }
 
   invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
     const now = this.#now()
     for (const tag of tags) {
-      this.#tags.delete(tag)
-      this.#putTag(tag, { version, expiresAt: now + ttl })
+      const t = this.#tags.get(tag)
+      if (t !== undefined) {
+        t.version = version
+        t.expiresAt = now + ttl
+        this.#tags.delete(tag) // re-inserted last: the oldest-written is dropped first
+        this.#putTag(tag, t)
+      } else {
+        this.#putTag(tag, { version, expiresAt: now + ttl })
+      }
     }
     return Promise.resolve()
   }
@@ -207,21 +235,30 @@ class MemoryStoreImpl implements MemoryStore {
     if (slot === undefined) return Promise.resolve(false)
     slot.expiresAt = now + ttl
     // Tag versions must outlive the entries that reference them (rule 1).
-    for (const tag of slot.tags) {
-      const t = this.#tags.get(tag)
-      if (t !== undefined && t.expiresAt < slot.expiresAt) t.expiresAt = slot.expiresAt
+    for (const t of slot.tagSlots) {
+      if (
+        t !== undefined &&
+        t.version !== null &&
+        t.expiresAt > now &&
+        t.expiresAt < slot.expiresAt
+      ) {
+        t.expiresAt = slot.expiresAt
+      }
     }
     return Promise.resolve(true)
   }
 
   clear(): void {
     this.#entries.clear()
+    for (const t of this.#tags.values()) t.version = null
     this.#tags.clear()
-    this.#head = this.#tail = undefined
     this.#bytes = 0
   }
 
   evictTagVersion(tag: string): boolean {
+    const t = this.#tags.get(tag)
+    if (t === undefined) return false
+    t.version = null
     return this.#tags.delete(tag)
   }
 
@@ -234,14 +271,20 @@ class MemoryStoreImpl implements MemoryStore {
   #read(key: string, now: number): StoredEntry | undefined {
     const slot = this.#live(key, now)
     if (slot === undefined) return undefined
-    this.#touch(slot)
-    const { tags } = slot
-    const current: (string | null)[] = new Array(tags.length)
-    for (let i = 0; i < tags.length; i++) {
-      const t = this.#tags.get(tags[i] as string)
+    slot.used = true
+    const refs = slot.tagSlots
+    const current: (string | null)[] = new Array(refs.length)
+    for (let i = 0; i < refs.length; i++) {
+      const t = refs[i]
       current[i] = t === undefined || t.expiresAt <= now ? null : t.version
     }
-    return { value: slot.value, tags, versions: slot.versions, current }
+    return {
+      value: slot.value,
+      liveValue: slot.liveValue,
+      tags: slot.tags,
+      versions: slot.versions,
+      current,
+    }
   }
 
   #live(key: string, now: number): Slot | undefined {
@@ -258,6 +301,7 @@ class MemoryStoreImpl implements MemoryStore {
     const expiresAt = now + write.ttl
     const { tags, captured } = write
     let versions: string[]
+    let tagSlots: (TagSlot | undefined)[]
     if (captured !== undefined) {
       if (captured.length !== tags.length) {
         throw new TypeError(
@@ -266,45 +310,53 @@ class MemoryStoreImpl implements MemoryStore {
       }
       // Stored verbatim; a missing tag is NOT recreated from a captured version.
       versions = captured.slice()
-      for (const tag of tags) {
+      tagSlots = tags.map((tag) => {
         const t = this.#tags.get(tag)
-        if (t !== undefined && t.expiresAt > now && t.expiresAt < expiresAt) t.expiresAt = expiresAt
-      }
+        if (t === undefined || t.expiresAt <= now) return undefined
+        if (t.expiresAt < expiresAt) t.expiresAt = expiresAt
+        return t
+      })
     } else {
-      versions = tags.map((tag) => this.#ensureTag(tag, write.candidate, expiresAt, now))
+      tagSlots = tags.map((tag) => this.#ensureTag(tag, write.candidate, expiresAt, now))
+      versions = tagSlots.map((t) => t?.version as string)
     }
     const existing = this.#entries.get(key)
     if (existing !== undefined) this.#remove(existing)
     const value = new Uint8Array(write.value)
+    const liveValue = write.liveValue
     let size = SLOT_OVERHEAD + key.length * 2 + value.byteLength
+    if (liveValue !== undefined) size += estimateSize(liveValue)
     for (const tag of tags) size += tag.length * 2 + 40
     const slot: Slot = {
       key,
       value,
+      liveValue,
       tags: tags.slice(),
+      tagSlots,
       versions,
       expiresAt,
       size,
-      prev: undefined,
-      next: this.#head,
+      used: false,
     }
-    if (this.#head !== undefined) this.#head.prev = slot
-    this.#head = slot
-    if (this.#tail === undefined) this.#tail = slot
     this.#entries.set(key, slot)
     this.#bytes += size
     this.#evictOverflow()
   }
 
-  #ensureTag(tag: string, candidate: string, expiresAt: number, now: number): string {
+  /** The live slot of a tag, created with version `candidate` if it has none. */
+  #ensureTag(tag: string, candidate: string, expiresAt: number, now: number): TagSlot {
     const t = this.#tags.get(tag)
     if (t !== undefined && t.expiresAt > now) {
       if (t.expiresAt < expiresAt) t.expiresAt = expiresAt
-      return t.version
+      return t
     }
-    if (t !== undefined) this.#tags.delete(tag)
-    this.#putTag(tag, { version: candidate, expiresAt })
-    return candidate
+    if (t !== undefined) {
+      t.version = null
+      this.#tags.delete(tag)
+    }
+    const created: TagSlot = { version: candidate, expiresAt }
+    this.#putTag(tag, created)
+    return created
   }
 
   #putTag(tag: string, slot: TagSlot): void {
@@ -312,7 +364,8 @@ class MemoryStoreImpl implements MemoryStore {
     if (this.#tags.size > this.#maxTags) {
       // Oldest-written first (Map iteration order). Entries carrying a dropped
       // version read it as missing: a miss, never a stale hit.
-      const oldest = this.#tags.keys().next().value as string
+      const [oldest, dropped] = this.#tags.entries().next().value as [string, TagSlot]
+      dropped.version = null
       this.#tags.delete(oldest)
     }
   }
@@ -324,35 +377,63 @@ class MemoryStoreImpl implements MemoryStore {
     return slot.expiresAt > now
   }
 
-  #touch(slot: Slot): void {
-    if (this.#head === slot) return
-    // unlink
-    if (slot.prev !== undefined) slot.prev.next = slot.next
-    if (slot.next !== undefined) slot.next.prev = slot.prev
-    if (this.#tail === slot) this.#tail = slot.prev
-    // push front
-    slot.prev = undefined
-    slot.next = this.#head
-    if (this.#head !== undefined) this.#head.prev = slot
-    this.#head = slot
-  }
-
   #remove(slot: Slot): void {
-    if (slot.prev !== undefined) slot.prev.next = slot.next
-    else this.#head = slot.next
-    if (slot.next !== undefined) slot.next.prev = slot.prev
-    else this.#tail = slot.prev
-    slot.prev = slot.next = undefined
     this.#entries.delete(slot.key)
     this.#bytes -= slot.size
   }
 
+  // Second-chance (CLOCK) approximation of LRU: the Map's insertion order is
+  // the queue; a read only sets a flag, so hits pay no list surgery. The
+  // oldest entry is evicted unless it was read since the hand last passed, in
+  // which case it moves to the back with its flag cleared.
   #evictOverflow(): void {
-    while (
-      (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) &&
-      this.#tail !== undefined
-    ) {
-      this.#remove(this.#tail)
+    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
+      const oldest = this.#entries.values().next().value as Slot | undefined
+      if (oldest === undefined) return
+      if (oldest.used && this.#entries.size > 1) {
+        oldest.used = false
+        this.#entries.delete(oldest.key)
+        this.#entries.set(oldest.key, oldest)
+      } else {
+        this.#remove(oldest)
+      }
     }
   }
+}
+
+/** Rough heap size of a value kept by reference, walked to a bounded depth. */
+function estimateSize(value: unknown, depth = 0): number {
+  switch (typeof value) {
+    case 'string':
+      return 16 + value.length * 2
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+    case 'symbol':
+      return 8
+    case 'function':
+      return 64
+  }
+  if (value === null) return 8
+  if (depth > 8) return 64
+  if (ArrayBuffer.isView(value)) return 64 + value.byteLength
+  if (value instanceof ArrayBuffer) return 32 + value.byteLength
+  let size = 32
+  if (Array.isArray(value)) {
+    for (const item of value) size += 8 + estimateSize(item, depth + 1)
+    return size
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) size += 16 + estimateSize(k, depth + 1) + estimateSize(v, depth + 1)
+    return size
+  }
+  if (value instanceof Set) {
+    for (const v of value) size += 16 + estimateSize(v, depth + 1)
+    return size
+  }
+  for (const k in value as object) {
+    size += 16 + k.length * 2 + estimateSize((value as Record<string, unknown>)[k], depth + 1)
+  }
+  return size
 }

@@ -1,16 +1,18 @@
 import { storeContractSuite } from '@tagcache/testing'
 import { memoryStore } from '../src/index.js'
 
-storeContractSuite('memory', {
-  createStore: () => {
-    let now = 1_000
-    const store = memoryStore({ now: () => now })
-    return {
-      store,
-      dropTagVersion: async (tag) => void store.evictTagVersion(tag),
-      advance: async (ms) => {
-        now += ms
-      },
-    }
-  },
-})
+for (const serialize of [false, true]) {
+  storeContractSuite(serialize ? 'memory (serialize: true)' : 'memory', {
+    createStore: () => {
+      let now = 1_000
+      const store = memoryStore({ now: () => now, serialize })
+      return {
+        store,
+        dropTagVersion: async (tag) => void store.evictTagVersion(tag),
+        advance: async (ms) => {
+          now += ms
+        },
+      }
+    },
+  })
+}

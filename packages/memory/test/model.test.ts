@@ -118,7 +118,7 @@ async function run(ops: Op[]): Promise<void> {
         break
       case 'evictTag':
         // The store loses a tag version (eviction): entries carrying it are misses.
-        store.evictTagVersion(`model:t:${encodeURIComponent(o.tag)}`)
+        store.evictTagVersion(`model:t:${o.tag}`)
         model.dropTag(o.tag)
         break
       case 'wrap': {

@@ -1,0 +1,88 @@
+/** Options for {@link startRedis}. */
+export interface StartRedisOptions {
+  /**
+   * Extra `redis-server` command-line arguments, e.g. `['--maxmemory', '10mb']`.
+   * They may override the defaults `--save ''`, `--appendonly no` and
+   * `--repl-diskless-sync-delay 0`, but not `--bind`, `--port`, `--daemonize`,
+   * `--dir`, `--logfile` or (for cluster nodes) the `--cluster-*` options,
+   * which the harness controls.
+   */
+  args?: readonly string[]
+}
+
+/** A running standalone redis-server started by {@link startRedis}. */
+export interface RedisServer {
+  /** Always the loopback address. */
+  readonly host: '127.0.0.1'
+  /** The TCP port the server listens on. */
+  readonly port: number
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string
+  /**
+   * Stops the server (SIGTERM, then SIGKILL after 2 s) and removes its temp
+   * directory. Resolves once the process has exited; safe to call more than once.
+   */
+  stop(): Promise<void>
+}
+
+/** Options for {@link startCluster}. */
+export interface StartClusterOptions {
+  /** Number of master nodes; at least 3 (the Redis Cluster minimum). Defaults to 3. */
+  masters?: number
+  /** Number of replicas per master. Defaults to 0. */
+  replicas?: number
+  /** Extra `redis-server` arguments for every node, as in {@link StartRedisOptions.args}. */
+  args?: readonly string[]
+}
+
+/** The address of one cluster node. */
+export interface RedisClusterNode {
+  /** Always the loopback address. */
+  readonly host: '127.0.0.1'
+  /** The node's client port. */
+  readonly port: number
+}
+
+/** A running Redis Cluster started by {@link startCluster}. */
+export interface RedisCluster {
+  /**
+   * Every node, masters and replicas alike; which node got which role is
+   * decided by `redis-cli --cluster create`.
+   */
+  readonly nodes: readonly RedisClusterNode[]
+  /** `redis://127.0.0.1:<port>` for each of {@link RedisCluster.nodes}, in the same order. */
+  readonly urls: readonly string[]
+  /** Stops every node and removes their temp directories; safe to call more than once. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts a standalone `redis-server` on a free 127.0.0.1 port, with
+ * `--save '' --appendonly no --daemonize no` and a temp `--dir`, and resolves
+ * once it answers PING. The process is killed when the current process exits
+ * or receives SIGINT/SIGTERM, even if {@link RedisServer.stop} is never called.
+ *
+ * @throws Error when `redis-server` is not on `PATH`, or the server does not come up.
+ */
+export declare function startRedis(options?: StartRedisOptions): Promise<RedisServer>
+
+/**
+ * Starts `masters * (1 + replicas)` cluster-enabled `redis-server` processes on
+ * free 127.0.0.1 ports, creates the cluster with
+ * `redis-cli --cluster create ... --cluster-yes`, and resolves once every node
+ * reports `cluster_state:ok` and knows every other node, and every replica's
+ * link to its master is up (20 s timeout). Needs `redis-cli` on `PATH`.
+ *
+ * @throws RangeError when `masters < 3` or `replicas < 0`.
+ * @throws Error when `redis-server` or `redis-cli` is not on `PATH`, or the cluster does not come up.
+ */
+export declare function startCluster(options?: StartClusterOptions): Promise<RedisCluster>
+
+/**
+ * The `REDIS_URL` environment variable (`undefined` when unset or blank): when
+ * set, tests should use that external server instead of starting one.
+ */
+export declare function redisUrlFromEnv(): string | undefined
+
+/** The absolute path of `redis-server` found on `PATH`, or `undefined` when it is not installed. */
+export declare function findRedisServer(): string | undefined

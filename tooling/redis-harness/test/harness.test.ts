@@ -1,0 +1,188 @@
+import { execFile } from 'node:child_process'
+import { createConnection } from 'node:net'
+import { promisify } from 'node:util'
+import {
+  findRedisServer,
+  type RedisCluster,
+  type RedisServer,
+  redisUrlFromEnv,
+  startCluster,
+  startRedis,
+} from '@tagcache/redis-harness'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+const run = promisify(execFile)
+
+/** Runs redis-cli against a port and returns its trimmed stdout. */
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), ...args])
+  return stdout.trim()
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+function portIsOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Sends an inline command over a raw socket and returns the first reply line. */
+function rawCommand(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let data = ''
+    socket.setEncoding('utf8')
+    socket.once('error', reject)
+    socket.on('data', (chunk) => {
+      data += chunk
+      const end = data.indexOf('\r\n')
+      if (end !== -1) {
+        socket.destroy()
+        resolve(data.slice(0, end))
+      }
+    })
+    socket.write(`${line}\r\n`)
+  })
+}
+
+const started: (RedisServer | RedisCluster)[] = []
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.stop()))
+})
+
+async function server(args?: string[]): Promise<RedisServer> {
+  const s = await startRedis(args ? { args } : {})
+  started.push(s)
+  return s
+}
+
+describe('startRedis', () => {
+  it('starts a standalone server that answers PING and SET/GET', async () => {
+    const s = await server()
+    expect(s.host).toBe('127.0.0.1')
+    expect(s.port).not.toBe(6379)
+    expect(s.url).toBe(`redis://127.0.0.1:${s.port}`)
+    expect(await rawCommand(s.port, 'PING')).toBe('+PONG')
+    expect(await cli(s.port, 'ping')).toBe('PONG')
+    expect(await cli(s.port, 'set', 'greeting', 'hello')).toBe('OK')
+    expect(await cli(s.port, 'get', 'greeting')).toBe('hello')
+    // persistence is off
+    expect(await cli(s.port, '--json', 'config', 'get', 'save')).toBe('{"save":""}')
+    expect(await cli(s.port, 'config', 'get', 'appendonly')).toBe('appendonly\nno')
+  })
+
+  it('passes extra args to redis-server', async () => {
+    const s = await server(['--maxmemory', '10mb'])
+    expect(await cli(s.port, 'config', 'get', 'maxmemory')).toBe(`maxmemory\n${10 * 1024 * 1024}`)
+  })
+
+  it('stop() stops the server and closes its port, and can be called twice', async () => {
+    const s = await server()
+    expect(await portIsOpen(s.port)).toBe(true)
+    await s.stop()
+    expect(await portIsOpen(s.port)).toBe(false)
+    await expect(s.stop()).resolves.toBeUndefined()
+  })
+
+  it('gives servers started concurrently different ports', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    expect(a!.port).not.toBe(b!.port)
+    await cli(a!.port, 'set', 'who', 'a')
+    await cli(b!.port, 'set', 'who', 'b')
+    expect(await cli(a!.port, 'get', 'who')).toBe('a')
+    expect(await cli(b!.port, 'get', 'who')).toBe('b')
+  })
+})
+
+describe('startCluster', () => {
+  /** The slot ranges `CLUSTER SLOTS` reports, as [start, end, masterPort]. */
+  async function slotRanges(port: number): Promise<[number, number, number][]> {
+    const reply = JSON.parse(await cli(port, '--json', 'cluster', 'slots')) as [
+      number,
+      number,
+      [string, number, ...unknown[]],
+      ...unknown[],
+    ][]
+    return reply
+      .map(([start, end, master]): [number, number, number] => [start, end, master[1]])
+      .sort((x, y) => x[0] - y[0])
+  }
+
+  it('creates a 3-master cluster whose slots cover 0..16383', async () => {
+    const cluster = await startCluster()
+    started.push(cluster)
+    expect(cluster.nodes).toHaveLength(3)
+    expect(cluster.urls).toEqual(cluster.nodes.map((n) => `redis://127.0.0.1:${n.port}`))
+    expect(new Set(cluster.nodes.map((n) => n.port)).size).toBe(3)
+
+    for (const node of cluster.nodes) {
+      expect(await cli(node.port, 'cluster', 'info')).toMatch(/^cluster_state:ok$/m)
+    }
+
+    const ranges = await slotRanges(cluster.nodes[0]!.port)
+    let next = 0
+    for (const [start, end] of ranges) {
+      expect(start).toBe(next)
+      next = end + 1
+    }
+    expect(next).toBe(16384)
+    expect(new Set(ranges.map((r) => r[2]))).toEqual(new Set(cluster.nodes.map((n) => n.port)))
+
+    // keys land on different masters; -c follows MOVED redirects
+    const port = cluster.nodes[0]!.port
+    for (const key of ['a', 'b', 'c', 'd']) {
+      expect(await cli(port, '-c', 'set', key, `v-${key}`)).toBe('OK')
+      expect(await cli(port, '-c', 'get', key)).toBe(`v-${key}`)
+    }
+  })
+
+  it('creates replicas and stop() stops every node', async () => {
+    const cluster = await startCluster({ masters: 3, replicas: 1 })
+    started.push(cluster)
+    expect(cluster.nodes).toHaveLength(6)
+    const roles = await Promise.all(cluster.nodes.map((n) => cli(n.port, 'role')))
+    expect(roles.filter((r) => r.startsWith('master'))).toHaveLength(3)
+    expect(roles.filter((r) => r.startsWith('slave'))).toHaveLength(3)
+
+    await cluster.stop()
+    const open = await Promise.all(cluster.nodes.map((n) => portIsOpen(n.port)))
+    expect(open).toEqual([false, false, false, false, false, false])
+  })
+
+  it('rejects fewer than 3 masters', async () => {
+    await expect(startCluster({ masters: 2 })).rejects.toThrow(RangeError)
+  })
+})
+
+describe('environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it('findRedisServer() resolves redis-server on PATH', () => {
+    expect(findRedisServer()).toMatch(/\/redis-server$/)
+  })
+
+  it('explains how to get redis-server when it is not on PATH', async () => {
+    vi.stubEnv('PATH', '/nonexistent')
+    expect(findRedisServer()).toBeUndefined()
+    const message =
+      'redis-server not found on PATH; install it (Debian/Ubuntu: apt-get install -y redis-server) or set REDIS_URL to an external server'
+    await expect(startRedis()).rejects.toThrow(message)
+    await expect(startCluster()).rejects.toThrow(message)
+  })
+
+  it('redisUrlFromEnv() returns REDIS_URL when set', () => {
+    vi.stubEnv('REDIS_URL', 'redis://example.test:6380')
+    expect(redisUrlFromEnv()).toBe('redis://example.test:6380')
+    vi.stubEnv('REDIS_URL', '')
+    expect(redisUrlFromEnv()).toBeUndefined()
+    vi.stubEnv('REDIS_URL', undefined)
+    expect(redisUrlFromEnv()).toBeUndefined()
+  })
+})
