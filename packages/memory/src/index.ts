@@ -143,7 +143,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxEntries = options.maxEntries ?? 10_000
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
-    this.#now = options.now ?? (() => performance.now())
+    this.#now = options.now ?? performance.now.bind(performance)
     this.capabilities = { distributed: false, liveValues: options.serialize !== true }
   }
 
