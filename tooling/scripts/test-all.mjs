@@ -44,7 +44,9 @@ console.log('\nTests by package:')
 console.log(rows.join('\n'))
 const status = turbo.status ?? 1
 if (status !== 0 && failed === 0) {
+  // A build, typecheck or lint failure counts as one failure: never report green.
   console.log('\nA build, typecheck or lint task failed (see above).')
+  failed += 1
 }
 if (rows.length === 0) failed += 1
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)

@@ -19,7 +19,10 @@ export async function memoryBench(): Promise<void> {
   }
   console.log(`value size: ${JSON.stringify(sampleValue(1)).length} bytes of JSON, ${KEYS} keys`)
   let i = 0
-  const next = () => `user:${(i = (i + 7919) % KEYS)}`
+  const next = () => {
+    i = (i + 7919) % KEYS
+    return `user:${i}`
+  }
   const results = await compare([
     { name: 'await lru-cache get (baseline)', run: async () => await lru.get(next()) },
     { name: 'tagcache memory get, 3 tags', run: () => cache.get(next()) },
