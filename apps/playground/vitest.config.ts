@@ -1,3 +1,29 @@
 import { defineTestConfig } from '@tagcache/vitest-config'
+import ts from 'typescript'
 
-export default defineTestConfig()
+// Vite's transformer (oxc) parses TC39 standard decorators but does not lower
+// them, and Node cannot run them yet: files that use them go through the
+// TypeScript compiler, exactly as a user's `tsc` build would.
+export default defineTestConfig({
+  plugins: [
+    {
+      name: 'tagcache:tc39-decorators',
+      enforce: 'pre',
+      transform(code, id) {
+        if (!id.endsWith('decorators.test.ts')) return null
+        const out = ts.transpileModule(code, {
+          fileName: id,
+          compilerOptions: {
+            target: ts.ScriptTarget.ES2022,
+            module: ts.ModuleKind.ESNext,
+            sourceMap: true,
+          },
+        })
+        return {
+          code: out.outputText,
+          map: out.sourceMapText ? JSON.parse(out.sourceMapText) : null,
+        }
+      },
+    },
+  ],
+})
