@@ -4,8 +4,9 @@
 // namespace is encoded without `:`, so the first `:` always ends it and the
 // key or tag, being last, may contain `:` freely. In every component `{` and
 // `}` are escaped (they would change Redis Cluster hash-slot placement), `%`
-// is escaped (so escapes are unambiguous), and lone UTF-16 surrogates are
-// escaped (UTF-8 would turn them all into U+FFFD and make keys collide).
+// is escaped (so escapes are unambiguous), NUL is escaped (the Redis entry
+// format separates tag ids with it), and lone UTF-16 surrogates are escaped
+// (UTF-8 would turn them all into U+FFFD and make keys collide).
 
 const PERCENT = 0x25
 const COLON = 0x3a
@@ -17,6 +18,7 @@ function needsEscape(c: number, escapeColon: boolean): boolean {
     c === PERCENT ||
     c === OPEN ||
     c === CLOSE ||
+    c === 0 ||
     (escapeColon && c === COLON) ||
     (c >= 0xd800 && c <= 0xdfff)
   )
@@ -41,7 +43,7 @@ function encode(input: string, escapeColon: boolean): string {
       }
     }
     if (c >= 0xd800 && c <= 0xdfff) out += `%u${c.toString(16)}`
-    else if (needsEscape(c, escapeColon)) out += `%${c.toString(16).toUpperCase()}`
+    else if (needsEscape(c, escapeColon)) out += `%${c.toString(16).toUpperCase().padStart(2, '0')}`
     else out += input[i] as string
   }
   return out

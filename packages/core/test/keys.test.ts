@@ -14,6 +14,7 @@ describe('key encoding', () => {
     expect(encodeComponent('\ud800x')).toBe('%ud800x')
     expect(encodeComponent('\udc00')).toBe('%udc00')
     expect(encodeNamespace('a:b')).toBe('a%3Ab')
+    expect(encodeComponent('a\0b')).toBe('a%00b')
   })
 
   it('is injective over arbitrary strings, lone surrogates included', () => {
@@ -32,7 +33,7 @@ describe('key encoding', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         const key = encodeComponent(s)
-        expect(key).not.toMatch(/[{}]/)
+        expect(key).not.toMatch(/[{}\0]/)
         expect(Buffer.from(key, 'utf8').toString('utf8')).toBe(key) // survives UTF-8
         expect(encodeNamespace(s)).not.toMatch(/[{}:]/)
       }),

@@ -1,0 +1,313 @@
+import { z } from 'zod'
+import { StoreError } from '../errors.js'
+import { validateOptions } from '../options.js'
+import type { Store, StoredEntry, StoreWrite, StoreWriteWithKey } from '../store.js'
+import { decodeEntry, encodeEntry } from './entry-format.js'
+import { EXPIRE_SCRIPT, GET_SCRIPT, type LuaScript, SET_SCRIPT, TAGS_SCRIPT } from './scripts.js'
+
+/** An argument of a Redis command: binary data always arrives as a `Buffer`. */
+export type RedisArg = string | Buffer
+
+/**
+ * The little a Redis client must offer to back a tagcache Store. Adapters
+ * (`@tagcache/ioredis`, `@tagcache/node-redis`) implement it over their driver.
+ *
+ * @experimental
+ */
+export interface RedisDriver {
+  /** Name used in errors, e.g. `'ioredis'`. */
+  readonly name: string
+  /** True for a Redis Cluster client: multi-key work is then split per key. */
+  readonly cluster: boolean
+  /**
+   * A prefix the driver itself adds to every key it sends (ioredis
+   * `keyPrefix`), so that keys built inside Lua can add it too. `''` if none.
+   */
+  readonly driverPrefix: string
+  /**
+   * Sends one command. Bulk strings must come back as `Buffer`s (binary safe),
+   * arrays as arrays, nil as `null`. `key` is the first key of the command,
+   * for cluster routing. Commands issued without awaiting each other must be
+   * pipelined (sent without waiting for replies).
+   */
+  call(args: readonly RedisArg[], key?: string): Promise<unknown>
+}
+
+/** Options of a Redis-backed store. */
+export interface RedisStoreOptions {
+  /**
+   * Prefix of every key the store writes. Keep it free of `{`/`}` unless
+   * you mean to pin every key to one cluster slot.
+   * @default 'tagcache:'
+   */
+  prefix?: string
+}
+
+const optionsSchema = z.strictObject({
+  prefix: z.string().optional(),
+})
+
+type Reply = Buffer | null | Reply[]
+
+/**
+ * A {@link Store} over any Redis client, given a {@link RedisDriver}.
+ * Standalone: every operation is one round trip (Lua via EVALSHA, reloaded
+ * on NOSCRIPT, or commands pipelined together). Cluster: keys stay
+ * single-slot; a tagged read or write takes at most two round trips, with
+ * the per-key commands of each step sent in parallel.
+ *
+ * @experimental
+ */
+export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
+  const o = validateOptions(driver.name, optionsSchema, options)
+  return new RedisStore(driver, o.prefix ?? 'tagcache:')
+}
+
+class RedisStore implements Store {
+  readonly name: string
+  readonly capabilities = { distributed: true } as const
+  readonly #driver: RedisDriver
+  readonly #prefix: string
+  /** Prefix of keys built inside Lua, which the driver cannot prefix. */
+  readonly #luaPrefix: string
+
+  constructor(driver: RedisDriver, prefix: string) {
+    this.name = driver.name
+    this.#driver = driver
+    this.#prefix = prefix
+    this.#luaPrefix = driver.driverPrefix + prefix
+  }
+
+  async get(key: string): Promise<StoredEntry | undefined> {
+    if (this.#driver.cluster) return this.#clusterGet(key)
+    const reply = (await this.#script(
+      GET_SCRIPT,
+      [this.#prefix + key],
+      [this.#luaPrefix],
+      'get',
+    )) as Reply[]
+    return this.#parse(reply[0])
+  }
+
+  async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
+    if (keys.length === 0) return []
+    if (this.#driver.cluster) return Promise.all(keys.map((key) => this.#clusterGet(key)))
+    const reply = (await this.#script(
+      GET_SCRIPT,
+      keys.map((k) => this.#prefix + k),
+      [this.#luaPrefix],
+      'getMany',
+    )) as Reply[]
+    return keys.map((_, i) => this.#parse(reply[i] ?? null))
+  }
+
+  async set(key: string, write: StoreWrite): Promise<void> {
+    if (this.#driver.cluster) return this.#clusterSet(key, write)
+    await this.#script(
+      SET_SCRIPT,
+      [this.#prefix + key, ...write.tags.map((t) => this.#prefix + t)],
+      this.#setArgs(write),
+      'set',
+    )
+  }
+
+  async setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
+    // Issued together: pipelined, one round trip on standalone.
+    await Promise.all(writes.map((w) => this.set(w.key, w)))
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (
+      ((await this.#call(['DEL', this.#prefix + key], this.#prefix + key, 'delete')) as number) > 0
+    )
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0
+    const full = keys.map((k) => this.#prefix + k)
+    if (!this.#driver.cluster)
+      return (await this.#call(['DEL', ...full], full[0], 'deleteMany')) as number
+    const counts = await Promise.all(
+      full.map((k) => this.#call(['DEL', k], k, 'deleteMany') as Promise<number>),
+    )
+    return counts.reduce((a, b) => a + b, 0)
+  }
+
+  async tagVersions(tags: readonly string[], candidate: string, ttl: number): Promise<string[]> {
+    if (tags.length === 0) return []
+    const args = ['ensure', candidate, ttlArg(ttl)]
+    const run = async (group: readonly string[]) =>
+      (
+        (await this.#script(
+          TAGS_SCRIPT,
+          group.map((t) => this.#prefix + t),
+          args,
+          'tagVersions',
+        )) as Buffer[]
+      ).map((b) => b.toString('latin1'))
+    if (!this.#driver.cluster) return run(tags)
+    return (await Promise.all(tags.map((t) => run([t])))).flat()
+  }
+
+  async invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    // One SET per tag, all sent together: O(1) per tag, nothing scanned.
+    await Promise.all(
+      tags.map((t) => {
+        const key = this.#prefix + t
+        const args = Number.isFinite(ttl)
+          ? ['SET', key, version, 'PX', ttlArg(ttl)]
+          : ['SET', key, version]
+        return this.#call(args, key, 'invalidate')
+      }),
+    )
+  }
+
+  async ttl(key: string): Promise<number | undefined> {
+    const full = this.#prefix + key
+    const ms = (await this.#call(['PTTL', full], full, 'ttl')) as number
+    if (ms === -2) return undefined
+    return ms === -1 ? Number.POSITIVE_INFINITY : ms
+  }
+
+  async expire(key: string, ttl: number): Promise<boolean> {
+    const full = this.#prefix + key
+    if (!this.#driver.cluster) {
+      return (
+        (await this.#script(EXPIRE_SCRIPT, [full], [ttlArg(ttl), this.#luaPrefix], 'expire')) === 1
+      )
+    }
+    const raw = (await this.#call(['GET', full], full, 'expire')) as Buffer | null
+    const entry = raw === null ? undefined : decodeEntry(raw)
+    if (entry === undefined) return false
+    await this.#extendTags(entry.tags, ttl)
+    const reply = Number.isFinite(ttl)
+      ? await this.#call(['PEXPIRE', full, ttlArg(ttl)], full, 'expire')
+      : await this.#call(['PERSIST', full], full, 'expire').then(() => 1)
+    return reply === 1
+  }
+
+  // ------------------------------------------------------------ cluster
+
+  /** GET the entry, then GET its tags' versions in parallel: two round trips. */
+  async #clusterGet(key: string): Promise<StoredEntry | undefined> {
+    const full = this.#prefix + key
+    const raw = (await this.#call(['GET', full], full, 'get')) as Buffer | null
+    if (raw === null) return undefined
+    const entry = decodeOrForeign(raw)
+    const current = await Promise.all(
+      entry.tags.map(async (t) => {
+        const tagKey = this.#prefix + t
+        const v = (await this.#call(['GET', tagKey], tagKey, 'get')) as Buffer | null
+        return v === null ? null : v.toString('latin1')
+      }),
+    )
+    return { value: entry.value, tags: entry.tags, versions: entry.versions, current }
+  }
+
+  /**
+   * Captured versions: write the entry and extend the tags in parallel (one
+   * round trip). Otherwise: ensure the tags' versions, then write (two).
+   */
+  async #clusterSet(key: string, write: StoreWrite): Promise<void> {
+    const full = this.#prefix + key
+    const setEntry = (versions: readonly string[]) => {
+      const bytes = encodeEntry(write.tags, versions, write.value)
+      const args: RedisArg[] = Number.isFinite(write.ttl)
+        ? ['SET', full, bytes, 'PX', ttlArg(write.ttl)]
+        : ['SET', full, bytes]
+      return this.#call(args, full, 'set')
+    }
+    if (write.captured !== undefined) {
+      await Promise.all([setEntry(write.captured), this.#extendTags(write.tags, write.ttl)])
+      return
+    }
+    const versions = await this.tagVersions(write.tags, write.candidate, write.ttl)
+    await setEntry(versions)
+  }
+
+  async #extendTags(tags: readonly string[], ttl: number): Promise<void> {
+    const args = ['extend', '', ttlArg(ttl)]
+    await Promise.all(tags.map((t) => this.#script(TAGS_SCRIPT, [this.#prefix + t], args, 'set')))
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  #setArgs(write: StoreWrite): RedisArg[] {
+    const args: RedisArg[] = [
+      ttlArg(write.ttl),
+      write.captured === undefined ? write.candidate : '',
+      asBuffer(write.value),
+      String(this.#luaPrefix.length),
+    ]
+    if (write.captured !== undefined) {
+      if (write.captured.length !== write.tags.length) {
+        throw new TypeError(
+          `[tagcache] [${this.name}] ${write.captured.length} captured versions for ${write.tags.length} tags; expected one per tag`,
+        )
+      }
+      args.push(...write.captured)
+    }
+    return args
+  }
+
+  #parse(reply: Reply | undefined): StoredEntry | undefined {
+    if (reply === null || reply === undefined) return undefined
+    const [raw, current] = reply as [Buffer, (Buffer | null)[]]
+    const entry = decodeOrForeign(raw)
+    return {
+      value: entry.value,
+      tags: entry.tags,
+      versions: entry.versions,
+      current: current.map((v) => (v === null ? null : v.toString('latin1'))),
+    }
+  }
+
+  #script(
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly RedisArg[],
+    operation: string,
+  ): Promise<unknown> {
+    const n = String(keys.length)
+    return this.#driver
+      .call(['EVALSHA', script.sha, n, ...keys, ...args], keys[0])
+      .catch((error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          // First use on this server (or after SCRIPT FLUSH / failover): EVAL loads it.
+          return this.#call(['EVAL', script.lua, n, ...keys, ...args], keys[0], operation)
+        }
+        throw this.#wrap(error, operation)
+      })
+  }
+
+  #call(args: readonly RedisArg[], key: string | undefined, operation: string): Promise<unknown> {
+    return this.#driver.call(args, key).catch((error: unknown) => {
+      throw this.#wrap(error, operation)
+    })
+  }
+
+  #wrap(error: unknown, operation: string): StoreError {
+    if (error instanceof StoreError) return error
+    const message = error instanceof Error ? error.message : String(error)
+    return new StoreError(
+      `[tagcache] [${this.name}] ${operation} failed: ${message}; expected Redis to accept the command (is the server reachable and the user allowed on keys ${JSON.stringify(`${this.#prefix}*`)}?)`,
+      { cause: error },
+    )
+  }
+}
+
+// Bytes not in the entry format (another program wrote this key) come back as
+// an entry without tags, which core refuses: a miss, never garbage.
+function decodeOrForeign(raw: Buffer): { tags: string[]; versions: string[]; value: Uint8Array } {
+  return decodeEntry(raw) ?? { tags: [], versions: [], value: raw }
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function ttlArg(ttl: number): string {
+  return Number.isFinite(ttl) ? String(Math.max(1, Math.round(ttl))) : '0'
+}

@@ -1,0 +1,67 @@
+import type { Store } from '@tagcache/core'
+import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/core/redis'
+import { RESP_TYPES } from 'redis'
+
+/** Options of {@link nodeRedisStore}. */
+export interface NodeRedisStoreOptions extends RedisStoreOptions {}
+
+type Args = readonly (string | Buffer)[]
+
+/** The part of a node-redis client (`createClient()`) the store uses. */
+export interface NodeRedisClientLike {
+  sendCommand(args: Args, options?: object): Promise<unknown>
+}
+
+/** The part of a node-redis cluster (`createCluster()`) the store uses. */
+export interface NodeRedisClusterLike {
+  sendCommand(
+    firstKey: string | Buffer | undefined,
+    isReadonly: boolean | undefined,
+    args: Args,
+    options?: object,
+  ): Promise<unknown>
+  getSlotMaster?: unknown
+  masters?: unknown
+}
+
+// Binary-safe replies; and no per-command timer: node-redis arms a timeout
+// timer per command by default, which dominates its throughput, while the
+// cache has its own `timeout` option.
+const COMMAND_OPTIONS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer }, timeout: 0 }
+
+/**
+ * A tagcache {@link Store} over an existing, connected node-redis client
+ * (`createClient()`) or cluster (`createCluster()`), redis v5 or later. The
+ * client is not closed by the store.
+ *
+ * Standalone: a tagged `get`/`set` is one round trip (Lua via EVALSHA).
+ * Cluster: at most two, with keys hashed so no command is cross-slot.
+ *
+ * @example
+ * ```ts
+ * import { createCache } from '@tagcache/core'
+ * import { nodeRedisStore } from '@tagcache/node-redis'
+ * import { createClient } from 'redis'
+ *
+ * const client = await createClient({ url: 'redis://localhost:6379' }).connect()
+ * const cache = createCache({ store: nodeRedisStore(client), namespace: 'app' })
+ * ```
+ */
+export function nodeRedisStore(
+  client: NodeRedisClientLike | NodeRedisClusterLike,
+  options: NodeRedisStoreOptions = {},
+): Store {
+  if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function') {
+    throw new TypeError(
+      '[tagcache] [node-redis] nodeRedisStore(client) expects a node-redis client or cluster (createClient() / createCluster()); got ' +
+        (client === null ? 'null' : typeof client),
+    )
+  }
+  const cluster = 'masters' in client && 'getSlotMaster' in client
+  const call = cluster
+    ? (args: readonly RedisArg[], key?: string) =>
+        (client as NodeRedisClusterLike).sendCommand(key, false, args as Args, COMMAND_OPTIONS)
+    : (args: readonly RedisArg[]) =>
+        (client as NodeRedisClientLike).sendCommand(args as Args, COMMAND_OPTIONS)
+  return createRedisStore({ name: 'node-redis', cluster, driverPrefix: '', call }, options)
+}
