@@ -1,0 +1,39 @@
+import { startCluster, startRedis } from '@tagcache/redis-harness'
+import { storeContractSuite } from '@tagcache/testing'
+import { createClient, createCluster } from 'redis'
+import { afterAll, beforeAll } from 'vitest'
+import { nodeRedisStore } from '../src/index.js'
+
+type Server = { stop(): Promise<void> }
+let server: Server | undefined
+let cluster: Server | undefined
+let client: ReturnType<typeof createClient>
+let clusterClient: ReturnType<typeof createCluster>
+
+beforeAll(async () => {
+  const [standalone, clustered] = await Promise.all([startRedis(), startCluster()])
+  server = standalone
+  cluster = clustered
+  client = createClient({ url: standalone.url })
+  clusterClient = createCluster({ rootNodes: clustered.urls.map((url) => ({ url })) })
+  await Promise.all([client.connect(), clusterClient.connect()])
+})
+
+afterAll(async () => {
+  await Promise.allSettled([client?.close(), clusterClient?.close()])
+  await Promise.allSettled([server?.stop(), cluster?.stop()])
+})
+
+storeContractSuite('node-redis', {
+  createStore: () => ({
+    store: nodeRedisStore(client),
+    dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
+  }),
+})
+
+storeContractSuite('node-redis cluster', {
+  createStore: () => ({
+    store: nodeRedisStore(clusterClient),
+    dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
+  }),
+})
