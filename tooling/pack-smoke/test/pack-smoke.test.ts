@@ -150,6 +150,7 @@ beforeAll(async () => {
       'install',
       '--no-audit',
       '--no-fund',
+      '--prefer-offline',
       packed.core.filename,
       packed.memory.filename,
       '@types/node@24',

@@ -91,7 +91,7 @@ class RedisStore implements Store {
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
     if (keys.length === 0) return []
-    if (this.#driver.cluster) return Promise.all(keys.map((key) => this.#clusterGet(key)))
+    if (this.#driver.cluster) return this.#clusterGetMany(keys)
     const reply = (await this.#script(
       GET_SCRIPT,
       keys.map((k) => this.#prefix + k),
@@ -188,20 +188,33 @@ class RedisStore implements Store {
 
   // ------------------------------------------------------------ cluster
 
-  /** GET the entry, then GET its tags' versions in parallel: two round trips. */
-  async #clusterGet(key: string): Promise<StoredEntry | undefined> {
-    const full = this.#prefix + key
-    const raw = (await this.#call(['GET', full], full, 'get')) as Buffer | null
-    if (raw === null) return undefined
-    const entry = decodeOrForeign(raw)
-    const current = await Promise.all(
-      entry.tags.map(async (t) => {
-        const tagKey = this.#prefix + t
-        const v = (await this.#call(['GET', tagKey], tagKey, 'get')) as Buffer | null
-        return v === null ? null : v.toString('latin1')
+  /** GET the entries, then GET their tags' versions, each step in parallel: two round trips. */
+  async #clusterGetMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
+    const raws = await Promise.all(
+      keys.map((key) => {
+        const full = this.#prefix + key
+        return this.#call(['GET', full], full, 'get') as Promise<Buffer | null>
       }),
     )
-    return { value: entry.value, tags: entry.tags, versions: entry.versions, current }
+    const entries = raws.map((raw) => (raw === null ? undefined : decodeOrForeign(raw)))
+    return Promise.all(
+      entries.map(async (entry) => {
+        if (entry === undefined) return undefined
+        const current = await Promise.all(
+          entry.tags.map(async (t) => {
+            const tagKey = this.#prefix + t
+            const v = (await this.#call(['GET', tagKey], tagKey, 'get')) as Buffer | null
+            return v === null ? null : v.toString('latin1')
+          }),
+        )
+        return { value: entry.value, tags: entry.tags, versions: entry.versions, current }
+      }),
+    )
+  }
+
+  async #clusterGet(key: string): Promise<StoredEntry | undefined> {
+    const [entry] = await this.#clusterGetMany([key])
+    return entry
   }
 
   /**

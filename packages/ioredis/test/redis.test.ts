@@ -1,0 +1,185 @@
+import { createCache, isTagCacheError } from '@tagcache/core'
+import { createRedisStore, type RedisArg } from '@tagcache/core/redis'
+import {
+  type RedisCluster,
+  type RedisServer,
+  startCluster,
+  startRedis,
+} from '@tagcache/redis-harness'
+import { Cluster, Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ioredisStore } from '../src/index.js'
+
+let server: RedisServer
+let cluster: RedisCluster
+let redis: Redis
+const clients: (Redis | Cluster)[] = []
+const client = <T extends Redis | Cluster>(c: T): T => {
+  clients.push(c)
+  return c
+}
+
+beforeAll(async () => {
+  ;[server, cluster] = await Promise.all([startRedis(), startCluster()])
+  redis = client(new Redis(server.port, '127.0.0.1'))
+})
+
+afterAll(async () => {
+  await Promise.allSettled(clients.map((c) => c.quit()))
+  await Promise.allSettled([server?.stop(), cluster?.stop()])
+})
+
+/** Commands the server received from clients (not from inside Lua), while `fn` ran. */
+async function commandsSent(fn: () => Promise<unknown>): Promise<string[]> {
+  const monitor = await redis.monitor()
+  const seen: string[] = []
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua') seen.push(String(args[0]).toLowerCase())
+  })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await fn()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  monitor.disconnect()
+  return seen
+}
+
+describe('round trips on standalone Redis (MONITOR)', () => {
+  it('a tagged get is one command; set, getMany, invalidate and invalidateAll too', async () => {
+    const cache = createCache({ store: ioredisStore(redis), namespace: 'rt' })
+    await cache.set('warm', 1, { tags: ['a'] }) // loads the scripts
+    await cache.get('warm')
+    expect(await commandsSent(() => cache.set('k', { v: 1 }, { tags: ['a', 'b', 'c'] }))).toEqual([
+      'evalsha',
+    ])
+    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(() => cache.getMany(['k', 'warm', 'missing', 'x', 'y']))).toEqual([
+      'evalsha',
+    ])
+    expect(await commandsSent(() => cache.invalidate('a'))).toEqual(['set'])
+    expect(await commandsSent(() => cache.invalidateAll())).toEqual(['set'])
+    expect(await cache.get('k')).toBeUndefined()
+  })
+
+  it('reloads scripts after SCRIPT FLUSH (NOSCRIPT)', async () => {
+    const cache = createCache({ store: ioredisStore(redis), namespace: 'noscript' })
+    await cache.set('k', 'v', { tags: ['t'] })
+    await redis.script('FLUSH')
+    expect(await cache.get('k')).toBe('v')
+    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+  })
+})
+
+describe('round trips on Redis Cluster', () => {
+  /** Wraps the cluster client, counting sequential round trips (calls issued after a reply). */
+  function countingStore(c: Cluster) {
+    const stats = { roundTrips: 0, commands: 0 }
+    let replied = true
+    const store = createRedisStore({
+      name: 'ioredis',
+      cluster: true,
+      driverPrefix: '',
+      call: (args: readonly RedisArg[]) => {
+        stats.commands++
+        if (replied) stats.roundTrips++
+        replied = false
+        const [command, ...rest] = args as [string, ...RedisArg[]]
+        return (c.callBuffer(command, ...rest) as Promise<unknown>).finally(() => {
+          replied = true
+        })
+      },
+    })
+    return { store, stats }
+  }
+
+  it('a tagged get takes two round trips and a set at most two, never cross-slot', async () => {
+    const c = client(new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port }))))
+    const { store, stats } = countingStore(c)
+    const cache = createCache({ store, namespace: 'rt-cluster' })
+    // First use of a script on a node costs one NOSCRIPT reload; warm every node involved.
+    await cache.set('warm', 1, { tags: ['a', 'b', 'c'] })
+    const measure = async (fn: () => Promise<unknown>) => {
+      stats.roundTrips = 0
+      stats.commands = 0
+      await fn()
+      return { ...stats }
+    }
+    expect((await measure(() => cache.set('k', 1, { tags: ['a', 'b', 'c'] }))).roundTrips).toBe(2)
+    const get = await measure(() => cache.get('k'))
+    expect(get).toEqual({ roundTrips: 2, commands: 5 }) // entry, then namespace + 3 tags in parallel
+    expect((await measure(() => cache.getMany(['k', 'warm', 'missing']))).roundTrips).toBe(2)
+    expect((await measure(() => cache.invalidate('a', 'b'))).roundTrips).toBe(1)
+    expect(await cache.get('k')).toBeUndefined()
+  })
+})
+
+describe('ACL, keyPrefix and databases', () => {
+  it('works for a user allowed only on the cache prefix', async () => {
+    await redis.call(
+      'ACL',
+      'SETUSER',
+      'cacheuser',
+      'on',
+      '>secret',
+      'resetkeys',
+      '~app-cache:*',
+      '+@all',
+      '-@dangerous',
+    )
+    const restricted = client(
+      new Redis({
+        port: server.port,
+        host: '127.0.0.1',
+        username: 'cacheuser',
+        password: 'secret',
+      }),
+    )
+    const cache = createCache({
+      store: ioredisStore(restricted, { prefix: 'app-cache:' }),
+      namespace: 'acl',
+    })
+    await cache.set('k', 'v', { tags: ['t'] })
+    expect(await cache.get('k')).toBe('v')
+    expect(await cache.wrap('w', () => 'computed', { tags: ['t'] })).toBe('computed')
+    await cache.invalidate('t')
+    expect(await cache.getMany(['k', 'w'])).toEqual([undefined, undefined])
+    // The restriction is real: a key outside the prefix is refused.
+    await expect(restricted.set('elsewhere', '1')).rejects.toThrow(/NOPERM/)
+    // And a cache configured with another prefix fails with a typed error naming the prefix.
+    const wrong = createCache({ store: ioredisStore(restricted, { prefix: 'other:' }) })
+    const error = await wrong.get('k').catch((e: unknown) => e)
+    expect(isTagCacheError(error, 'E_STORE')).toBe(true)
+    expect((error as Error).message).toContain('other:*')
+  })
+
+  it("honours ioredis' keyPrefix and db options", async () => {
+    const prefixed = client(
+      new Redis({ port: server.port, host: '127.0.0.1', keyPrefix: 'tenant1:', db: 3 }),
+    )
+    const cache = createCache({ store: ioredisStore(prefixed), namespace: 'kp' })
+    await cache.set('k', 'v', { tags: ['t'] })
+    expect(await cache.get('k')).toBe('v')
+    const db3 = client(new Redis({ port: server.port, host: '127.0.0.1', db: 3 }))
+    const keys = (await db3.keys('*')).sort()
+    expect(keys).toEqual([
+      'tenant1:tagcache:kp:e:k',
+      'tenant1:tagcache:kp:n',
+      'tenant1:tagcache:kp:t:t',
+    ])
+    expect(await redis.exists('tenant1:tagcache:kp:e:k')).toBe(0) // db 0 untouched
+    await cache.invalidate('t')
+    expect(await cache.get('k')).toBeUndefined()
+    await cache.set('k2', 'v2', { tags: ['t'], ttl: '1h' })
+    expect(await cache.expire('k2', '2h')).toBe(true)
+    expect(await db3.pttl('tenant1:tagcache:kp:t:t')).toBeGreaterThan(3_600_000)
+  })
+})
+
+describe('foreign data', () => {
+  it('a key written by another program under an entry key is a miss, not garbage', async () => {
+    const cache = createCache({ store: ioredisStore(redis), namespace: 'foreign' })
+    await redis.set('tagcache:foreign:e:k', 'not a tagcache entry')
+    expect(await cache.get('k')).toBeUndefined()
+    expect(await cache.wrap('k', () => 'mine')).toBe('mine')
+    expect(await cache.get('k')).toBe('mine')
+  })
+})
