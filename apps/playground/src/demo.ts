@@ -23,7 +23,11 @@ async function loadUser(id: number) {
 }
 
 /** Runs the demo on a fresh memory-store cache and returns that cache. */
-export async function runDemo({ log, store = memoryStore(), namespace = 'playground' }: DemoOptions): Promise<Cache> {
+export async function runDemo({
+  log,
+  store = memoryStore(),
+  namespace = 'playground',
+}: DemoOptions): Promise<Cache> {
   const events: string[] = []
   const recorder: Hook = {
     hit: (e) => void events.push(`hit ${e.key}`),

@@ -13,7 +13,8 @@ const { values } = parseArgs({
   },
 })
 
-const usage = 'usage: pnpm demo [-- --store memory|ioredis|node-redis] [--redis-url redis://host:port]'
+const usage =
+  'usage: pnpm demo [-- --store memory|ioredis|node-redis] [--redis-url redis://host:port]'
 if (values.help) {
   console.log(usage)
   process.exit(0)
@@ -46,7 +47,9 @@ switch (values.store) {
     break
   }
   default:
-    console.error(`[playground] unknown --store ${JSON.stringify(values.store)}; expected memory, ioredis or node-redis\n${usage}`)
+    console.error(
+      `[playground] unknown --store ${JSON.stringify(values.store)}; expected memory, ioredis or node-redis\n${usage}`,
+    )
     process.exit(2)
 }
 

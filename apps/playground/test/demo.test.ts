@@ -36,10 +36,14 @@ describe('playground demo', () => {
       it(`runs with --store ${store} --redis-url, twice in a row`, () => {
         const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
         for (let run = 0; run < 2; run++) {
-          const result = spawnSync(process.execPath, [main, '--store', store, '--redis-url', server.url], {
-            encoding: 'utf8',
-            timeout: 30_000,
-          })
+          const result = spawnSync(
+            process.execPath,
+            [main, '--store', store, '--redis-url', server.url],
+            {
+              encoding: 'utf8',
+              timeout: 30_000,
+            },
+          )
           expect(result.stderr).toBe('')
           expect(result.status).toBe(0)
           expect(result.stdout).toContain(`store: ${store}`)

@@ -1,48 +1,52 @@
 // The Redis entry format, shared by every Redis adapter so that they read
 // each other's entries. See scripts.ts for the layout.
 
-const FORMAT = 1
-const textDecoder = new TextDecoder()
+const FORMAT = 2
+const MAX_TAGS = 0xffff
 
 /** Metadata and payload of a stored entry. */
 export interface DecodedEntry {
-  readonly tags: string[]
+  /** Tag keys as stored (full keys, as Lua sees them). */
+  readonly tagKeys: string[]
   readonly versions: string[]
   readonly value: Uint8Array
 }
 
 /** Builds the stored bytes of an entry (used where Lua cannot, e.g. across cluster slots). */
 export function encodeEntry(
-  tags: readonly string[],
+  tagKeys: readonly string[],
   versions: readonly string[],
   value: Uint8Array,
 ): Buffer {
-  const parts: string[] = []
-  for (let i = 0; i < tags.length; i++) parts.push(tags[i] as string, versions[i] as string)
-  const meta = Buffer.from(parts.join('\0'), 'utf8')
-  const out = Buffer.allocUnsafe(5 + meta.length + value.byteLength)
+  if (tagKeys.length > MAX_TAGS) {
+    throw new RangeError(
+      `[tagcache] [redis] ${tagKeys.length} tags on one entry; expected at most ${MAX_TAGS}`,
+    )
+  }
+  const body = tagKeys.length === 0 ? '' : `${tagKeys.join('\0')}\0${versions.join('\0')}\0`
+  const meta = Buffer.from(body, 'utf8')
+  const out = Buffer.allocUnsafe(3 + meta.length + value.byteLength)
   out[0] = FORMAT
-  out.writeUInt32BE(meta.length, 1)
-  meta.copy(out, 5)
-  out.set(value, 5 + meta.length)
+  out.writeUInt16BE(tagKeys.length, 1)
+  meta.copy(out, 3)
+  out.set(value, 3 + meta.length)
   return out
 }
 
 /** Parses stored bytes; `undefined` when they are not in this format. */
 export function decodeEntry(bytes: Uint8Array): DecodedEntry | undefined {
-  if (bytes.length < 5 || bytes[0] !== FORMAT) return undefined
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const n = view.readUInt32BE(1)
-  if (5 + n > view.length) return undefined
-  const tags: string[] = []
-  const versions: string[] = []
-  if (n > 0) {
-    const parts = textDecoder.decode(view.subarray(5, 5 + n)).split('\0')
-    if (parts.length % 2 !== 0) return undefined
-    for (let i = 0; i < parts.length; i += 2) {
-      tags.push(parts[i] as string)
-      versions.push(parts[i + 1] as string)
-    }
+  if (bytes.length < 3 || bytes[0] !== FORMAT) return undefined
+  const view = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const k = view.readUInt16BE(1)
+  const fields: string[] = new Array(2 * k)
+  let pos = 3
+  for (let i = 0; i < 2 * k; i++) {
+    const z = view.indexOf(0, pos)
+    if (z === -1) return undefined
+    fields[i] = view.toString('utf8', pos, z)
+    pos = z + 1
   }
-  return { tags, versions, value: view.subarray(5 + n) }
+  return { tagKeys: fields.slice(0, k), versions: fields.slice(k), value: view.subarray(pos) }
 }

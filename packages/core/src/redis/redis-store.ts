@@ -80,12 +80,7 @@ class RedisStore implements Store {
 
   async get(key: string): Promise<StoredEntry | undefined> {
     if (this.#driver.cluster) return this.#clusterGet(key)
-    const reply = (await this.#script(
-      GET_SCRIPT,
-      [this.#prefix + key],
-      [this.#luaPrefix],
-      'get',
-    )) as Reply[]
+    const reply = (await this.#script(GET_SCRIPT, [this.#prefix + key], [], 'get')) as Reply[]
     return this.#parse(reply[0])
   }
 
@@ -95,7 +90,7 @@ class RedisStore implements Store {
     const reply = (await this.#script(
       GET_SCRIPT,
       keys.map((k) => this.#prefix + k),
-      [this.#luaPrefix],
+      [],
       'getMany',
     )) as Reply[]
     return keys.map((_, i) => this.#parse(reply[i] ?? null))
@@ -172,13 +167,11 @@ class RedisStore implements Store {
   async expire(key: string, ttl: number): Promise<boolean> {
     const full = this.#prefix + key
     if (!this.#driver.cluster) {
-      return (
-        (await this.#script(EXPIRE_SCRIPT, [full], [ttlArg(ttl), this.#luaPrefix], 'expire')) === 1
-      )
+      return (await this.#script(EXPIRE_SCRIPT, [full], [ttlArg(ttl)], 'expire')) === 1
     }
     const raw = (await this.#call(['GET', full], full, 'expire')) as Buffer | null
-    const entry = raw === null ? undefined : decodeEntry(raw)
-    if (entry === undefined) return false
+    if (raw === null) return false
+    const entry = this.#decode(raw)
     await this.#extendTags(entry.tags, ttl)
     const reply = Number.isFinite(ttl)
       ? await this.#call(['PEXPIRE', full, ttlArg(ttl)], full, 'expire')
@@ -196,7 +189,7 @@ class RedisStore implements Store {
         return this.#call(['GET', full], full, 'get') as Promise<Buffer | null>
       }),
     )
-    const entries = raws.map((raw) => (raw === null ? undefined : decodeOrForeign(raw)))
+    const entries = raws.map((raw) => (raw === null ? undefined : this.#decode(raw)))
     return Promise.all(
       entries.map(async (entry) => {
         if (entry === undefined) return undefined
@@ -224,7 +217,8 @@ class RedisStore implements Store {
   async #clusterSet(key: string, write: StoreWrite): Promise<void> {
     const full = this.#prefix + key
     const setEntry = (versions: readonly string[]) => {
-      const bytes = encodeEntry(write.tags, versions, write.value)
+      const tagKeys = write.tags.map((t) => this.#luaPrefix + t)
+      const bytes = encodeEntry(tagKeys, versions, write.value)
       const args: RedisArg[] = Number.isFinite(write.ttl)
         ? ['SET', full, bytes, 'PX', ttlArg(write.ttl)]
         : ['SET', full, bytes]
@@ -250,7 +244,6 @@ class RedisStore implements Store {
       ttlArg(write.ttl),
       write.captured === undefined ? write.candidate : '',
       asBuffer(write.value),
-      String(this.#luaPrefix.length),
     ]
     if (write.captured !== undefined) {
       if (write.captured.length !== write.tags.length) {
@@ -266,12 +259,31 @@ class RedisStore implements Store {
   #parse(reply: Reply | undefined): StoredEntry | undefined {
     if (reply === null || reply === undefined) return undefined
     const [raw, current] = reply as [Buffer, (Buffer | null)[]]
-    const entry = decodeOrForeign(raw)
+    const entry = this.#decode(raw)
     return {
       value: entry.value,
       tags: entry.tags,
       versions: entry.versions,
       current: current.map((v) => (v === null ? null : v.toString('latin1'))),
+    }
+  }
+
+  /**
+   * Entry bytes to tag ids (prefix removed), versions and payload. Bytes not in
+   * the entry format, or tag keys outside this store's prefix (another program
+   * or another prefix wrote this key), come back without tags, which core
+   * refuses: a miss, never garbage.
+   */
+  #decode(raw: Buffer): { tags: string[]; versions: string[]; value: Uint8Array } {
+    const entry = decodeEntry(raw)
+    const prefix = this.#luaPrefix
+    if (entry === undefined || !entry.tagKeys.every((k) => k.startsWith(prefix))) {
+      return { tags: [], versions: [], value: raw }
+    }
+    return {
+      tags: entry.tagKeys.map((k) => k.slice(prefix.length)),
+      versions: entry.versions,
+      value: entry.value,
     }
   }
 
@@ -307,12 +319,6 @@ class RedisStore implements Store {
       { cause: error },
     )
   }
-}
-
-// Bytes not in the entry format (another program wrote this key) come back as
-// an entry without tags, which core refuses: a miss, never garbage.
-function decodeOrForeign(raw: Buffer): { tags: string[]; versions: string[]; value: Uint8Array } {
-  return decodeEntry(raw) ?? { tags: [], versions: [], value: raw }
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -11,12 +11,14 @@ function script(name: string, lua: string): LuaScript {
   return { name, lua, sha: createHash('sha1').update(lua).digest('hex') }
 }
 
-// Entry format (a Redis string):
-//   byte 0      format version (1)
-//   bytes 1..4  metadata length n, unsigned 32-bit big-endian
-//   n bytes     metadata: tagId \0 version \0 tagId \0 version ... (UTF-8)
+// Entry format (a Redis string), laid out so that the read script extracts
+// the tag keys with one string.find each and creates no other Lua strings:
+//   byte 0      format version (2)
+//   bytes 1..2  number of tags k, unsigned 16-bit big-endian
+//   k times     tag key (as Lua sees it: driver prefix + store prefix + tag id) NUL
+//   k times     version NUL
 //   rest        payload, byte for byte
-// Tag ids are stored without the key prefix; core guarantees they contain no NUL.
+// Core guarantees tag ids contain no NUL; versions never do.
 
 // A tag version key gets a fresh version only when it has none (SET NX), and
 // otherwise lives at least as long as the entries written with it (rule 1).
@@ -43,49 +45,43 @@ local function ensure(key, candidate, ttl)
 end
 `
 
-const SPLIT = `
-local function split(meta)
-  local parts, start = {}, 1
-  while true do
-    local z = string.find(meta, '\\0', start, true)
-    if not z then
-      parts[#parts + 1] = string.sub(meta, start)
-      return parts
-    end
-    parts[#parts + 1] = string.sub(meta, start, z - 1)
-    start = z + 1
+// Tag keys of an entry string `s` into table `keys`; nil when `s` is not an
+// entry in this format (another program wrote the key): read as a miss.
+const TAG_KEYS = `
+local function tagKeys(s)
+  if string.byte(s, 1) ~= 2 or #s < 3 then return nil end
+  local b1, b2 = string.byte(s, 2, 3)
+  local keys, pos = {}, 4
+  for j = 1, b1 * 256 + b2 do
+    local z = string.find(s, '\0', pos, true)
+    if not z then return nil end
+    keys[j] = string.sub(s, pos, z - 1)
+    pos = z + 1
   end
-end
-local function metaOf(s)
-  local b1, b2, b3, b4 = string.byte(s, 2, 5)
-  local n = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
-  if n == 0 then return {} end
-  return split(string.sub(s, 6, 5 + n))
+  return keys
 end
 `
 
 /**
  * Reads entries and the current versions of their tags, atomically, in one
- * round trip. KEYS: entry keys. ARGV[1]: the prefix of tag keys.
+ * round trip. KEYS: entry keys.
  * Returns, per key, `false` or `{ entry, { currentVersion | false, ... } }`.
  */
 export const GET_SCRIPT = script(
   'get',
-  `${SPLIT}
+  `${TAG_KEYS}
 local out = {}
 for i, key in ipairs(KEYS) do
   local s = redis.call('GET', key)
   if not s then
     out[i] = false
   else
-    local parts = metaOf(s)
-    local current = {}
-    if #parts > 0 then
-      local tagKeys = {}
-      for j = 1, #parts, 2 do tagKeys[#tagKeys + 1] = ARGV[1] .. parts[j] end
-      current = redis.call('MGET', unpack(tagKeys))
+    local keys = tagKeys(s)
+    if keys and #keys > 0 then
+      out[i] = { s, redis.call('MGET', unpack(keys)) }
+    else
+      out[i] = { s, {} }
     end
-    out[i] = { s, current }
   end
 end
 return out
@@ -96,35 +92,32 @@ return out
  * Writes one entry, choosing tag versions atomically with the write.
  * KEYS[1]: entry key; KEYS[2..]: tag keys.
  * ARGV[1]: ttl ms (0: none); ARGV[2]: candidate version, or '' when versions
- * were captured; ARGV[3]: payload; ARGV[4]: length of the tag key prefix;
- * ARGV[5..]: captured versions, aligned with KEYS[2..].
+ * were captured; ARGV[3]: payload; ARGV[4..]: captured versions, aligned with KEYS[2..].
  */
 export const SET_SCRIPT = script(
   'set',
   `${TAG_FUNCTIONS}
 local ttl = tonumber(ARGV[1])
 local captured = ARGV[2] == ''
-local plen = tonumber(ARGV[4])
-local parts = {}
+local keys, versions = {}, {}
 for i = 2, #KEYS do
   local key = KEYS[i]
-  local v
   if captured then
-    v = ARGV[i + 3]
+    versions[i - 1] = ARGV[i + 2]
     extend(key, ttl)
   else
-    v = ensure(key, ARGV[2], ttl)
+    versions[i - 1] = ensure(key, ARGV[2], ttl)
   end
-  parts[#parts + 1] = string.sub(key, plen + 1)
-  parts[#parts + 1] = v
+  keys[i - 1] = key
 end
-local meta = table.concat(parts, '\\0')
-local n = #meta
-local header = string.char(1, math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+local k = #keys
+local body = ''
+if k > 0 then body = table.concat(keys, '\0') .. '\0' .. table.concat(versions, '\0') .. '\0' end
+local entry = string.char(2, math.floor(k / 256) % 256, k % 256) .. body .. ARGV[3]
 if ttl > 0 then
-  redis.call('SET', KEYS[1], header .. meta .. ARGV[3], 'PX', ttl)
+  redis.call('SET', KEYS[1], entry, 'PX', ttl)
 else
-  redis.call('SET', KEYS[1], header .. meta .. ARGV[3])
+  redis.call('SET', KEYS[1], entry)
 end
 return 1
 `,
@@ -153,17 +146,16 @@ return out
 
 /**
  * Sets an entry's ttl and extends its tags' ttls to match, atomically.
- * KEYS[1]: entry key. ARGV[1]: ttl ms (0: none); ARGV[2]: tag key prefix.
+ * KEYS[1]: entry key. ARGV[1]: ttl ms (0: none).
  * Returns 1, or 0 when the entry does not exist.
  */
 export const EXPIRE_SCRIPT = script(
   'expire',
-  `${TAG_FUNCTIONS}${SPLIT}
+  `${TAG_FUNCTIONS}${TAG_KEYS}
 local s = redis.call('GET', KEYS[1])
 if not s then return 0 end
 local ttl = tonumber(ARGV[1])
-local parts = metaOf(s)
-for j = 1, #parts, 2 do extend(ARGV[2] .. parts[j], ttl) end
+for _, key in ipairs(tagKeys(s) or {}) do extend(key, ttl) end
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
 return 1
 `,
