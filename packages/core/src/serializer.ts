@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { DeserializationError, SerializationError } from './errors.js'
 
 /**
@@ -39,7 +40,10 @@ export function jsonSerializer(): Serializer {
       return JSON.stringify(value, rejectLossy)
     },
     decode(bytes) {
-      return JSON.parse(decoder.decode(bytes))
+      // isUtf8 (SIMD) + Buffer#toString is several times cheaper than a fatal
+      // TextDecoder, and still refuses corrupted bytes instead of parsing U+FFFD.
+      if (!isUtf8(bytes)) throw new TypeError('payload is not valid UTF-8')
+      return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
     },
   }
 }

@@ -36,17 +36,18 @@ export function encodeEntry(
 /** Parses stored bytes; `undefined` when they are not in this format. */
 export function decodeEntry(bytes: Uint8Array): DecodedEntry | undefined {
   if (bytes.length < 3 || bytes[0] !== FORMAT) return undefined
-  const view = Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const k = view.readUInt16BE(1)
-  const fields: string[] = new Array(2 * k)
+  const tagKeys: string[] = new Array(k)
+  const versions: string[] = new Array(k)
   let pos = 3
   for (let i = 0; i < 2 * k; i++) {
     const z = view.indexOf(0, pos)
     if (z === -1) return undefined
-    fields[i] = view.toString('utf8', pos, z)
+    // Versions are ASCII: latin1 is the cheapest exact decoding.
+    if (i < k) tagKeys[i] = view.toString('utf8', pos, z)
+    else versions[i - k] = view.toString('latin1', pos, z)
     pos = z + 1
   }
-  return { tagKeys: fields.slice(0, k), versions: fields.slice(k), value: view.subarray(pos) }
+  return { tagKeys, versions, value: view.subarray(pos) }
 }
