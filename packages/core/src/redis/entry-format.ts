@@ -36,7 +36,9 @@ export function encodeEntry(
 /** Parses stored bytes; `undefined` when they are not in this format. */
 export function decodeEntry(bytes: Uint8Array): DecodedEntry | undefined {
   if (bytes.length < 3 || bytes[0] !== FORMAT) return undefined
-  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const view = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const k = view.readUInt16BE(1)
   const tagKeys: string[] = new Array(k)
   const versions: string[] = new Array(k)
