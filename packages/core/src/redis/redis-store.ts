@@ -47,7 +47,9 @@ const optionsSchema = z.strictObject({
   prefix: z.string().optional(),
 })
 
-type Reply = Buffer | null | Reply[]
+/** The GET script's flat reply: per key `null`, or entry, n, n versions. */
+type FlatReply = (Buffer | number | null)[]
+const NO_ARGS: readonly RedisArg[] = []
 
 /**
  * A {@link Store} over any Redis client, given a {@link RedisDriver}.
@@ -78,22 +80,23 @@ class RedisStore implements Store {
     this.#luaPrefix = driver.driverPrefix + prefix
   }
 
-  async get(key: string): Promise<StoredEntry | undefined> {
+  get(key: string): Promise<StoredEntry | undefined> {
     if (this.#driver.cluster) return this.#clusterGet(key)
-    const reply = (await this.#script(GET_SCRIPT, [this.#prefix + key], [], 'get')) as Reply[]
-    return this.#parse(reply[0])
+    return this.#script(GET_SCRIPT, [this.#prefix + key], NO_ARGS, 'get').then(
+      (reply) => this.#parse(reply as FlatReply, 1)[0],
+    )
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
     if (keys.length === 0) return []
     if (this.#driver.cluster) return this.#clusterGetMany(keys)
-    const reply = (await this.#script(
+    const reply = await this.#script(
       GET_SCRIPT,
       keys.map((k) => this.#prefix + k),
-      [],
+      NO_ARGS,
       'getMany',
-    )) as Reply[]
-    return keys.map((_, i) => this.#parse(reply[i] ?? null))
+    )
+    return this.#parse(reply as FlatReply, keys.length)
   }
 
   async set(key: string, write: StoreWrite): Promise<void> {
@@ -256,16 +259,25 @@ class RedisStore implements Store {
     return args
   }
 
-  #parse(reply: Reply | undefined): StoredEntry | undefined {
-    if (reply === null || reply === undefined) return undefined
-    const [raw, current] = reply as [Buffer, (Buffer | null)[]]
-    const entry = this.#decode(raw)
-    return {
-      value: entry.value,
-      tags: entry.tags,
-      versions: entry.versions,
-      current: current.map((v) => (v === null ? null : v.toString('latin1'))),
+  /** Walks the GET script's flat reply for `count` keys. */
+  #parse(reply: FlatReply, count: number): (StoredEntry | undefined)[] {
+    const out: (StoredEntry | undefined)[] = new Array(count)
+    let at = 0
+    for (let i = 0; i < count; i++) {
+      const raw = reply[at++] as Buffer | null | undefined
+      if (raw === null || raw === undefined) {
+        out[i] = undefined
+        continue
+      }
+      const k = reply[at++] as number
+      const current: (string | null)[] = new Array(k)
+      for (let j = 0; j < k; j++) {
+        const v = reply[at++] as Buffer | null
+        current[j] = v === null ? null : v.toString('latin1')
+      }
+      out[i] = readEntry(raw, this.#luaPrefix, current)
     }
+    return out
   }
 
   /**
@@ -294,15 +306,16 @@ class RedisStore implements Store {
     operation: string,
   ): Promise<unknown> {
     const n = String(keys.length)
-    return this.#driver
-      .call(['EVALSHA', script.sha, n, ...keys, ...args], keys[0])
-      .catch((error: unknown) => {
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          // First use on this server (or after SCRIPT FLUSH / failover): EVAL loads it.
-          return this.#call(['EVAL', script.lua, n, ...keys, ...args], keys[0], operation)
-        }
-        throw this.#wrap(error, operation)
-      })
+    const command: RedisArg[] = ['EVALSHA', script.sha, n]
+    for (const key of keys) command.push(key)
+    for (const arg of args) command.push(arg)
+    return this.#driver.call(command, keys[0]).catch((error: unknown) => {
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+        // First use on this server (or after SCRIPT FLUSH / failover): EVAL loads it.
+        return this.#call(['EVAL', script.lua, n, ...keys, ...args], keys[0], operation)
+      }
+      throw this.#wrap(error, operation)
+    })
   }
 
   #call(args: readonly RedisArg[], key: string | undefined, operation: string): Promise<unknown> {
@@ -319,6 +332,55 @@ class RedisStore implements Store {
       { cause: error },
     )
   }
+}
+
+/**
+ * A read entry. Core needs only versions and payload on the read path, so the
+ * tag ids are decoded on first access.
+ */
+class ReadEntry implements StoredEntry {
+  #tags: string[] | undefined
+  constructor(
+    readonly value: Uint8Array,
+    readonly versions: readonly string[],
+    readonly current: readonly (string | null)[],
+    readonly raw: Buffer,
+    readonly prefix: string,
+  ) {}
+
+  get tags(): readonly string[] {
+    if (this.#tags === undefined) {
+      const keys = decodeEntry(this.raw)?.tagKeys ?? []
+      this.#tags = keys.map((key) =>
+        key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key,
+      )
+    }
+    return this.#tags
+  }
+}
+
+/**
+ * Versions and payload of entry bytes, skipping over the tag keys. Bytes not
+ * in the entry format (another program wrote the key) come back as an entry
+ * without versions, which core refuses: a miss, never garbage.
+ */
+function readEntry(raw: Buffer, prefix: string, current: (string | null)[]): StoredEntry {
+  const k = raw.length >= 3 && raw[0] === 2 ? raw.readUInt16BE(1) : -1
+  if (k !== current.length) return { value: raw, tags: [], versions: [], current: [] }
+  let pos = 3
+  for (let i = 0; i < k; i++) {
+    const z = raw.indexOf(0, pos)
+    if (z === -1) return { value: raw, tags: [], versions: [], current: [] }
+    pos = z + 1
+  }
+  const versions: string[] = new Array(k)
+  for (let i = 0; i < k; i++) {
+    const z = raw.indexOf(0, pos)
+    if (z === -1) return { value: raw, tags: [], versions: [], current: [] }
+    versions[i] = raw.toString('latin1', pos, z)
+    pos = z + 1
+  }
+  return new ReadEntry(raw.subarray(pos), versions, current, raw, prefix)
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -65,22 +65,31 @@ end
 /**
  * Reads entries and the current versions of their tags, atomically, in one
  * round trip. KEYS: entry keys.
- * Returns, per key, `false` or `{ entry, { currentVersion | false, ... } }`.
+ * Returns a flat array (nested arrays cost clients more to parse): per key,
+ * either `false`, or the entry followed by the number n of its tags and the n
+ * current versions (`false` where a tag has none).
  */
 export const GET_SCRIPT = script(
   'get',
   `${TAG_KEYS}
-local out = {}
-for i, key in ipairs(KEYS) do
+local out, n = {}, 0
+for _, key in ipairs(KEYS) do
   local s = redis.call('GET', key)
+  n = n + 1
   if not s then
-    out[i] = false
+    out[n] = false
   else
+    out[n] = s
     local keys = tagKeys(s)
-    if keys and #keys > 0 then
-      out[i] = { s, redis.call('MGET', unpack(keys)) }
-    else
-      out[i] = { s, {} }
+    local k = keys and #keys or 0
+    n = n + 1
+    out[n] = k
+    if k > 0 then
+      local current = redis.call('MGET', unpack(keys))
+      for j = 1, k do
+        n = n + 1
+        out[n] = current[j]
+      end
     end
   end
 end
