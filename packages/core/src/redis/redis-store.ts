@@ -25,6 +25,14 @@ export interface RedisDriver {
    */
   readonly driverPrefix: string
   /**
+   * True when two plain commands cost the client little more than one (the
+   * driver pipelines commands issued in the same tick into one write, as
+   * node-redis does). The store then reads an entry whose tag keys it has
+   * seen with `GET` + `MGET` sent together, one round trip and no Lua, and
+   * keeps the Lua read for entries it has not seen.
+   */
+  readonly cheapPipelining?: boolean
+  /**
    * Sends one command. Bulk strings must come back as `Buffer`s (binary safe),
    * arrays as arrays, nil as `null`. `key` is the first key of the command,
    * for cluster routing. Commands issued without awaiting each other must be
@@ -41,11 +49,25 @@ export interface RedisStoreOptions {
    * @default 'tagcache:'
    */
   prefix?: string
+  /**
+   * How many entries' tag keys the store remembers, for drivers that read
+   * with `GET` + `MGET` instead of Lua (see {@link RedisDriver.cheapPipelining}).
+   * `0` always reads with Lua.
+   * @default 10_000
+   */
+  tagHints?: number
 }
 
 const optionsSchema = z.strictObject({
   prefix: z.string().optional(),
+  tagHints: z.number().int().min(0).optional(),
 })
+
+/** Tag keys an entry was last seen with: as sent by the driver, and as stored in the entry. */
+interface TagHint {
+  readonly keys: readonly string[]
+  readonly section: Buffer
+}
 
 /** The GET script's flat reply: per key `null`, or entry, n, n versions. */
 type FlatReply = (Buffer | number | null)[]
@@ -62,7 +84,8 @@ const NO_ARGS: readonly RedisArg[] = []
  */
 export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
   const o = validateOptions(driver.name, optionsSchema, options)
-  return new RedisStore(driver, o.prefix ?? 'tagcache:')
+  const hints = driver.cheapPipelining === true && !driver.cluster ? (o.tagHints ?? 10_000) : 0
+  return new RedisStore(driver, o.prefix ?? 'tagcache:', hints)
 }
 
 class RedisStore implements Store {
@@ -73,7 +96,15 @@ class RedisStore implements Store {
   /** Prefix of keys built inside Lua, which the driver cannot prefix. */
   readonly #luaPrefix: string
 
-  constructor(driver: RedisDriver, prefix: string) {
+  /**
+   * Entry key -> the tag keys its entry was last seen with. A hint is only a
+   * guess: a read checks it against the entry's own tag keys, byte for byte.
+   */
+  #hints = new Map<string, TagHint>()
+  readonly #maxHints: number
+
+  constructor(driver: RedisDriver, prefix: string, maxHints: number) {
+    this.#maxHints = maxHints
     this.name = driver.name
     this.#driver = driver
     this.#prefix = prefix
@@ -82,9 +113,64 @@ class RedisStore implements Store {
 
   get(key: string): Promise<StoredEntry | undefined> {
     if (this.#driver.cluster) return this.#clusterGet(key)
-    return this.#script(GET_SCRIPT, [this.#prefix + key], NO_ARGS, 'get').then(
-      (reply) => this.#parse(reply as FlatReply, 1)[0],
-    )
+    const full = this.#prefix + key
+    const hint = this.#maxHints > 0 ? this.#hints.get(full) : undefined
+    if (hint !== undefined) return this.#hintedGet(full, hint)
+    return this.#scriptGet(full)
+  }
+
+  #scriptGet(full: string): Promise<StoredEntry | undefined> {
+    return this.#script(GET_SCRIPT, [full], NO_ARGS, 'get').then((reply) => {
+      const entry = this.#parse(reply as FlatReply, 1)[0]
+      if (entry !== undefined && this.#maxHints > 0) this.#remember(full, entry.tags)
+      return entry
+    })
+  }
+
+  /**
+   * `GET` the entry and `MGET` the tag keys it had last time, sent together:
+   * one round trip, no Lua. Not atomic, and need not be: versions are never
+   * reused, so current versions read after the entry that equal its stored
+   * ones prove it was valid when read. If the entry's tag keys differ from
+   * the hint (rewritten with other tags), fall back to the Lua read.
+   */
+  async #hintedGet(full: string, hint: TagHint): Promise<StoredEntry | undefined> {
+    const [raw, versions] = (await Promise.all([
+      this.#call(['GET', full], full, 'get'),
+      this.#call(['MGET', ...hint.keys], hint.keys[0], 'get'),
+    ])) as [Buffer | null, (Buffer | null)[]]
+    if (raw === null) {
+      this.#hints.delete(full)
+      return undefined
+    }
+    const k = hint.keys.length
+    const section = hint.section
+    if (
+      raw.length < 3 + section.length ||
+      raw[0] !== 2 ||
+      raw.readUInt16BE(1) !== k ||
+      !raw.subarray(3, 3 + section.length).equals(section)
+    ) {
+      this.#hints.delete(full)
+      return this.#scriptGet(full)
+    }
+    const current: (string | null)[] = new Array(k)
+    for (let j = 0; j < k; j++) {
+      const v = versions[j]
+      current[j] = v === null || v === undefined ? null : v.toString('latin1')
+    }
+    return readEntry(raw, this.#luaPrefix, current)
+  }
+
+  #remember(full: string, tags: readonly string[]): void {
+    if (tags.length === 0) return
+    // Generational bound: no bookkeeping per read.
+    if (this.#hints.size >= this.#maxHints) this.#hints = new Map()
+    const luaKeys = tags.map((t) => this.#luaPrefix + t)
+    this.#hints.set(full, {
+      keys: tags.map((t) => this.#prefix + t),
+      section: Buffer.from(`${luaKeys.join('\0')}\0`, 'utf8'),
+    })
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -101,12 +187,14 @@ class RedisStore implements Store {
 
   async set(key: string, write: StoreWrite): Promise<void> {
     if (this.#driver.cluster) return this.#clusterSet(key, write)
+    const full = this.#prefix + key
     await this.#script(
       SET_SCRIPT,
-      [this.#prefix + key, ...write.tags.map((t) => this.#prefix + t)],
+      [full, ...write.tags.map((t) => this.#prefix + t)],
       this.#setArgs(write),
       'set',
     )
+    if (this.#maxHints > 0) this.#remember(full, write.tags)
   }
 
   async setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
@@ -115,6 +203,7 @@ class RedisStore implements Store {
   }
 
   async delete(key: string): Promise<boolean> {
+    this.#hints.delete(this.#prefix + key)
     return (
       ((await this.#call(['DEL', this.#prefix + key], this.#prefix + key, 'delete')) as number) > 0
     )
@@ -123,6 +212,7 @@ class RedisStore implements Store {
   async deleteMany(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0
     const full = keys.map((k) => this.#prefix + k)
+    for (const k of full) this.#hints.delete(k)
     if (!this.#driver.cluster)
       return (await this.#call(['DEL', ...full], full[0], 'deleteMany')) as number
     const counts = await Promise.all(

@@ -1,0 +1,92 @@
+import { createCache } from '@tagcache/core'
+import { type RedisServer, startRedis } from '@tagcache/redis-harness'
+import { Redis } from 'ioredis'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nodeRedisStore } from '../src/index.js'
+
+let server: RedisServer
+let client: ReturnType<typeof createClient>
+let monitorClient: Redis
+
+beforeAll(async () => {
+  server = await startRedis()
+  client = createClient({ url: server.url })
+  await client.connect()
+  monitorClient = new Redis(server.port, '127.0.0.1')
+})
+
+afterAll(async () => {
+  await Promise.allSettled([client?.close(), monitorClient?.quit()])
+  await server?.stop()
+})
+
+/** Commands the server received from clients (not from inside Lua), while `fn` ran. */
+async function commandsSent(fn: () => Promise<unknown>): Promise<string[]> {
+  const monitor = await monitorClient.monitor()
+  const seen: string[] = []
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua') seen.push(String(args[0]).toLowerCase())
+  })
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  await fn()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  monitor.disconnect()
+  return seen
+}
+
+describe('node-redis reads: Lua first, then GET + MGET sent together', () => {
+  it('a cold get runs the script; a get of an entry seen before sends GET and MGET in one round trip', async () => {
+    const cache = createCache({ store: nodeRedisStore(client), namespace: 'hints' })
+    await cache.set('warm', 0, { tags: ['t'] })
+    await cache.get('absent') // loads the read script (NOSCRIPT, then EVAL) before counting
+    const other = createCache({ store: nodeRedisStore(client), namespace: 'hints' }) // another process
+    expect(await commandsSent(() => other.get('warm'))).toEqual(['evalsha'])
+    expect(await commandsSent(() => other.get('warm'))).toEqual(['get', 'mget'])
+    expect(await commandsSent(() => cache.get('warm'))).toEqual(['get', 'mget']) // known from its own set
+    expect(await commandsSent(() => cache.set('k', 1, { tags: ['a', 'b'] }))).toEqual(['evalsha'])
+  })
+
+  it('an entry rewritten elsewhere with other tags is checked against its own tags', async () => {
+    const reader = createCache({ store: nodeRedisStore(client), namespace: 'rewrite' })
+    const writer = createCache({ store: nodeRedisStore(client), namespace: 'rewrite' })
+    await writer.set('k', 'v1', { tags: ['old'] })
+    expect(await reader.get('k')).toBe('v1') // reader now hints ['old']
+    await writer.set('k', 'v2', { tags: ['new'] })
+    await writer.invalidate('new')
+    expect(await reader.get('k')).toBeUndefined() // hint mismatch: falls back to Lua, sees 'new' invalidated
+    await writer.set('k', 'v3', { tags: ['new'] })
+    expect(await reader.get('k')).toBe('v3')
+    await writer.invalidate('old') // the stale hint's tag: no effect on the entry
+    expect(await reader.get('k')).toBe('v3')
+    await writer.invalidate('new')
+    expect(await reader.get('k')).toBeUndefined()
+  })
+
+  it('invalidation and deletion elsewhere are seen through a hinted read', async () => {
+    const reader = createCache({ store: nodeRedisStore(client), namespace: 'hinted' })
+    const writer = createCache({ store: nodeRedisStore(client), namespace: 'hinted' })
+    await writer.set('k', 'v', { tags: ['t'] })
+    expect(await reader.get('k')).toBe('v')
+    expect(await reader.get('k')).toBe('v')
+    await writer.invalidate('t')
+    expect(await reader.get('k')).toBeUndefined()
+    await writer.set('k', 'again', { tags: ['t'] })
+    expect(await reader.get('k')).toBe('again')
+    await writer.delete('k')
+    expect(await reader.get('k')).toBeUndefined()
+    await writer.set('k', 'back', { tags: ['t'] })
+    await writer.invalidateAll()
+    expect(await reader.get('k')).toBeUndefined()
+  })
+
+  it('tagHints: 0 always reads with Lua', async () => {
+    const cache = createCache({
+      store: nodeRedisStore(client, { tagHints: 0 }),
+      namespace: 'nohints',
+    })
+    await cache.set('k', 1, { tags: ['t'] })
+    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+  })
+})
