@@ -52,8 +52,8 @@ export interface RedisStoreOptions {
   /**
    * How many entries' tag keys the store remembers, for drivers that read
    * with `GET` + `MGET` instead of Lua (see {@link RedisDriver.cheapPipelining}).
-   * `0` always reads with Lua.
-   * @default 10_000
+   * `0` always reads with Lua. About 300 bytes each.
+   * @default 20_000
    */
   tagHints?: number
 }
@@ -62,6 +62,43 @@ const optionsSchema = z.strictObject({
   prefix: z.string().optional(),
   tagHints: z.number().int().min(0).optional(),
 })
+
+/**
+ * A map bounded to about `max` entries without per-read bookkeeping: writes
+ * go to a young generation; when it is full the old one is dropped and the
+ * young one becomes old. Reads that hit the old generation promote the entry,
+ * so entries in use survive (an approximation of LRU).
+ */
+class TwoGenerations<V> {
+  #young = new Map<string, V>()
+  #old = new Map<string, V>()
+  readonly #half: number
+
+  constructor(max: number) {
+    this.#half = Math.max(1, Math.ceil(max / 2))
+  }
+
+  get(key: string): V | undefined {
+    const young = this.#young.get(key)
+    if (young !== undefined) return young
+    const old = this.#old.get(key)
+    if (old !== undefined) this.set(key, old)
+    return old
+  }
+
+  set(key: string, value: V): void {
+    if (this.#young.size >= this.#half) {
+      this.#old = this.#young
+      this.#young = new Map()
+    }
+    this.#young.set(key, value)
+  }
+
+  delete(key: string): void {
+    this.#young.delete(key)
+    this.#old.delete(key)
+  }
+}
 
 /** Tag keys an entry was last seen with: as sent by the driver, and as stored in the entry. */
 interface TagHint {
@@ -84,7 +121,7 @@ const NO_ARGS: readonly RedisArg[] = []
  */
 export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
   const o = validateOptions(driver.name, optionsSchema, options)
-  const hints = driver.cheapPipelining === true && !driver.cluster ? (o.tagHints ?? 10_000) : 0
+  const hints = driver.cheapPipelining === true && !driver.cluster ? (o.tagHints ?? 20_000) : 0
   return new RedisStore(driver, o.prefix ?? 'tagcache:', hints)
 }
 
@@ -100,11 +137,12 @@ class RedisStore implements Store {
    * Entry key -> the tag keys its entry was last seen with. A hint is only a
    * guess: a read checks it against the entry's own tag keys, byte for byte.
    */
-  #hints = new Map<string, TagHint>()
+  readonly #hints: TwoGenerations<TagHint>
   readonly #maxHints: number
 
   constructor(driver: RedisDriver, prefix: string, maxHints: number) {
     this.#maxHints = maxHints
+    this.#hints = new TwoGenerations(maxHints)
     this.name = driver.name
     this.#driver = driver
     this.#prefix = prefix
@@ -159,13 +197,11 @@ class RedisStore implements Store {
       const v = versions[j]
       current[j] = v === null || v === undefined ? null : v.toString('latin1')
     }
-    return readEntry(raw, this.#luaPrefix, current)
+    return readEntry(raw, this.#luaPrefix, current, 3 + section.length)
   }
 
   #remember(full: string, tags: readonly string[]): void {
     if (tags.length === 0) return
-    // Generational bound: no bookkeeping per read.
-    if (this.#hints.size >= this.#maxHints) this.#hints = new Map()
     const luaKeys = tags.map((t) => this.#luaPrefix + t)
     this.#hints.set(full, {
       keys: tags.map((t) => this.#prefix + t),
@@ -454,11 +490,16 @@ class ReadEntry implements StoredEntry {
  * in the entry format (another program wrote the key) come back as an entry
  * without versions, which core refuses: a miss, never garbage.
  */
-function readEntry(raw: Buffer, prefix: string, current: (string | null)[]): StoredEntry {
+function readEntry(
+  raw: Buffer,
+  prefix: string,
+  current: (string | null)[],
+  versionsAt?: number,
+): StoredEntry {
   const k = raw.length >= 3 && raw[0] === 2 ? raw.readUInt16BE(1) : -1
   if (k !== current.length) return { value: raw, tags: [], versions: [], current: [] }
-  let pos = 3
-  for (let i = 0; i < k; i++) {
+  let pos = versionsAt ?? 3
+  for (let i = 0; versionsAt === undefined && i < k; i++) {
     const z = raw.indexOf(0, pos)
     if (z === -1) return { value: raw, tags: [], versions: [], current: [] }
     pos = z + 1
