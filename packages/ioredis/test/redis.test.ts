@@ -47,11 +47,16 @@ describe('round trips on standalone Redis (MONITOR)', () => {
   it('a tagged get is one command; set, getMany, invalidate and invalidateAll too', async () => {
     const cache = createCache({ store: ioredisStore(redis), namespace: 'rt' })
     await cache.set('warm', 1, { tags: ['a'] }) // loads the scripts
-    await cache.get('warm')
+    await createCache({ store: ioredisStore(redis), namespace: 'rt' }).get('warm')
     expect(await commandsSent(() => cache.set('k', { v: 1 }, { tags: ['a', 'b', 'c'] }))).toEqual([
       'evalsha',
     ])
-    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    // This store wrote k, so it knows k's tag keys: one plain MGET of entry + versions.
+    expect(await commandsSent(() => cache.get('k'))).toEqual(['mget'])
+    // Another process does not: the read script once, then it knows them too.
+    const other = createCache({ store: ioredisStore(redis), namespace: 'rt' })
+    expect(await commandsSent(() => other.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(() => other.get('k'))).toEqual(['mget'])
     expect(await commandsSent(() => cache.getMany(['k', 'warm', 'missing', 'x', 'y']))).toEqual([
       'evalsha',
     ])
@@ -61,7 +66,10 @@ describe('round trips on standalone Redis (MONITOR)', () => {
   })
 
   it('reloads scripts after SCRIPT FLUSH (NOSCRIPT)', async () => {
-    const cache = createCache({ store: ioredisStore(redis), namespace: 'noscript' })
+    const cache = createCache({
+      store: ioredisStore(redis, { tagHints: 0 }),
+      namespace: 'noscript',
+    })
     await cache.set('k', 'v', { tags: ['t'] })
     await redis.script('FLUSH')
     expect(await cache.get('k')).toBe('v')

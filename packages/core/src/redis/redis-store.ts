@@ -25,14 +25,6 @@ export interface RedisDriver {
    */
   readonly driverPrefix: string
   /**
-   * True when two plain commands cost the client little more than one (the
-   * driver pipelines commands issued in the same tick into one write, as
-   * node-redis does). The store then reads an entry whose tag keys it has
-   * seen with `GET` + `MGET` sent together, one round trip and no Lua, and
-   * keeps the Lua read for entries it has not seen.
-   */
-  readonly cheapPipelining?: boolean
-  /**
    * Sends one command. Bulk strings must come back as `Buffer`s (binary safe),
    * arrays as arrays, nil as `null`. `key` is the first key of the command,
    * for cluster routing. Commands issued without awaiting each other must be
@@ -50,9 +42,10 @@ export interface RedisStoreOptions {
    */
   prefix?: string
   /**
-   * How many entries' tag keys the store remembers, for drivers that read
-   * with `GET` + `MGET` instead of Lua (see {@link RedisDriver.cheapPipelining}).
-   * `0` always reads with Lua. About 300 bytes each.
+   * How many entries' tag keys the store remembers (standalone Redis). An
+   * entry whose tag keys are known is read with one plain `MGET` of the entry
+   * and its tag versions, cheaper than the Lua read for client and server;
+   * the others are read with Lua. `0` always reads with Lua. About 300 bytes each.
    * @default 20_000
    */
   tagHints?: number
@@ -102,7 +95,9 @@ class TwoGenerations<V> {
 
 /** Tag keys an entry was last seen with: as sent by the driver, and as stored in the entry. */
 interface TagHint {
-  readonly keys: readonly string[]
+  /** `MGET <entry key> <tag keys...>`, ready to send. */
+  readonly command: readonly string[]
+  /** The tag keys as the entry stores them, to check the guess byte for byte. */
   readonly section: Buffer
 }
 
@@ -121,7 +116,7 @@ const NO_ARGS: readonly RedisArg[] = []
  */
 export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
   const o = validateOptions(driver.name, optionsSchema, options)
-  const hints = driver.cheapPipelining === true && !driver.cluster ? (o.tagHints ?? 20_000) : 0
+  const hints = driver.cluster ? 0 : (o.tagHints ?? 20_000)
   return new RedisStore(driver, o.prefix ?? 'tagcache:', hints)
 }
 
@@ -166,22 +161,19 @@ class RedisStore implements Store {
   }
 
   /**
-   * `GET` the entry and `MGET` the tag keys it had last time, sent together:
-   * one round trip, no Lua. Not atomic, and need not be: versions are never
-   * reused, so current versions read after the entry that equal its stored
-   * ones prove it was valid when read. If the entry's tag keys differ from
-   * the hint (rewritten with other tags), fall back to the Lua read.
+   * One `MGET` of the entry and the tag keys it had last time: one plain
+   * command, atomic like the script. If the entry's own tag keys differ from
+   * the hint (rewritten with other tags), the versions read are not its
+   * versions: fall back to the Lua read.
    */
   async #hintedGet(full: string, hint: TagHint): Promise<StoredEntry | undefined> {
-    const [raw, versions] = (await Promise.all([
-      this.#call(['GET', full], full, 'get'),
-      this.#call(['MGET', ...hint.keys], hint.keys[0], 'get'),
-    ])) as [Buffer | null, (Buffer | null)[]]
+    const reply = (await this.#call(hint.command, full, 'get')) as (Buffer | null)[]
+    const raw = reply[0] ?? null
     if (raw === null) {
       this.#hints.delete(full)
       return undefined
     }
-    const k = hint.keys.length
+    const k = hint.command.length - 2
     const section = hint.section
     if (
       raw.length < 3 + section.length ||
@@ -194,7 +186,7 @@ class RedisStore implements Store {
     }
     const current: (string | null)[] = new Array(k)
     for (let j = 0; j < k; j++) {
-      const v = versions[j]
+      const v = reply[j + 1]
       current[j] = v === null || v === undefined ? null : v.toString('latin1')
     }
     return readEntry(raw, this.#luaPrefix, current, 3 + section.length)
@@ -204,7 +196,7 @@ class RedisStore implements Store {
     if (tags.length === 0) return
     const luaKeys = tags.map((t) => this.#luaPrefix + t)
     this.#hints.set(full, {
-      keys: tags.map((t) => this.#prefix + t),
+      command: ['MGET', full, ...tags.map((t) => this.#prefix + t)],
       section: Buffer.from(`${luaKeys.join('\0')}\0`, 'utf8'),
     })
   }
