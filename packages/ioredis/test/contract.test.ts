@@ -30,6 +30,13 @@ storeContractSuite('ioredis', {
   }),
 })
 
+storeContractSuite('ioredis with tag hints (plain MGET reads)', {
+  createStore: () => ({
+    store: ioredisStore(redis, { tagHints: 1000 }),
+    dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
+  }),
+})
+
 storeContractSuite('ioredis cluster', {
   createStore: () => ({
     store: ioredisStore(clusterClient),

@@ -51,12 +51,12 @@ describe('round trips on standalone Redis (MONITOR)', () => {
     expect(await commandsSent(() => cache.set('k', { v: 1 }, { tags: ['a', 'b', 'c'] }))).toEqual([
       'evalsha',
     ])
-    // This store wrote k, so it knows k's tag keys: one plain MGET of entry + versions.
-    expect(await commandsSent(() => cache.get('k'))).toEqual(['mget'])
-    // Another process does not: the read script once, then it knows them too.
-    const other = createCache({ store: ioredisStore(redis), namespace: 'rt' })
-    expect(await commandsSent(() => other.get('k'))).toEqual(['evalsha'])
-    expect(await commandsSent(() => other.get('k'))).toEqual(['mget'])
+    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    // With tag hints on, a get of an entry whose tag keys are known is one plain MGET.
+    const hinted = createCache({ store: ioredisStore(redis, { tagHints: 1000 }), namespace: 'rt' })
+    expect(await commandsSent(() => hinted.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(() => hinted.get('k'))).toEqual(['mget'])
+    expect(await hinted.get('k')).toEqual({ v: 1 })
     expect(await commandsSent(() => cache.getMany(['k', 'warm', 'missing', 'x', 'y']))).toEqual([
       'evalsha',
     ])
@@ -67,7 +67,7 @@ describe('round trips on standalone Redis (MONITOR)', () => {
 
   it('reloads scripts after SCRIPT FLUSH (NOSCRIPT)', async () => {
     const cache = createCache({
-      store: ioredisStore(redis, { tagHints: 0 }),
+      store: ioredisStore(redis),
       namespace: 'noscript',
     })
     await cache.set('k', 'v', { tags: ['t'] })
@@ -164,8 +164,15 @@ describe('ACL, keyPrefix and databases', () => {
       new Redis({ port: server.port, host: '127.0.0.1', keyPrefix: 'tenant1:', db: 3 }),
     )
     const cache = createCache({ store: ioredisStore(prefixed), namespace: 'kp' })
+    // The plain-MGET read path must add the driver's keyPrefix the same way.
+    const hinted = createCache({
+      store: ioredisStore(prefixed, { tagHints: 100 }),
+      namespace: 'kp',
+    })
     await cache.set('k', 'v', { tags: ['t'] })
     expect(await cache.get('k')).toBe('v')
+    expect(await hinted.get('k')).toBe('v')
+    expect(await hinted.get('k')).toBe('v')
     const db3 = client(new Redis({ port: server.port, host: '127.0.0.1', db: 3 }))
     const keys = (await db3.keys('*')).sort()
     expect(keys).toEqual([
@@ -176,6 +183,7 @@ describe('ACL, keyPrefix and databases', () => {
     expect(await redis.exists('tenant1:tagcache:kp:e:k')).toBe(0) // db 0 untouched
     await cache.invalidate('t')
     expect(await cache.get('k')).toBeUndefined()
+    expect(await hinted.get('k')).toBeUndefined()
     await cache.set('k2', 'v2', { tags: ['t'], ttl: '1h' })
     expect(await cache.expire('k2', '2h')).toBe(true)
     expect(await db3.pttl('tenant1:tagcache:kp:t:t')).toBeGreaterThan(3_600_000)

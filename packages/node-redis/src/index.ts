@@ -63,5 +63,8 @@ export function nodeRedisStore(
         (client as NodeRedisClusterLike).sendCommand(key, false, args as Args, COMMAND_OPTIONS)
     : (args: readonly RedisArg[]) =>
         (client as NodeRedisClientLike).sendCommand(args as Args, COMMAND_OPTIONS)
-  return createRedisStore({ name: 'node-redis', cluster, driverPrefix: '', call }, options)
+  return createRedisStore(
+    { name: 'node-redis', cluster, driverPrefix: '', preferPlainReads: true, call },
+    options,
+  )
 }

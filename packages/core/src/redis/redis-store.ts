@@ -25,6 +25,14 @@ export interface RedisDriver {
    */
   readonly driverPrefix: string
   /**
+   * Read entries whose tag keys the store knows with one plain `MGET`
+   * instead of the Lua read (see {@link RedisStoreOptions.tagHints}). Both
+   * are one round trip and equally correct; which is faster depends on the
+   * client: measured in apps/bench, node-redis gains about 1.6x, while
+   * ioredis is slightly faster with the script.
+   */
+  readonly preferPlainReads?: boolean
+  /**
    * Sends one command. Bulk strings must come back as `Buffer`s (binary safe),
    * arrays as arrays, nil as `null`. `key` is the first key of the command,
    * for cluster routing. Commands issued without awaiting each other must be
@@ -42,11 +50,12 @@ export interface RedisStoreOptions {
    */
   prefix?: string
   /**
-   * How many entries' tag keys the store remembers (standalone Redis). An
-   * entry whose tag keys are known is read with one plain `MGET` of the entry
-   * and its tag versions, cheaper than the Lua read for client and server;
-   * the others are read with Lua. `0` always reads with Lua. About 300 bytes each.
-   * @default 20_000
+   * How many entries' tag keys the store remembers, on standalone Redis with
+   * a driver that prefers plain reads (node-redis). An entry whose tag keys
+   * are known is read with one plain `MGET` of the entry and its tag
+   * versions, cheaper than the Lua read for the server; the others are read
+   * with Lua. `0` always reads with Lua. About 300 bytes each.
+   * @default 20_000 with node-redis, 0 with ioredis
    */
   tagHints?: number
 }
@@ -116,7 +125,7 @@ const NO_ARGS: readonly RedisArg[] = []
  */
 export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
   const o = validateOptions(driver.name, optionsSchema, options)
-  const hints = driver.cluster ? 0 : (o.tagHints ?? 20_000)
+  const hints = driver.cluster ? 0 : (o.tagHints ?? (driver.preferPlainReads ? 20_000 : 0))
   return new RedisStore(driver, o.prefix ?? 'tagcache:', hints)
 }
 
@@ -166,30 +175,38 @@ class RedisStore implements Store {
    * the hint (rewritten with other tags), the versions read are not its
    * versions: fall back to the Lua read.
    */
-  async #hintedGet(full: string, hint: TagHint): Promise<StoredEntry | undefined> {
-    const reply = (await this.#call(hint.command, full, 'get')) as (Buffer | null)[]
-    const raw = reply[0] ?? null
-    if (raw === null) {
-      this.#hints.delete(full)
-      return undefined
-    }
-    const k = hint.command.length - 2
-    const section = hint.section
-    if (
-      raw.length < 3 + section.length ||
-      raw[0] !== 2 ||
-      raw.readUInt16BE(1) !== k ||
-      !raw.subarray(3, 3 + section.length).equals(section)
-    ) {
-      this.#hints.delete(full)
-      return this.#scriptGet(full)
-    }
-    const current: (string | null)[] = new Array(k)
-    for (let j = 0; j < k; j++) {
-      const v = reply[j + 1]
-      current[j] = v === null || v === undefined ? null : v.toString('latin1')
-    }
-    return readEntry(raw, this.#luaPrefix, current, 3 + section.length)
+  #hintedGet(full: string, hint: TagHint): Promise<StoredEntry | undefined> {
+    return this.#driver.call(hint.command, full).then(
+      (reply) => {
+        const values = reply as (Buffer | null)[]
+        const raw = values[0] ?? null
+        if (raw === null) {
+          this.#hints.delete(full)
+          return undefined
+        }
+        const k = hint.command.length - 2
+        const section = hint.section
+        const end = 3 + section.length
+        if (
+          raw.length < end ||
+          raw[0] !== 2 ||
+          raw.readUInt16BE(1) !== k ||
+          raw.compare(section, 0, section.length, 3, end) !== 0
+        ) {
+          this.#hints.delete(full)
+          return this.#scriptGet(full)
+        }
+        const current: (string | null)[] = new Array(k)
+        for (let j = 0; j < k; j++) {
+          const v = values[j + 1]
+          current[j] = v === null || v === undefined ? null : v.toString('latin1')
+        }
+        return readEntry(raw, this.#luaPrefix, current, end)
+      },
+      (error: unknown) => {
+        throw this.#wrap(error, 'get')
+      },
+    )
   }
 
   #remember(full: string, tags: readonly string[]): void {
