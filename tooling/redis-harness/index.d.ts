@@ -86,3 +86,13 @@ export declare function redisUrlFromEnv(): string | undefined
 
 /** The absolute path of `redis-server` found on `PATH`, or `undefined` when it is not installed. */
 export declare function findRedisServer(): string | undefined
+
+/**
+ * Runs `fn` while a `MONITOR` connection watches the server, and returns the
+ * names (lower case) of the commands clients sent meanwhile, leaving out those
+ * scripts ran inside Redis. Tests use it to hold the round-trip budget.
+ */
+export declare function commandsSent(
+  server: { readonly host?: string; readonly port: number },
+  fn: () => Promise<unknown>,
+): Promise<string[]>

@@ -605,3 +605,47 @@ function parseInfo(text) {
   }
   return fields
 }
+
+/**
+ * Runs `fn` while a MONITOR connection watches the server, and returns the
+ * names (lower case) of the commands clients sent meanwhile, leaving out the
+ * commands scripts ran inside Redis. Counting them is how tests hold a
+ * round-trip budget.
+ *
+ * @param {{ host?: string, port: number }} server
+ * @param {() => Promise<unknown>} fn
+ * @returns {Promise<string[]>}
+ */
+export async function commandsSent(server, fn) {
+  const socket = createConnection({ host: server.host ?? '127.0.0.1', port: server.port })
+  socket.setEncoding('utf8')
+  /** @type {string[]} */
+  const commands = []
+  let buffer = ''
+  let ready = /** @type {() => void} */ (() => {})
+  const started = new Promise((resolve) => {
+    ready = () => resolve(undefined)
+  })
+  socket.on('data', (chunk) => {
+    buffer += chunk
+    let newline = buffer.indexOf('\r\n')
+    while (newline !== -1) {
+      const line = buffer.slice(0, newline)
+      buffer = buffer.slice(newline + 2)
+      if (line === '+OK') ready()
+      // +1700000000.123456 [0 127.0.0.1:5555] "evalsha" "..."   (scripts: [0 lua])
+      const match = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line)
+      if (match && match[1] !== 'lua') commands.push(String(match[2]).toLowerCase())
+      newline = buffer.indexOf('\r\n')
+    }
+  })
+  socket.write('MONITOR\r\n')
+  await started
+  try {
+    await fn()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  } finally {
+    socket.destroy()
+  }
+  return commands
+}

@@ -1,6 +1,7 @@
 import { createCache, isTagCacheError } from '@tagcache/core'
 import { createRedisStore, type RedisArg } from '@tagcache/core/redis'
 import {
+  commandsSent,
   type RedisCluster,
   type RedisServer,
   startCluster,
@@ -29,39 +30,25 @@ afterAll(async () => {
   await Promise.allSettled([server?.stop(), cluster?.stop()])
 })
 
-/** Commands the server received from clients (not from inside Lua), while `fn` ran. */
-async function commandsSent(fn: () => Promise<unknown>): Promise<string[]> {
-  const monitor = await redis.monitor()
-  const seen: string[] = []
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua') seen.push(String(args[0]).toLowerCase())
-  })
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  await fn()
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  monitor.disconnect()
-  return seen
-}
-
 describe('round trips on standalone Redis (MONITOR)', () => {
   it('a tagged get is one command; set, getMany, invalidate and invalidateAll too', async () => {
     const cache = createCache({ store: ioredisStore(redis), namespace: 'rt' })
     await cache.set('warm', 1, { tags: ['a'] }) // loads the scripts
     await createCache({ store: ioredisStore(redis), namespace: 'rt' }).get('warm')
-    expect(await commandsSent(() => cache.set('k', { v: 1 }, { tags: ['a', 'b', 'c'] }))).toEqual([
-      'evalsha',
-    ])
-    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    expect(
+      await commandsSent(server, () => cache.set('k', { v: 1 }, { tags: ['a', 'b', 'c'] })),
+    ).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
     // With tag hints on, a get of an entry whose tag keys are known is one plain MGET.
     const hinted = createCache({ store: ioredisStore(redis, { tagHints: 1000 }), namespace: 'rt' })
-    expect(await commandsSent(() => hinted.get('k'))).toEqual(['evalsha'])
-    expect(await commandsSent(() => hinted.get('k'))).toEqual(['mget'])
+    expect(await commandsSent(server, () => hinted.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => hinted.get('k'))).toEqual(['mget'])
     expect(await hinted.get('k')).toEqual({ v: 1 })
-    expect(await commandsSent(() => cache.getMany(['k', 'warm', 'missing', 'x', 'y']))).toEqual([
-      'evalsha',
-    ])
-    expect(await commandsSent(() => cache.invalidate('a'))).toEqual(['set'])
-    expect(await commandsSent(() => cache.invalidateAll())).toEqual(['set'])
+    expect(
+      await commandsSent(server, () => cache.getMany(['k', 'warm', 'missing', 'x', 'y'])),
+    ).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => cache.invalidate('a'))).toEqual(['set'])
+    expect(await commandsSent(server, () => cache.invalidateAll())).toEqual(['set'])
     expect(await cache.get('k')).toBeUndefined()
   })
 
@@ -73,7 +60,7 @@ describe('round trips on standalone Redis (MONITOR)', () => {
     await cache.set('k', 'v', { tags: ['t'] })
     await redis.script('FLUSH')
     expect(await cache.get('k')).toBe('v')
-    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
   })
 })
 

@@ -1,39 +1,22 @@
 import { createCache } from '@tagcache/core'
-import { type RedisServer, startRedis } from '@tagcache/redis-harness'
-import { Redis } from 'ioredis'
+import { commandsSent, type RedisServer, startRedis } from '@tagcache/redis-harness'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeRedisStore } from '../src/index.js'
 
 let server: RedisServer
 let client: ReturnType<typeof createClient>
-let monitorClient: Redis
 
 beforeAll(async () => {
   server = await startRedis()
   client = createClient({ url: server.url })
   await client.connect()
-  monitorClient = new Redis(server.port, '127.0.0.1')
 })
 
 afterAll(async () => {
-  await Promise.allSettled([client?.close(), monitorClient?.quit()])
+  await client?.close()
   await server?.stop()
 })
-
-/** Commands the server received from clients (not from inside Lua), while `fn` ran. */
-async function commandsSent(fn: () => Promise<unknown>): Promise<string[]> {
-  const monitor = await monitorClient.monitor()
-  const seen: string[] = []
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua') seen.push(String(args[0]).toLowerCase())
-  })
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  await fn()
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  monitor.disconnect()
-  return seen
-}
 
 describe('reads: Lua for unknown entries, one MGET for entries whose tag keys are known', () => {
   it('a cold get runs the script; a get of an entry seen before is one MGET', async () => {
@@ -41,10 +24,12 @@ describe('reads: Lua for unknown entries, one MGET for entries whose tag keys ar
     await cache.set('warm', 0, { tags: ['t'] })
     await cache.get('absent') // loads the read script (NOSCRIPT, then EVAL) before counting
     const other = createCache({ store: nodeRedisStore(client), namespace: 'hints' }) // another process
-    expect(await commandsSent(() => other.get('warm'))).toEqual(['evalsha'])
-    expect(await commandsSent(() => other.get('warm'))).toEqual(['mget'])
-    expect(await commandsSent(() => cache.get('warm'))).toEqual(['mget']) // known from its own set
-    expect(await commandsSent(() => cache.set('k', 1, { tags: ['a', 'b'] }))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => other.get('warm'))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => other.get('warm'))).toEqual(['mget'])
+    expect(await commandsSent(server, () => cache.get('warm'))).toEqual(['mget']) // known from its own set
+    expect(await commandsSent(server, () => cache.set('k', 1, { tags: ['a', 'b'] }))).toEqual([
+      'evalsha',
+    ])
   })
 
   it('an entry rewritten elsewhere with other tags is checked against its own tags', async () => {
@@ -86,7 +71,7 @@ describe('reads: Lua for unknown entries, one MGET for entries whose tag keys ar
       namespace: 'nohints',
     })
     await cache.set('k', 1, { tags: ['t'] })
-    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
-    expect(await commandsSent(() => cache.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
   })
 })

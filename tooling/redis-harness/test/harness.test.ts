@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { createConnection } from 'node:net'
 import { promisify } from 'node:util'
 import {
+  commandsSent,
   findRedisServer,
   type RedisCluster,
   type RedisServer,
@@ -184,5 +185,28 @@ describe('environment', () => {
     expect(redisUrlFromEnv()).toBeUndefined()
     vi.stubEnv('REDIS_URL', undefined)
     expect(redisUrlFromEnv()).toBeUndefined()
+  })
+})
+
+describe('commandsSent', () => {
+  it('lists the commands clients sent while fn ran, not those run inside scripts', async () => {
+    const server = await startRedis()
+    try {
+      const socket = createConnection({ host: '127.0.0.1', port: server.port })
+      await new Promise((resolve) => socket.once('connect', resolve))
+      const send = (command: string) =>
+        new Promise((resolve) => {
+          socket.once('data', resolve)
+          socket.write(command)
+        })
+      const seen = await commandsSent(server, async () => {
+        await send('SET a 1\r\n')
+        await send('EVAL "return redis.call(\'GET\', KEYS[1])" 1 a\r\n')
+      })
+      socket.destroy()
+      expect(seen).toEqual(['set', 'eval'])
+    } finally {
+      await server.stop()
+    }
   })
 })
