@@ -96,3 +96,14 @@ export declare function commandsSent(
   server: { readonly host?: string; readonly port: number },
   fn: () => Promise<unknown>,
 ): Promise<string[]>
+
+/**
+ * The standalone server tests should use: the external one named by `REDIS_URL`
+ * when set (never stopped or flushed: tests isolate themselves by key prefix or
+ * namespace), otherwise a throwaway server from {@link startRedis}.
+ */
+export declare function redisForTests(): Promise<{
+  readonly url: string
+  readonly external: boolean
+  stop(): Promise<void>
+}>

@@ -649,3 +649,18 @@ export async function commandsSent(server, fn) {
   }
   return commands
 }
+
+/**
+ * The standalone server tests should use: the external one named by
+ * `REDIS_URL` when set (never stopped, never flushed: tests isolate
+ * themselves by key prefix or namespace), otherwise a throwaway server from
+ * {@link startRedis}.
+ *
+ * @returns {Promise<{ url: string, external: boolean, stop(): Promise<void> }>}
+ */
+export async function redisForTests() {
+  const external = redisUrlFromEnv()
+  if (external !== undefined) return { url: external, external: true, stop: async () => {} }
+  const server = await startRedis()
+  return { url: server.url, external: false, stop: () => server.stop() }
+}

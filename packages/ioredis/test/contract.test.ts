@@ -1,4 +1,4 @@
-import { startCluster, startRedis } from '@tagcache/redis-harness'
+import { redisForTests, startCluster } from '@tagcache/redis-harness'
 import { storeContractSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
@@ -11,10 +11,10 @@ let redis: Redis
 let clusterClient: Cluster
 
 beforeAll(async () => {
-  const [standalone, clustered] = await Promise.all([startRedis(), startCluster()])
+  const [standalone, clustered] = await Promise.all([redisForTests(), startCluster()])
   server = standalone
   cluster = clustered
-  redis = new Redis(standalone.port, '127.0.0.1', { lazyConnect: false })
+  redis = new Redis(standalone.url)
   clusterClient = new Cluster(clustered.nodes.map((n) => ({ host: n.host, port: n.port })))
 })
 

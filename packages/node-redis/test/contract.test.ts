@@ -1,4 +1,4 @@
-import { startCluster, startRedis } from '@tagcache/redis-harness'
+import { redisForTests, startCluster } from '@tagcache/redis-harness'
 import { storeContractSuite } from '@tagcache/testing'
 import { createClient, createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
@@ -11,7 +11,7 @@ let client: ReturnType<typeof createClient>
 let clusterClient: ReturnType<typeof createCluster>
 
 beforeAll(async () => {
-  const [standalone, clustered] = await Promise.all([startRedis(), startCluster()])
+  const [standalone, clustered] = await Promise.all([redisForTests(), startCluster()])
   server = standalone
   cluster = clustered
   client = createClient({ url: standalone.url })

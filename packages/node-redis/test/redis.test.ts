@@ -75,3 +75,25 @@ describe('reads: Lua for unknown entries, one MGET for entries whose tag keys ar
     expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
   })
 })
+
+describe('database option', () => {
+  it("works on the client's database and leaves the others alone", async () => {
+    const db5 = createClient({ url: server.url, database: 5 })
+    await db5.connect()
+    try {
+      const cache = createCache({ store: nodeRedisStore(db5), namespace: 'db' })
+      await cache.set('k', 'v', { tags: ['t'] })
+      expect(await cache.get('k')).toBe('v')
+      expect((await db5.keys('tagcache:db:*')).sort()).toEqual([
+        'tagcache:db:e:k',
+        'tagcache:db:n',
+        'tagcache:db:t:t',
+      ])
+      expect(await client.exists('tagcache:db:e:k')).toBe(0)
+      await cache.invalidate('t')
+      expect(await cache.get('k')).toBeUndefined()
+    } finally {
+      await db5.close()
+    }
+  })
+})
