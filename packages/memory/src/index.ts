@@ -273,18 +273,25 @@ class MemoryStoreImpl implements MemoryStore {
     if (slot === undefined) return undefined
     slot.used = true
     const refs = slot.tagSlots
-    const current: (string | null)[] = new Array(refs.length)
-    for (let i = 0; i < refs.length; i++) {
+    const versions = slot.versions
+    // The common case, every tag still at the stored version: hand back the
+    // stored versions as the current ones (equal element by element), with
+    // no array built per read.
+    let same = true
+    for (let i = 0; i < refs.length && same; i++) {
       const t = refs[i]
-      current[i] = t === undefined || t.expiresAt <= now ? null : t.version
+      same = t !== undefined && t.expiresAt > now && t.version === versions[i]
     }
-    return {
-      value: slot.value,
-      liveValue: slot.liveValue,
-      tags: slot.tags,
-      versions: slot.versions,
-      current,
+    let current: readonly (string | null)[] = versions
+    if (!same) {
+      const built: (string | null)[] = new Array(refs.length)
+      for (let i = 0; i < refs.length; i++) {
+        const t = refs[i]
+        built[i] = t === undefined || t.expiresAt <= now ? null : t.version
+      }
+      current = built
     }
+    return { value: slot.value, liveValue: slot.liveValue, tags: slot.tags, versions, current }
   }
 
   #live(key: string, now: number): Slot | undefined {
