@@ -196,12 +196,7 @@ class RedisStore implements Store {
           this.#hints.delete(full)
           return this.#scriptGet(full)
         }
-        const current: (string | null)[] = new Array(k)
-        for (let j = 0; j < k; j++) {
-          const v = values[j + 1]
-          current[j] = v === null || v === undefined ? null : v.toString('latin1')
-        }
-        return readEntry(raw, this.#luaPrefix, current, end)
+        return readEntry(raw, this.#luaPrefix, values, 1, k, end)
       },
       (error: unknown) => {
         throw this.#wrap(error, 'get')
@@ -405,12 +400,8 @@ class RedisStore implements Store {
         continue
       }
       const k = reply[at++] as number
-      const current: (string | null)[] = new Array(k)
-      for (let j = 0; j < k; j++) {
-        const v = reply[at++] as Buffer | null
-        current[j] = v === null ? null : v.toString('latin1')
-      }
-      out[i] = readEntry(raw, this.#luaPrefix, current)
+      out[i] = readEntry(raw, this.#luaPrefix, reply as (Buffer | null)[], at, k)
+      at += k
     }
     return out
   }
@@ -502,23 +493,41 @@ class ReadEntry implements StoredEntry {
 function readEntry(
   raw: Buffer,
   prefix: string,
-  current: (string | null)[],
+  reply: readonly (Buffer | number | null | undefined)[],
+  at: number,
+  k: number,
   versionsAt?: number,
 ): StoredEntry {
-  const k = raw.length >= 3 && raw[0] === 2 ? raw.readUInt16BE(1) : -1
-  if (k !== current.length) return { value: raw, tags: [], versions: [], current: [] }
+  const foreign = { value: raw, tags: [], versions: [], current: [] }
+  if (raw.length < 3 || raw[0] !== 2 || raw.readUInt16BE(1) !== k) return foreign
   let pos = versionsAt ?? 3
   for (let i = 0; versionsAt === undefined && i < k; i++) {
     const z = raw.indexOf(0, pos)
-    if (z === -1) return { value: raw, tags: [], versions: [], current: [] }
+    if (z === -1) return foreign
     pos = z + 1
   }
   const versions: string[] = new Array(k)
+  // Compare the current versions as bytes: when all equal the stored ones
+  // (the common case), the stored strings serve as current too and no
+  // string or array is built for them.
+  let same = true
   for (let i = 0; i < k; i++) {
     const z = raw.indexOf(0, pos)
-    if (z === -1) return { value: raw, tags: [], versions: [], current: [] }
+    if (z === -1) return foreign
     versions[i] = raw.toString('latin1', pos, z)
+    const now = reply[at + i]
+    if (same && (!Buffer.isBuffer(now) || raw.compare(now, 0, now.length, pos, z) !== 0))
+      same = false
     pos = z + 1
+  }
+  let current: readonly (string | null)[] = versions
+  if (!same) {
+    const built: (string | null)[] = new Array(k)
+    for (let i = 0; i < k; i++) {
+      const now = reply[at + i]
+      built[i] = Buffer.isBuffer(now) ? now.toString('latin1') : null
+    }
+    current = built
   }
   return new ReadEntry(raw.subarray(pos), versions, current, raw, prefix)
 }
