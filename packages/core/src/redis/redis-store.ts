@@ -515,9 +515,7 @@ function readEntry(
     const z = raw.indexOf(0, pos)
     if (z === -1) return foreign
     versions[i] = raw.toString('latin1', pos, z)
-    const now = reply[at + i]
-    if (same && (!Buffer.isBuffer(now) || raw.compare(now, 0, now.length, pos, z) !== 0))
-      same = false
+    if (same) same = sameBytes(reply[at + i], raw, pos, z)
     pos = z + 1
   }
   let current: readonly (string | null)[] = versions
@@ -530,6 +528,13 @@ function readEntry(
     current = built
   }
   return new ReadEntry(raw.subarray(pos), versions, current, raw, prefix)
+}
+
+// Versions are ~17 bytes: a plain loop beats Buffer#compare's native call.
+function sameBytes(now: unknown, raw: Buffer, start: number, end: number): boolean {
+  if (!Buffer.isBuffer(now) || now.length !== end - start) return false
+  for (let i = 0; i < now.length; i++) if (now[i] !== raw[start + i]) return false
+  return true
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
