@@ -321,21 +321,8 @@ class TagCache implements Cache {
       this.#missed(key)
       return undefined
     }
-    const { versions, current } = entry
-    if (versions.length === 0 || versions.length !== current.length) {
-      // Every entry carries at least the namespace tag; anything else is not ours.
-      this.#evict(key, id, 'unreadable')
-      this.#missed(key)
-      return undefined
-    }
-    // A missing current version (null) never matches: rule 1.
-    for (let i = 0; i < versions.length; i++) {
-      const now = current[i]
-      if (now === null || now !== versions[i]) {
-        this.#evict(key, id, 'invalidated')
-        this.#missed(key)
-        return undefined
-      }
+    if (entry.verified !== true) {
+      if (!this.#versionsMatch(key, id, entry)) return undefined
     }
     let value: unknown = true
     if (decode && this.#live && entry.liveValue !== undefined) {
@@ -353,6 +340,26 @@ class TagCache implements Cache {
     this.#stats.hits++
     if (this.#hooks.length) this.#emit('hit', this.#keyEvent(key))
     return value
+  }
+
+  /** The tag-version check: every stored version still current (rule 1: null never matches). */
+  #versionsMatch(key: string, id: string, entry: StoredEntry): boolean {
+    const { versions, current } = entry
+    if (versions.length === 0 || versions.length !== current.length) {
+      // Every entry carries at least the namespace tag; anything else is not ours.
+      this.#evict(key, id, 'unreadable')
+      this.#missed(key)
+      return false
+    }
+    for (let i = 0; i < versions.length; i++) {
+      const now = current[i]
+      if (now === null || now !== versions[i]) {
+        this.#evict(key, id, 'invalidated')
+        this.#missed(key)
+        return false
+      }
+    }
+    return true
   }
 
   #missed(key: string): void {

@@ -101,6 +101,13 @@ export interface StoredEntry {
    * core treats that as a miss, never as a match.
    */
   readonly current: readonly (string | null)[]
+  /**
+   * Set by a store that compared `versions` with `current` itself, atomically
+   * with the read (a Redis script), and found every pair equal (no `null`).
+   * Core then trusts the result instead of comparing again; the arrays must
+   * still hold the real values. Leave unset when in doubt.
+   */
+  readonly verified?: boolean
 }
 
 /** How an entry is written. */

@@ -110,8 +110,19 @@ interface TagHint {
   readonly section: Buffer
 }
 
-/** The GET script's flat reply: per key `null`, or entry, n, n versions. */
-type FlatReply = (Buffer | number | null)[]
+/** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
+type ScriptReply = (Buffer | number | null)[]
+
+/**
+ * What a read returns for an entry the script found not servable: a version
+ * that is not current, so core counts a miss and removes the entry.
+ */
+const STALE: StoredEntry = Object.freeze({
+  value: new Uint8Array(0),
+  tags: Object.freeze(['']),
+  versions: Object.freeze(['']),
+  current: Object.freeze([null]),
+})
 const NO_ARGS: readonly RedisArg[] = []
 
 /**
@@ -163,7 +174,7 @@ class RedisStore implements Store {
 
   #scriptGet(full: string): Promise<StoredEntry | undefined> {
     return this.#script(GET_SCRIPT, [full], NO_ARGS, 'get').then((reply) => {
-      const entry = this.#parse(reply as FlatReply, 1)[0]
+      const entry = this.#parse(reply as ScriptReply, 1)[0]
       if (entry !== undefined && this.#maxHints > 0) this.#remember(full, entry.tags)
       return entry
     })
@@ -222,7 +233,7 @@ class RedisStore implements Store {
       NO_ARGS,
       'getMany',
     )
-    return this.#parse(reply as FlatReply, keys.length)
+    return this.#parse(reply as ScriptReply, keys.length)
   }
 
   async set(key: string, write: StoreWrite): Promise<void> {
@@ -389,19 +400,14 @@ class RedisStore implements Store {
     return args
   }
 
-  /** Walks the GET script's flat reply for `count` keys. */
-  #parse(reply: FlatReply, count: number): (StoredEntry | undefined)[] {
+  /** The GET script's reply, one element per key. */
+  #parse(reply: ScriptReply, count: number): (StoredEntry | undefined)[] {
     const out: (StoredEntry | undefined)[] = new Array(count)
-    let at = 0
     for (let i = 0; i < count; i++) {
-      const raw = reply[at++] as Buffer | null | undefined
-      if (raw === null || raw === undefined) {
-        out[i] = undefined
-        continue
-      }
-      const k = reply[at++] as number
-      out[i] = readEntry(raw, this.#luaPrefix, reply as (Buffer | null)[], at, k)
-      at += k
+      const item = reply[i]
+      if (item === null || item === undefined) out[i] = undefined
+      else if (typeof item === 'number') out[i] = STALE
+      else out[i] = verifiedEntry(item, this.#luaPrefix)
     }
     return out
   }
@@ -483,6 +489,53 @@ class ReadEntry implements StoredEntry {
     }
     return this.#tags
   }
+}
+
+/**
+ * An entry the GET script verified against the current versions. Its versions
+ * (which are also the current ones) and tag ids are decoded on first access:
+ * core does not need them to serve a verified entry.
+ */
+class VerifiedEntry implements StoredEntry {
+  readonly verified = true
+  #versions: string[] | undefined
+  #tags: string[] | undefined
+  constructor(
+    readonly value: Uint8Array,
+    readonly raw: Buffer,
+    readonly prefix: string,
+  ) {}
+
+  get versions(): readonly string[] {
+    if (this.#versions === undefined) this.#versions = decodeEntry(this.raw)?.versions ?? []
+    return this.#versions
+  }
+
+  get current(): readonly (string | null)[] {
+    return this.versions
+  }
+
+  get tags(): readonly string[] {
+    if (this.#tags === undefined) {
+      const keys = decodeEntry(this.raw)?.tagKeys ?? []
+      this.#tags = keys.map((key) =>
+        key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key,
+      )
+    }
+    return this.#tags
+  }
+}
+
+/** A verified entry's payload starts after 2k NUL-terminated fields. */
+function verifiedEntry(raw: Buffer, prefix: string): StoredEntry {
+  if (raw.length < 3 || raw[0] !== 2) return STALE
+  let pos = 3
+  for (let i = 2 * raw.readUInt16BE(1); i > 0; i--) {
+    const z = raw.indexOf(0, pos)
+    if (z === -1) return STALE
+    pos = z + 1
+  }
+  return new VerifiedEntry(raw.subarray(pos), raw, prefix)
 }
 
 /**

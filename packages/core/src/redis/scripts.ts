@@ -45,52 +45,57 @@ local function ensure(key, candidate, ttl)
 end
 `
 
-// Tag keys of an entry string `s` into table `keys`; nil when `s` is not an
-// entry in this format (another program wrote the key): read as a miss.
+// Tag keys of an entry string `s`, and the position where its versions
+// start; nil when `s` is not an entry in this format (another program wrote
+// the key): read as a miss.
 const TAG_KEYS = `
 local function tagKeys(s)
   if string.byte(s, 1) ~= 2 or #s < 3 then return nil end
   local b1, b2 = string.byte(s, 2, 3)
   local keys, pos = {}, 4
   for j = 1, b1 * 256 + b2 do
-    local z = string.find(s, '\0', pos, true)
+    local z = string.find(s, '\\0', pos, true)
     if not z then return nil end
     keys[j] = string.sub(s, pos, z - 1)
     pos = z + 1
   end
-  return keys
+  return keys, pos
 end
 `
 
 /**
- * Reads entries and the current versions of their tags, atomically, in one
- * round trip. KEYS: entry keys.
- * Returns a flat array (nested arrays cost clients more to parse): per key,
- * either `false`, or the entry followed by the number n of its tags and the n
- * current versions (`false` where a tag has none).
+ * Reads entries and checks them against the current versions of their tags,
+ * atomically, in one round trip. KEYS: entry keys.
+ * Returns one element per key: `false` when absent; `0` when present but not
+ * servable (a tag's version changed or is missing, or the bytes are not an
+ * entry); otherwise the entry, every stored version being current. The check
+ * compares in place (string.find anchored at the stored version, then its
+ * NUL), so no version string is built in Lua, and the reply is one bulk
+ * string per key, as cheap for clients to parse as a GET.
  */
 export const GET_SCRIPT = script(
   'get',
   `${TAG_KEYS}
-local out, n = {}, 0
-for _, key in ipairs(KEYS) do
+local out = {}
+for i, key in ipairs(KEYS) do
   local s = redis.call('GET', key)
-  n = n + 1
   if not s then
-    out[n] = false
+    out[i] = false
   else
-    out[n] = s
-    local keys = tagKeys(s)
-    local k = keys and #keys or 0
-    n = n + 1
-    out[n] = k
-    if k > 0 then
+    local keys, pos = tagKeys(s)
+    local ok = keys ~= nil and #keys > 0
+    if ok then
       local current = redis.call('MGET', unpack(keys))
-      for j = 1, k do
-        n = n + 1
-        out[n] = current[j]
+      for j = 1, #keys do
+        local v = current[j]
+        if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
+          ok = false
+          break
+        end
+        pos = pos + #v + 1
       end
     end
+    if ok then out[i] = s else out[i] = 0 end
   end
 end
 return out
@@ -121,7 +126,7 @@ for i = 2, #KEYS do
 end
 local k = #keys
 local body = ''
-if k > 0 then body = table.concat(keys, '\0') .. '\0' .. table.concat(versions, '\0') .. '\0' end
+if k > 0 then body = table.concat(keys, '\\0') .. '\\0' .. table.concat(versions, '\\0') .. '\\0' end
 local entry = string.char(2, math.floor(k / 256) % 256, k % 256) .. body .. ARGV[3]
 if ttl > 0 then
   redis.call('SET', KEYS[1], entry, 'PX', ttl)
