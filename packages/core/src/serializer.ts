@@ -43,9 +43,10 @@ export function jsonSerializer(): Serializer {
       // isUtf8 (SIMD) + Buffer#toString is several times cheaper than a fatal
       // TextDecoder, and still refuses corrupted bytes instead of parsing U+FFFD.
       if (!isUtf8(bytes)) throw new TypeError('payload is not valid UTF-8')
-      return JSON.parse(
-        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-      )
+      const buffer = Buffer.isBuffer(bytes)
+        ? bytes
+        : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      return JSON.parse(buffer.toString('utf8'))
     },
   }
 }
