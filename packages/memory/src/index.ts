@@ -282,14 +282,15 @@ class MemoryStoreImpl implements MemoryStore {
       const t = refs[i]
       same = t !== undefined && t.expiresAt > now && t.version === versions[i]
     }
-    let current: readonly (string | null)[] = versions
-    if (!same) {
-      const built: (string | null)[] = new Array(refs.length)
-      for (let i = 0; i < refs.length; i++) {
-        const t = refs[i]
-        built[i] = t === undefined || t.expiresAt <= now ? null : t.version
-      }
-      current = built
+    if (same) {
+      // Compared synchronously, hence atomically: core need not compare again.
+      const { value, liveValue, tags } = slot
+      return { value, liveValue, tags, versions, current: versions, verified: true }
+    }
+    const current: (string | null)[] = new Array(refs.length)
+    for (let i = 0; i < refs.length; i++) {
+      const t = refs[i]
+      current[i] = t === undefined || t.expiresAt <= now ? null : t.version
     }
     return { value: slot.value, liveValue: slot.liveValue, tags: slot.tags, versions, current }
   }
