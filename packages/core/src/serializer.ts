@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer'
+import * as zlib from 'node:zlib'
 import { DeserializationError, SerializationError } from './errors.js'
 
 /**
@@ -59,9 +60,36 @@ function rejectLossy(this: unknown, key: string, value: unknown): unknown {
   return value
 }
 
-// Envelope: [MAGIC, FORMAT_VERSION, idLength, ...id, ...payload]
+// Envelope: [MAGIC, FORMAT_VERSION, idLength, ...id, crc32 (4 bytes BE), ...payload]
+// The CRC32 of the payload turns corruption (a flipped bit, a truncated
+// value) into a miss, even where the serializer would decode it to some other
+// valid value.
 const MAGIC = 0x74 // 't'
-const FORMAT_VERSION = 1
+const FORMAT_VERSION = 2
+const CRC_BYTES = 4
+
+const crc32: (data: Uint8Array) => number =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function'
+    ? (data) => (zlib as unknown as { crc32(d: Uint8Array): number }).crc32(data)
+    : jsCrc32
+
+// For Node 22.0/22.1, which lack zlib.crc32.
+let table: Uint32Array | undefined
+/** @internal Exported for tests. */
+export function jsCrc32(data: Uint8Array): number {
+  if (table === undefined) {
+    table = new Uint32Array(256)
+    for (let n = 0; n < 256; n++) {
+      let c = n
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+      table[n] = c >>> 0
+    }
+  }
+  let crc = 0xffffffff
+  for (let i = 0; i < data.length; i++)
+    crc = (table[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
+}
 
 /** @internal Precomputed envelope header for one serializer. */
 export interface Envelope {
@@ -97,16 +125,18 @@ export function seal(envelope: Envelope, key: string, value: unknown): Uint8Arra
     )
   }
   const { header } = envelope
+  const start = header.length + CRC_BYTES
+  let out: Uint8Array
   if (typeof encoded === 'string') {
-    // Write the string straight after the header: one allocation, no copy.
-    const out = new Uint8Array(header.length + encoded.length * 3)
-    out.set(header, 0)
-    const { written } = encoder.encodeInto(encoded, out.subarray(header.length))
-    return out.subarray(0, header.length + written)
+    const bytes = Buffer.from(encoded, 'utf8')
+    out = new Uint8Array(start + bytes.length)
+    out.set(bytes, start)
+  } else {
+    out = new Uint8Array(start + encoded.length)
+    out.set(encoded, start)
   }
-  const out = new Uint8Array(header.length + encoded.length)
   out.set(header, 0)
-  out.set(encoded, header.length)
+  new DataView(out.buffer, out.byteOffset).setUint32(header.length, crc32(out.subarray(start)))
   return out
 }
 
@@ -122,8 +152,18 @@ export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknow
       `[tagcache] [core] entry ${JSON.stringify(key)} was written by ${describeWriter(bytes)}; expected serializer ${JSON.stringify(envelope.serializer.id)} (treated as a miss)`,
     )
   }
+  const start = header.length + CRC_BYTES
+  const payload = bytes.subarray(start)
+  if (
+    bytes.length < start ||
+    new DataView(bytes.buffer, bytes.byteOffset).getUint32(header.length) !== crc32(payload)
+  ) {
+    throw new DeserializationError(
+      `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: its checksum does not match; expected the bytes serializer ${JSON.stringify(envelope.serializer.id)} wrote (treated as a miss)`,
+    )
+  }
   try {
-    return envelope.serializer.decode(bytes.subarray(header.length))
+    return envelope.serializer.decode(payload)
   } catch (cause) {
     throw new DeserializationError(
       `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: ${(cause as Error)?.message ?? String(cause)}; expected a payload serializer ${JSON.stringify(envelope.serializer.id)} can decode (treated as a miss)`,

@@ -1,6 +1,7 @@
+import { crc32 as zlibCrc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { isTagCacheError, jsonSerializer, type Serializer } from '../src/index.js'
-import { createEnvelope, open, seal } from '../src/serializer.js'
+import { createEnvelope, jsCrc32, open, seal } from '../src/serializer.js'
 
 describe('payload envelope', () => {
   const json = createEnvelope(jsonSerializer())
@@ -50,6 +51,28 @@ describe('payload envelope', () => {
       }
       expect(isTagCacheError(error, 'E_SERIALIZE')).toBe(true)
       expect((error as Error).message).toContain('"the-key"')
+    }
+  })
+
+  it('a flipped bit that still decodes to a valid value is refused by the checksum', () => {
+    const bytes = seal(json, 'k', { a: 1 })
+    const flipped = bytes.slice()
+    const at = flipped.lastIndexOf('1'.charCodeAt(0))
+    flipped[at] = '3'.charCodeAt(0) // {"a":3}: valid JSON, wrong value
+    let error: unknown
+    try {
+      open(json, 'k', flipped)
+    } catch (e) {
+      error = e
+    }
+    expect(isTagCacheError(error, 'E_DESERIALIZE')).toBe(true)
+    expect((error as Error).message).toContain('checksum')
+  })
+
+  it('the JavaScript CRC32 fallback agrees with zlib', () => {
+    for (const size of [0, 1, 7, 200, 65_537]) {
+      const data = new Uint8Array(size).map((_, i) => (i * 131 + size) & 0xff)
+      expect(jsCrc32(data)).toBe(zlibCrc32(data))
     }
   })
 })
