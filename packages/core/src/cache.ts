@@ -1,4 +1,4 @@
-import { CacheMiss, TagCacheError, TimeoutError } from './errors.js'
+import { CacheMiss, SchemaMismatchError, TagCacheError, TimeoutError } from './errors.js'
 import { stableHash } from './hash.js'
 import type {
   CacheOperation,
@@ -20,6 +20,7 @@ import {
 } from './options.js'
 import { createEnvelope, type Envelope, jsonSerializer, open, seal } from './serializer.js'
 import { SingleFlight } from './single-flight.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
 import { type CacheStats, StatsCounter } from './stats.js'
 import type { Store, StoredEntry, StoreWriteWithKey } from './store.js'
 import { parseTtl, type Ttl } from './ttl.js'
@@ -33,8 +34,19 @@ export interface SetOptions {
   ttl?: Ttl
 }
 
-/** Options of `wrap`. */
-export type WrapOptions = SetOptions
+/** Options of reads. */
+export interface ReadOptions<T = unknown> {
+  /**
+   * A Standard Schema (zod 4, valibot, arktype...) the cached value must
+   * match. A value that does not (the code's types changed after a deploy) is
+   * a miss plus an `error` event (`E_SCHEMA`), and the entry is removed; the
+   * schema's output (after its transforms) is what the read returns.
+   */
+  schema?: StandardSchemaV1<unknown, T>
+}
+
+/** Options of `wrap`: where and how long to cache, and the schema reads must match. */
+export interface WrapOptions<T = unknown> extends SetOptions, ReadOptions<T> {}
 
 /** One entry of `setMany`. */
 export interface SetManyEntry<T = unknown> extends SetOptions {
@@ -61,7 +73,7 @@ export type BatchResult<T> =
   | Readonly<Record<string, T>>
 
 /** Options of `cached(fn, options)`. */
-export interface CachedOptions<Args extends unknown[]> {
+export interface CachedOptions<Args extends unknown[], R = unknown> extends ReadOptions<R> {
   /**
    * The cache key for these arguments. Default: the function's name and a hash
    * of its source, plus a stable hash of the arguments (plain-object key order
@@ -100,12 +112,12 @@ export interface DecoratorOptions<Args extends unknown[]> {
 /** Operations bound to one key, from `cache.bind(key)`. */
 export interface BoundKey<T> {
   readonly key: string
-  get(): Promise<T | undefined>
+  get(options?: ReadOptions<T>): Promise<T | undefined>
   getOrThrow(): Promise<T>
   has(): Promise<boolean>
   set(value: T, options?: SetOptions): Promise<void>
   delete(): Promise<boolean>
-  wrap(factory: () => T | Promise<T>, options?: WrapOptions): Promise<T>
+  wrap(factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T>
   ttl(): Promise<number | undefined>
   expire(ttl: Ttl): Promise<boolean>
   persist(): Promise<boolean>
@@ -123,9 +135,9 @@ export interface Cache {
   readonly stats: CacheStats
 
   /** The value under `key`, or `undefined` on a miss (absent, expired, invalidated, unreadable). */
-  get<T = unknown>(key: string): Promise<T | undefined>
+  get<T = unknown>(key: string, options?: ReadOptions<T>): Promise<T | undefined>
   /** Like `get`, but throws {@link CacheMiss} on a miss. */
-  getOrThrow<T = unknown>(key: string): Promise<T>
+  getOrThrow<T = unknown>(key: string, options?: ReadOptions<T>): Promise<T>
   /** True if `key` has a valid entry. */
   has(key: string): Promise<boolean>
   /** Writes `value` (anything but `undefined`; `null` is cacheable) with tags and a time to live. */
@@ -133,7 +145,10 @@ export interface Cache {
   /** Deletes an entry. Resolves `true` if it existed. */
   delete(key: string): Promise<boolean>
   /** Reads many keys at once; the result is aligned with `keys`. */
-  getMany<T = unknown>(keys: readonly string[]): Promise<(T | undefined)[]>
+  getMany<T = unknown>(
+    keys: readonly string[],
+    options?: ReadOptions<T>,
+  ): Promise<(T | undefined)[]>
   /** Writes many entries at once. */
   setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void>
   /** Deletes many entries. Resolves how many existed. */
@@ -149,7 +164,7 @@ export interface Cache {
    * an invalidation during the computation is never lost. A factory result
    * of `undefined` is returned but not cached.
    */
-  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T>
+  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T>
   /**
    * DataLoader-style cache-aside for many keys: one `getMany`, then one call of
    * `batchFactory` with every missing key, then one `setMany`.
@@ -162,7 +177,7 @@ export interface Cache {
   /** Memoizes an async function in this cache; see {@link CachedOptions}. */
   cached<Args extends unknown[], R>(
     fn: (...args: Args) => R,
-    options?: CachedOptions<Args>,
+    options?: CachedOptions<Args, Awaited<R>>,
   ): CachedFunction<Args, R>
   /** A TC39 standard method decorator caching the method's results. */
   decorator<Args extends unknown[]>(
@@ -225,19 +240,22 @@ class TagCache implements Cache {
 
   // ---------------------------------------------------------------- reads
 
-  get<T>(key: string): Promise<T | undefined> {
-    if (this.#hooks.length === 0) return this.#read(key, 'get', true) as Promise<T | undefined>
+  get<T>(key: string, options?: ReadOptions<T>): Promise<T | undefined> {
+    const schema = options?.schema
+    if (this.#hooks.length === 0) {
+      return this.#read(key, 'get', true, schema) as Promise<T | undefined>
+    }
     return this.#observe(
       'get',
       [key],
       EMPTY,
-      () => this.#read(key, 'get', true) as Promise<T | undefined>,
+      () => this.#read(key, 'get', true, schema) as Promise<T | undefined>,
     )
   }
 
-  async getOrThrow<T>(key: string): Promise<T> {
+  async getOrThrow<T>(key: string, options?: ReadOptions<T>): Promise<T> {
     const run = async () => {
-      const value = await this.#read(key, 'getOrThrow', true)
+      const value = await this.#read(key, 'getOrThrow', true, options?.schema)
       if (value === undefined) throw new CacheMiss(key, this.namespace)
       return value as T
     }
@@ -249,7 +267,7 @@ class TagCache implements Cache {
     return this.#hooks.length === 0 ? run() : this.#observe('has', [key], EMPTY, run)
   }
 
-  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+  async getMany<T>(keys: readonly string[], options?: ReadOptions<T>): Promise<(T | undefined)[]> {
     const run = async () => {
       this.#open()
       assertKeys(keys, 'getMany')
@@ -263,16 +281,22 @@ class TagCache implements Cache {
         for (const key of keys) this.#missed(key)
         return keys.map(() => undefined)
       }
-      return entries.map(
-        (entry, i) =>
-          this.#accept(keys[i] as string, ids[i] as string, entry, true) as T | undefined,
+      const schema = options?.schema
+      const values = entries.map((entry, i) =>
+        this.#accept(keys[i] as string, ids[i] as string, entry, true, schema),
       )
+      return (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
     }
     return this.#hooks.length === 0 ? run() : this.#observe('getMany', keys, EMPTY, run)
   }
 
   /** Reads one key: `undefined` on any kind of miss. `decode: false` only checks validity. */
-  #read(key: string, operation: CacheOperation, decode: boolean): Promise<unknown> {
+  #read(
+    key: string,
+    operation: CacheOperation,
+    decode: boolean,
+    schema?: StandardSchemaV1,
+  ): Promise<unknown> {
     // Hot path: no async function, one promise hop through the store.
     try {
       this.#open()
@@ -297,7 +321,7 @@ class TagCache implements Cache {
         this.#missed(key)
         return Promise.resolve(undefined)
       }
-      return Promise.resolve(this.#accept(key, id, entry, decode))
+      return Promise.resolve(this.#accept(key, id, entry, decode, schema))
     }
     let pending: Promise<StoredEntry | undefined>
     try {
@@ -306,7 +330,7 @@ class TagCache implements Cache {
       pending = Promise.reject(error)
     }
     return pending.then(
-      (entry) => this.#accept(key, id, entry, decode),
+      (entry) => this.#accept(key, id, entry, decode, schema),
       (error: unknown) => {
         this.#storeFailed(operation, key, error)
         this.#missed(key)
@@ -316,7 +340,13 @@ class TagCache implements Cache {
   }
 
   /** Decides whether a stored entry is served (the tag-version check) and decodes it. */
-  #accept(key: string, id: string, entry: StoredEntry | undefined, decode: boolean): unknown {
+  #accept(
+    key: string,
+    id: string,
+    entry: StoredEntry | undefined,
+    decode: boolean,
+    schema?: StandardSchemaV1,
+  ): unknown {
     if (entry === undefined) {
       this.#missed(key)
       return undefined
@@ -337,9 +367,37 @@ class TagCache implements Cache {
         return undefined
       }
     }
+    if (schema !== undefined) return this.#conform(key, id, value, schema)
     this.#stats.hits++
     if (this.#hooks.length) this.#emit('hit', this.#keyEvent(key))
     return value
+  }
+
+  /** Validates a decoded value against a read's schema: its output, or a miss. */
+  #conform(key: string, id: string, value: unknown, schema: StandardSchemaV1): unknown {
+    const result = schema['~standard'].validate(value)
+    return result instanceof Promise
+      ? result.then((r) => this.#settle(key, id, r))
+      : this.#settle(key, id, result)
+  }
+
+  #settle(key: string, id: string, result: StandardSchemaV1.Result<unknown>): unknown {
+    if (result.issues === undefined) {
+      this.#stats.hits++
+      if (this.#hooks.length) this.#emit('hit', this.#keyEvent(key))
+      return result.value
+    }
+    const issues = result.issues.map((issue) => {
+      const path = (issue.path ?? [])
+        .map((p) => String(typeof p === 'object' && p !== null ? p.key : p))
+        .join('.')
+      return path ? `${path}: ${issue.message}` : issue.message
+    })
+    this.#stats.errors++
+    if (this.#hooks.length) this.#emitError('get', key, new SchemaMismatchError(key, issues))
+    this.#evict(key, id, 'schema')
+    this.#missed(key)
+    return undefined
   }
 
   /** The tag-version check: every stored version still current (rule 1: null never matches). */
@@ -526,7 +584,7 @@ class TagCache implements Cache {
 
   // ----------------------------------------------------------- cache-aside
 
-  async wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
+  async wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T> {
     this.#open()
     assertKey(key, 'wrap')
     if (typeof factory !== 'function')
@@ -548,7 +606,7 @@ class TagCache implements Cache {
     key: string,
     id: string,
     factory: () => T | Promise<T>,
-    options?: WrapOptions,
+    options?: WrapOptions<T>,
   ): Promise<T> {
     const ttl = this.#ttl(options?.ttl, 'wrap')
     const tagIds = this.#tagIds(options?.tags ?? EMPTY, 'wrap')
@@ -561,7 +619,7 @@ class TagCache implements Cache {
       storeOk = false
     }
     if (storeOk) {
-      const value = this.#accept(key, id, entry, true)
+      const value = await this.#accept(key, id, entry, true, options?.schema)
       if (value !== undefined) return value as T
     } else {
       this.#missed(key)
@@ -668,15 +726,16 @@ class TagCache implements Cache {
 
   cached<Args extends unknown[], R>(
     fn: (...args: Args) => R,
-    options: CachedOptions<Args> = {},
+    options: CachedOptions<Args, Awaited<R>> = {},
   ): CachedFunction<Args, R> {
     if (typeof fn !== 'function') throw invalidArgument('cached', 'fn', fn, 'a function')
     const identity = `${options.name ?? (fn.name || 'anonymous')}#${stableHash(fn.toString()).slice(0, 8)}`
     const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
     const call = (async (...args: Args) =>
-      this.wrap(keyOf(...args), async () => fn(...args), {
+      this.wrap(keyOf(...args), async () => (await fn(...args)) as Awaited<R>, {
         tags: resolve(options.tags, args),
         ttl: resolve(options.ttl, args),
+        schema: options.schema,
       })) as CachedFunction<Args, R>
     call.invalidate = (...args: Args) => this.delete(keyOf(...args))
     call.bypass = async (...args: Args): Promise<Awaited<R>> => (await fn(...args)) as Awaited<R>
@@ -751,7 +810,7 @@ class TagCache implements Cache {
     assertKey(key, 'bind')
     return {
       key,
-      get: () => this.get<T>(key),
+      get: (options) => this.get<T>(key, options),
       getOrThrow: () => this.getOrThrow<T>(key),
       has: () => this.has(key),
       set: (value, options) => this.set(key, value, options),

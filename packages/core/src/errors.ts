@@ -12,6 +12,7 @@ export type TagCacheErrorCode =
   | 'E_STORE'
   | 'E_TIMEOUT'
   | 'E_CLOSED'
+  | 'E_SCHEMA'
 
 const BRAND = Symbol.for('tagcache.error')
 
@@ -117,5 +118,20 @@ export class TimeoutError extends TagCacheError {
       `[tagcache] [core] ${operation} timed out after ${ms} ms; expected the store to answer within the cache's \`timeout\` option`,
     )
     this.name = 'TimeoutError'
+  }
+}
+
+/** A cached value no longer matches the schema the read asked for: treated as a miss. */
+export class SchemaMismatchError extends TagCacheError {
+  /** What the schema reported, `path: message` each. */
+  readonly issues: readonly string[]
+
+  constructor(key: string, issues: readonly string[]) {
+    super(
+      'E_SCHEMA',
+      `[tagcache] [core] cached value of ${JSON.stringify(key)} does not match the schema: ${issues.join('; ')}; expected a value the schema accepts (treated as a miss and removed)`,
+    )
+    this.name = 'SchemaMismatchError'
+    this.issues = issues
   }
 }

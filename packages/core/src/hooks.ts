@@ -59,9 +59,12 @@ export interface InvalidateEvent extends HookEventBase {
   readonly all: boolean
 }
 
-/** Passed to `evict`: an entry core removed (invalidated or unreadable on read). */
+/**
+ * Passed to `evict`: an entry core removed on read because it can never be
+ * served: invalidated, unreadable, or no longer matching the read's schema.
+ */
 export interface EvictEvent extends KeyEvent {
-  readonly reason: 'invalidated' | 'unreadable'
+  readonly reason: 'invalidated' | 'unreadable' | 'schema'
 }
 
 /** Passed to `error`. */

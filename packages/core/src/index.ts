@@ -6,6 +6,7 @@ export {
   type CachedOptions,
   createCache,
   type DecoratorOptions,
+  type ReadOptions,
   type SetManyEntry,
   type SetOptions,
   type WrapManyOptions,
@@ -16,6 +17,7 @@ export {
   DeserializationError,
   InvalidOptionsError,
   isTagCacheError,
+  SchemaMismatchError,
   SerializationError,
   StoreError,
   TagCacheError,
@@ -36,6 +38,7 @@ export type {
 } from './hooks.js'
 export type { CacheOptions, ErrorContext, OnErrorHandler } from './options.js'
 export { jsonSerializer, type Serializer } from './serializer.js'
+export type { StandardSchemaV1 } from './standard-schema.js'
 export type { CacheStats } from './stats.js'
 export type {
   Store,

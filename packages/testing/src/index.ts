@@ -627,6 +627,83 @@ export function storeContractSuite<S extends Store>(
       })
     })
 
+    describe('schema-checked reads', () => {
+      // A hand-written Standard Schema: { name: string } -> { name, upper } (a transform).
+      const userSchema = (mode: 'sync' | 'async' = 'sync') => ({
+        '~standard': {
+          version: 1 as const,
+          vendor: 'contract-suite',
+          validate: (value: unknown) => {
+            const ok =
+              typeof value === 'object' &&
+              value !== null &&
+              typeof (value as { name?: unknown }).name === 'string'
+            const result = ok
+              ? {
+                  value: {
+                    ...(value as { name: string }),
+                    upper: (value as { name: string }).name.toUpperCase(),
+                  },
+                }
+              : { issues: [{ message: 'expected a string', path: ['name'] }] }
+            return mode === 'async' ? Promise.resolve(result) : result
+          },
+        },
+      })
+
+      it('returns the schema output for a matching value, sync or async', async () => {
+        const c = cache()
+        await c.set('u', { name: 'ada' })
+        expect(await c.get('u', { schema: userSchema() })).toEqual({ name: 'ada', upper: 'ADA' })
+        expect(await c.get('u', { schema: userSchema('async') })).toEqual({
+          name: 'ada',
+          upper: 'ADA',
+        })
+        expect(await c.getOrThrow('u', { schema: userSchema() })).toEqual({
+          name: 'ada',
+          upper: 'ADA',
+        })
+      })
+
+      it('a value that no longer matches is a miss plus an E_SCHEMA error event, and is removed', async () => {
+        const errors: ErrorEvent[] = []
+        const c = cache({ hooks: [{ error: (e) => void errors.push(e) }] })
+        await c.set('u', { name: 42 }) // written by an older deploy
+        expect(await c.get('u', { schema: userSchema('async') })).toBeUndefined()
+        expect(errors.map((e) => (e.error as { code?: string }).code)).toEqual(['E_SCHEMA'])
+        expect((errors[0]?.error as Error).message).toContain('name: expected a string')
+        await new Promise((resolve) => setTimeout(resolve, 20)) // removal is fire-and-forget
+        expect(await c.has('u')).toBe(false)
+        expect(await c.getMany(['u'], { schema: userSchema() })).toEqual([undefined])
+      })
+
+      it('wrap and cached recompute a value that no longer matches', async () => {
+        const c = cache()
+        await c.set('u', { name: 42 })
+        let calls = 0
+        const load = async () => {
+          calls++
+          return { name: 'grace', upper: 'GRACE' }
+        }
+        expect(await c.wrap('u', load, { schema: userSchema() })).toEqual({
+          name: 'grace',
+          upper: 'GRACE',
+        })
+        expect(await c.wrap('u', load, { schema: userSchema() })).toEqual({
+          name: 'grace',
+          upper: 'GRACE',
+        })
+        expect(calls).toBe(1)
+        const byId = c.cached(async (id: number) => ({ name: `user${id}`, upper: `USER${id}` }), {
+          key: (id) => `cached:${id}`,
+          schema: userSchema(),
+        })
+        await c.set('cached:1', { name: null })
+        expect(await byId(1)).toEqual({ name: 'user1', upper: 'USER1' })
+        expect(await c.get('cached:1')).toEqual({ name: 'user1', upper: 'USER1' })
+      })
+    })
+
     describe('serializers, hooks and failures', () => {
       const otherSerializer: Serializer = {
         id: 'other-format',
