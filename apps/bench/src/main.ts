@@ -1,10 +1,15 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same run.
 //   pnpm bench              all suites
-//   pnpm bench memory       one suite (memory | redis)
+//   pnpm bench memory       one suite (memory | serializers | redis)
 import { memoryBench } from './memory.ts'
 import { redisBench } from './redis.ts'
+import { serializerBench } from './serializers.ts'
 
-const suites: Record<string, () => Promise<void>> = { memory: memoryBench, redis: redisBench }
+const suites: Record<string, () => Promise<void>> = {
+  memory: memoryBench,
+  serializers: serializerBench,
+  redis: redisBench,
+}
 const wanted = process.argv.slice(2).filter((a) => a !== '--')
 const unknown = wanted.filter((name) => !(name in suites))
 if (unknown.length > 0) {

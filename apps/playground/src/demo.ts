@@ -1,5 +1,5 @@
 import { inspect } from 'node:util'
-import { type Cache, createCache, type Hook, type Store } from '@tagcache/core'
+import { type Cache, createCache, type Hook, type Serializer, type Store } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
 
 export interface DemoOptions {
@@ -9,6 +9,8 @@ export interface DemoOptions {
   store?: Store
   /** Namespace of the demo's entries (default: 'playground'). */
   namespace?: string
+  /** The serializer (default: JSON). */
+  serializer?: Serializer
 }
 
 const users: Record<number, { id: number; name: string }> = {
@@ -27,6 +29,7 @@ export async function runDemo({
   log,
   store = memoryStore(),
   namespace = 'playground',
+  serializer,
 }: DemoOptions): Promise<Cache> {
   const events: string[] = []
   const recorder: Hook = {
@@ -34,7 +37,12 @@ export async function runDemo({
     miss: (e) => void events.push(`miss ${e.key}`),
     coalesced: (e) => void events.push(`coalesced ${e.key}`),
   }
-  const cache = createCache({ store, namespace, hooks: [recorder] })
+  const cache = createCache({
+    store,
+    namespace,
+    hooks: [recorder],
+    ...(serializer ? { serializer } : {}),
+  })
   // A rerun against a shared Redis starts from a clean namespace: O(1), nothing scanned.
   await cache.invalidateAll()
   const show = (label: string, value: unknown) =>
@@ -42,7 +50,7 @@ export async function runDemo({
       `  ${label.padEnd(44)} ${inspect(value, { breakLength: Number.POSITIVE_INFINITY, colors: false })}`,
     )
 
-  log(`tagcache playground (store: ${store.name})\n`)
+  log(`tagcache playground (store: ${store.name}, serializer: ${serializer?.id ?? 'json'})\n`)
 
   log('1. set with tags, then read it back')
   await cache.set('user:1', users[1], { tags: ['users', 'user:1'], ttl: '10m' })

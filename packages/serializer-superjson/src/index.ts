@@ -1,0 +1,165 @@
+import { isUtf8 } from 'node:buffer'
+import { InvalidOptionsError, type Serializer } from '@tagcache/core'
+import { SuperJSON, type SuperJSONResult } from 'superjson'
+
+/** Options of {@link superjsonSerializer}. */
+export interface SuperjsonSerializerOptions {
+  /**
+   * Registers classes, symbols and custom types on the serializer's own
+   * SuperJSON instance (never the global one), once, at construction:
+   * `(sj) => { sj.registerClass(Money); sj.registerCustom(decimal, 'decimal') }`.
+   * Every process that reads the cache must register the same types under the
+   * same names; an entry holding a type a reader does not know is a miss there.
+   * @default no registrations
+   */
+  configure?: (superjson: SuperJSON) => void
+}
+
+// Exact prototypes only: an instance of a subclass (class Money extends Map)
+// would come back as its base class.
+const PLAIN_CONTAINERS = new Set<unknown>([
+  Object.prototype,
+  null,
+  Array.prototype,
+  Map.prototype,
+  Set.prototype,
+  RegExp.prototype,
+  URL.prototype,
+])
+// superjson rebuilds typed arrays from a JSON array of numbers, by constructor name.
+const INTEGER_ARRAYS = new Set<unknown>(
+  [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array].map(
+    (ctor) => ctor.prototype,
+  ),
+)
+const FLOAT_ARRAYS = new Set<unknown>([Float32Array.prototype, Float64Array.prototype])
+const GUARD = 'tagcache:unrepresentable'
+
+/**
+ * Why superjson cannot store `value` faithfully, or `undefined` if it can.
+ * Runs inside superjson's own walk (as the last custom transformer), so it
+ * sees every value once and costs no extra traversal. Values that superjson
+ * handles before custom transformers (registered classes and symbols) and
+ * transformers registered by `configure` never reach it.
+ */
+function unrepresentable(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'function':
+      return 'a function'
+    case 'symbol':
+      return `a symbol (${String(value)}); register it with configure: (sj) => sj.registerSymbol(symbol, 'name')`
+    case 'object': {
+      if (value === null) return undefined
+      const proto: unknown = Object.getPrototypeOf(value)
+      if (PLAIN_CONTAINERS.has(proto)) return undefined
+      if (proto === Date.prototype) {
+        return Number.isNaN((value as Date).getTime()) ? 'an invalid Date' : undefined
+      }
+      if (INTEGER_ARRAYS.has(proto)) return undefined
+      if (FLOAT_ARRAYS.has(proto)) {
+        // Written as JSON numbers: NaN and ±Infinity would become null, -0 would become 0.
+        for (const n of value as Float64Array) {
+          if (!Number.isFinite(n) || Object.is(n, -0)) {
+            return `a ${(value as Float64Array).constructor.name} holding ${Object.is(n, -0) ? '-0' : n}`
+          }
+        }
+        return undefined
+      }
+      if (Buffer.isBuffer(value)) {
+        return 'a Buffer (superjson cannot decode it; pass new Uint8Array(buffer) or use the msgpack serializer)'
+      }
+      if (value instanceof Error) {
+        return `an Error (${value.name}): superjson keeps its message but not its class or stack`
+      }
+      const name = (value as { constructor?: { name?: unknown } }).constructor?.name
+      return `an instance of ${typeof name === 'string' && name ? name : 'an unknown class'}; register it with configure: (sj) => sj.registerClass(...) or sj.registerCustom(...)`
+    }
+    default:
+      return undefined
+  }
+}
+
+function isSuperjsonResult(parsed: unknown): parsed is SuperJSONResult {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return false
+  if (!Object.hasOwn(parsed, 'json')) return false
+  for (const key of Object.keys(parsed)) if (key !== 'json' && key !== 'meta') return false
+  const { meta } = parsed as { meta?: unknown }
+  return meta === undefined || (typeof meta === 'object' && meta !== null && !Array.isArray(meta))
+}
+
+/**
+ * A serializer on [superjson](https://github.com/flightcontrolhq/superjson):
+ * JSON text that also round-trips `Date`, `Map`, `Set`, `BigInt`, `undefined`
+ * (in objects and arrays), `RegExp`, `URL`, `NaN`, `±Infinity`, `-0`, integer
+ * typed arrays, shared references and cycles. Payloads are UTF-8 JSON, so
+ * they stay readable in `redis-cli`.
+ *
+ * Refused by `encode` (core turns the throw into `E_SERIALIZE`; nothing is
+ * written), rather than stored as something else: functions, unregistered
+ * symbols and class instances, `Error`s, `Buffer`s, invalid `Date`s,
+ * subclasses of `Map`/`Set`/`Array`, float arrays holding `NaN`/`±Infinity`/`-0`,
+ * and (superjson's own rule) objects with a `__proto__`, `constructor` or
+ * `prototype` key. Register your own classes and types with `configure`.
+ *
+ * Slower and larger than JSON (see the package README); binary data is
+ * stored as a JSON array of numbers: prefer the msgpack serializer for it.
+ *
+ * @experimental
+ * @example
+ * ```ts
+ * import { createCache } from '@tagcache/core'
+ * import { superjsonSerializer } from '@tagcache/serializer-superjson'
+ *
+ * const cache = createCache({ store, serializer: superjsonSerializer() })
+ * await cache.set('session', { userId: 1n, expires: new Date(), roles: new Set(['admin']) })
+ * ```
+ */
+export function superjsonSerializer(options: SuperjsonSerializerOptions = {}): Serializer {
+  const issues: string[] = []
+  if (typeof options !== 'object' || options === null) {
+    issues.push(`(options): expected an object, got ${options === null ? 'null' : typeof options}`)
+  } else {
+    for (const key of Object.keys(options)) {
+      if (key !== 'configure') issues.push(`${key}: unknown option; expected only configure`)
+    }
+    if (options.configure !== undefined && typeof options.configure !== 'function') {
+      issues.push(
+        `configure: invalid value ${typeof options.configure}; expected a function (superjson) => void`,
+      )
+    }
+  }
+  if (issues.length > 0) throw new InvalidOptionsError('superjson', issues)
+
+  const superjson = new SuperJSON()
+  options.configure?.(superjson)
+  // Registered last, so user transformers match first.
+  superjson.registerCustom<unknown, null>(
+    {
+      isApplicable: (value): value is unknown => unrepresentable(value) !== undefined,
+      serialize: (value) => {
+        throw new TypeError(`superjson cannot represent ${unrepresentable(value)}`)
+      },
+      deserialize: () => {
+        throw new TypeError(`payload holds a ${GUARD} value, which encode never writes`)
+      },
+    },
+    GUARD,
+  )
+
+  return {
+    id: 'superjson',
+    encode(value) {
+      return JSON.stringify(superjson.serialize(value))
+    },
+    decode(bytes) {
+      if (!isUtf8(bytes)) throw new TypeError('payload is not valid UTF-8')
+      const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+      const parsed: unknown = JSON.parse(text)
+      if (!isSuperjsonResult(parsed)) {
+        throw new TypeError('payload is JSON but not a superjson result { json, meta }')
+      }
+      // The parsed tree is ours alone: annotate it in place instead of copying it.
+      return superjson.deserialize(parsed, { inPlace: true })
+    },
+  }
+}
