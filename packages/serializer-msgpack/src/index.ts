@@ -134,7 +134,54 @@ function unrepresentable(
   return `an instance of ${typeof name === 'string' && name ? name : 'an unknown class'} (it would be read back as a plain object)`
 }
 
+/**
+ * The fast pass: true when the value has nothing to refuse. No path, no
+ * ancestor list: a depth bound stands in for cycle detection, and anything
+ * doubtful (deep or odd) goes to the precise walk, which names the problem.
+ */
+function plainlyFine(value: unknown, maps: boolean, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return isWellFormed(value)
+    case 'number':
+      return value !== 0 || 1 / value > 0
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return true
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (value === null) return true
+  if (depth > 64) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto === Array.prototype) {
+    const array = value as unknown[]
+    for (let i = 0; i < array.length; i++) if (!plainlyFine(array[i], maps, depth + 1)) return false
+    return true
+  }
+  if (proto === Object.prototype || proto === null) {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue
+      if (key === '__proto__' || !isWellFormed(key)) return false
+      if (!plainlyFine((value as Record<string, unknown>)[key], maps, depth + 1)) return false
+    }
+    return true
+  }
+  if (proto === Date.prototype || proto === RegExp.prototype || TYPED.has(proto)) return true
+  if (proto === Set.prototype || (proto === Map.prototype && maps)) {
+    for (const entry of value as Set<unknown> | Map<unknown, unknown>) {
+      if (!plainlyFine(entry, maps, depth + 1)) return false
+    }
+    return true
+  }
+  return false
+}
+
 function refuse(value: unknown, maps: boolean): void {
+  if (plainlyFine(value, maps, 0)) return
   const path: Path = []
   const reason = unrepresentable(value, maps, path, [])
   if (reason === undefined) return
