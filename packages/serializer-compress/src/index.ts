@@ -28,6 +28,13 @@ export interface CompressedOptions {
    * @default 6 for gzip, 4 for brotli, 3 for zstd
    */
   level?: number
+  /**
+   * Largest decompressed size accepted, in bytes. A payload that would
+   * inflate beyond it (a corrupted or hostile entry) fails to decode: a miss,
+   * never an out-of-memory. The default is Redis' own largest string.
+   * @default 536_870_912 (512 MiB)
+   */
+  maxSize?: number
 }
 
 interface Codec {
@@ -53,12 +60,12 @@ const isWellFormed = (s: string): boolean =>
 const describe = (value: unknown): string =>
   typeof value === 'string' ? JSON.stringify(value) : String(value)
 
-function codec(algorithm: CompressionAlgorithm, level: number): Codec {
+function codec(algorithm: CompressionAlgorithm, level: number, maxOutputLength: number): Codec {
   switch (algorithm) {
     case 'gzip':
       return {
         compress: (bytes) => zlib.gzipSync(bytes, { level }),
-        decompress: (bytes) => zlib.gunzipSync(bytes),
+        decompress: (bytes) => zlib.gunzipSync(bytes, { maxOutputLength }),
       }
     case 'brotli':
       return {
@@ -69,7 +76,7 @@ function codec(algorithm: CompressionAlgorithm, level: number): Codec {
               [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
             },
           }),
-        decompress: (bytes) => zlib.brotliDecompressSync(bytes),
+        decompress: (bytes) => zlib.brotliDecompressSync(bytes, { maxOutputLength }),
       }
     case 'zstd': {
       // Looked up at run time: a named import would fail to link on Node.js < 22.15.
@@ -86,7 +93,7 @@ function codec(algorithm: CompressionAlgorithm, level: number): Codec {
       }
       return {
         compress: (bytes) => zlib.zstdCompressSync(bytes, { params }),
-        decompress: (bytes) => zlib.zstdDecompressSync(bytes),
+        decompress: (bytes) => zlib.zstdDecompressSync(bytes, { maxOutputLength }),
       }
     }
   }
@@ -136,8 +143,10 @@ export function compressed(inner: Serializer, options: CompressedOptions = {}): 
     throw new InvalidOptionsError('compress', issues)
   }
   for (const key of Object.keys(options)) {
-    if (key !== 'algorithm' && key !== 'threshold' && key !== 'level') {
-      issues.push(`unknown option ${JSON.stringify(key)}; expected algorithm, threshold or level`)
+    if (key !== 'algorithm' && key !== 'threshold' && key !== 'level' && key !== 'maxSize') {
+      issues.push(
+        `unknown option ${JSON.stringify(key)}; expected algorithm, threshold, level or maxSize`,
+      )
     }
   }
   const algorithm = options.algorithm ?? 'gzip'
@@ -158,9 +167,13 @@ export function compressed(inner: Serializer, options: CompressedOptions = {}): 
       `invalid level ${describe(level)}; expected an integer from ${range.min} to ${range.max} for ${algorithm}`,
     )
   }
+  const maxSize = options.maxSize ?? 512 * 1024 * 1024
+  if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
+    issues.push(`invalid maxSize ${describe(maxSize)}; expected an integer >= 1 (bytes)`)
+  }
   if (issues.length > 0) throw new InvalidOptionsError('compress', issues)
 
-  const { compress, decompress } = codec(algorithm, level as number)
+  const { compress, decompress } = codec(algorithm, level as number, maxSize)
 
   return {
     id: `${algorithm}:${inner.id}`,

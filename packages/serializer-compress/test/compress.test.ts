@@ -176,7 +176,7 @@ describe('compressed', () => {
         'invalid level 23; expected an integer from 1 to 22 for zstd',
       ],
       [{ level: 2.5 }, 'invalid level 2.5; expected an integer from 0 to 9 for gzip'],
-      [{ lvl: 3 }, 'unknown option "lvl"; expected algorithm, threshold or level'],
+      [{ lvl: 3 }, 'unknown option "lvl"; expected algorithm, threshold, level or maxSize'],
     ])('%o is refused: %s', (options, message) => {
       const e = error(() => compressed(jsonSerializer(), options as never))
       expect(isTagCacheError(e, 'E_INVALID_OPTIONS')).toBe(true)
@@ -224,5 +224,23 @@ describe('compressed', () => {
     expect(await zstd.get('report')).toBeUndefined()
     expect(isTagCacheError(errors[0]?.error, 'E_DESERIALIZE')).toBe(true)
     expect(String((errors[0]?.error as Error | undefined)?.message)).toContain('gzip:json')
+  })
+})
+
+describe('maxSize', () => {
+  it.each(['gzip', 'brotli', 'zstd'] as const)(
+    '%s: a payload that inflates beyond maxSize fails to decode instead of exhausting memory',
+    (algorithm) => {
+      const big = 'x'.repeat(1 << 20) // 1 MiB of one letter: compresses to almost nothing
+      const bytes = compressed(jsonSerializer(), { algorithm }).encode(big) as Uint8Array
+      expect(() =>
+        compressed(jsonSerializer(), { algorithm, maxSize: 64 * 1024 }).decode(bytes),
+      ).toThrow()
+      expect(compressed(jsonSerializer(), { algorithm }).decode(bytes)).toBe(big)
+    },
+  )
+
+  it('rejects a bad maxSize', () => {
+    expect(() => compressed(jsonSerializer(), { maxSize: 0 })).toThrow(/invalid maxSize 0/)
   })
 })
