@@ -466,6 +466,12 @@ class RedisStore implements Store {
   }
 }
 
+/** Tag ids of entry bytes, the store's prefix removed; decoded only when asked for. */
+function tagIdsOf(raw: Buffer, prefix: string): string[] {
+  const keys = decodeEntry(raw)?.tagKeys ?? []
+  return keys.map((key) => (key.startsWith(prefix) ? key.slice(prefix.length) : key))
+}
+
 /**
  * A read entry. Core needs only versions and payload on the read path, so the
  * tag ids are decoded on first access.
@@ -481,12 +487,7 @@ class ReadEntry implements StoredEntry {
   ) {}
 
   get tags(): readonly string[] {
-    if (this.#tags === undefined) {
-      const keys = decodeEntry(this.raw)?.tagKeys ?? []
-      this.#tags = keys.map((key) =>
-        key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key,
-      )
-    }
+    this.#tags ??= tagIdsOf(this.raw, this.prefix)
     return this.#tags
   }
 }
@@ -516,12 +517,7 @@ class VerifiedEntry implements StoredEntry {
   }
 
   get tags(): readonly string[] {
-    if (this.#tags === undefined) {
-      const keys = decodeEntry(this.raw)?.tagKeys ?? []
-      this.#tags = keys.map((key) =>
-        key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key,
-      )
-    }
+    this.#tags ??= tagIdsOf(this.raw, this.prefix)
     return this.#tags
   }
 }
@@ -539,9 +535,10 @@ function verifiedEntry(raw: Buffer, prefix: string): StoredEntry {
 }
 
 /**
- * Versions and payload of entry bytes, skipping over the tag keys. Bytes not
- * in the entry format (another program wrote the key) come back as an entry
- * without versions, which core refuses: a miss, never garbage.
+ * Versions and payload of entry bytes whose header and k tag keys the caller
+ * has checked; the versions start at `versionsAt`, the current ones at
+ * `reply[at]`. Bytes cut short come back without versions, which core
+ * refuses: a miss, never garbage.
  */
 function readEntry(
   raw: Buffer,
@@ -549,16 +546,10 @@ function readEntry(
   reply: readonly (Buffer | number | null | undefined)[],
   at: number,
   k: number,
-  versionsAt?: number,
+  versionsAt: number,
 ): StoredEntry {
   const foreign = { value: raw, tags: [], versions: [], current: [] }
-  if (raw.length < 3 || raw[0] !== 2 || raw.readUInt16BE(1) !== k) return foreign
-  let pos = versionsAt ?? 3
-  for (let i = 0; versionsAt === undefined && i < k; i++) {
-    const z = raw.indexOf(0, pos)
-    if (z === -1) return foreign
-    pos = z + 1
-  }
+  let pos = versionsAt
   const versions: string[] = new Array(k)
   // Compare the current versions as bytes: when all equal the stored ones
   // (the common case), the stored strings serve as current too and no
