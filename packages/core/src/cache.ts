@@ -1,3 +1,4 @@
+import { type ChannelEvent, eventChannels, operationChannel } from './diagnostics.js'
 import { CacheMiss, SchemaMismatchError, TagCacheError, TimeoutError } from './errors.js'
 import { stableHash } from './hash.js'
 import type {
@@ -5,9 +6,11 @@ import type {
   ErrorEvent,
   EvictEvent,
   Hook,
+  HookErrorEvent,
   InvalidateEvent,
   KeyEvent,
   OperationEndEvent,
+  OperationOutcome,
   OperationStartEvent,
   SetEvent,
 } from './hooks.js'
@@ -242,7 +245,7 @@ class TagCache implements Cache {
 
   get<T>(key: string, options?: ReadOptions<T>): Promise<T | undefined> {
     const schema = options?.schema
-    if (this.#hooks.length === 0) {
+    if (this.#quiet()) {
       return this.#read(key, 'get', true, schema) as Promise<T | undefined>
     }
     return this.#observe(
@@ -259,16 +262,16 @@ class TagCache implements Cache {
       if (value === undefined) throw new CacheMiss(key, this.namespace)
       return value as T
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('getOrThrow', [key], EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('getOrThrow', [key], EMPTY, run)
   }
 
   async has(key: string): Promise<boolean> {
     const run = async () => (await this.#read(key, 'has', false)) !== undefined
-    return this.#hooks.length === 0 ? run() : this.#observe('has', [key], EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('has', [key], EMPTY, run)
   }
 
   async getMany<T>(keys: readonly string[], options?: ReadOptions<T>): Promise<(T | undefined)[]> {
-    const run = async () => {
+    const run = async (event?: MutableEndEvent) => {
       this.#open()
       assertKeys(keys, 'getMany')
       if (keys.length === 0) return []
@@ -285,9 +288,11 @@ class TagCache implements Cache {
       const values = entries.map((entry, i) =>
         this.#accept(keys[i] as string, ids[i] as string, entry, true, schema),
       )
-      return (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
+      const found = (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
+      if (event !== undefined) event.hits = countFound(found)
+      return found
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('getMany', keys, EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('getMany', keys, EMPTY, run)
   }
 
   /** Reads one key: `undefined` on any kind of miss. `decode: false` only checks validity. */
@@ -362,14 +367,14 @@ class TagCache implements Cache {
         value = open(this.#envelope, key, entry.value)
       } catch (error) {
         this.#stats.errors++
-        if (this.#hooks.length) this.#emitError(decode ? 'get' : 'has', key, error)
+        if (this.#watching('error')) this.#emitError(decode ? 'get' : 'has', key, error)
         this.#missed(key)
         return undefined
       }
     }
     if (schema !== undefined) return this.#conform(key, id, value, schema)
     this.#stats.hits++
-    if (this.#hooks.length) this.#emit('hit', this.#keyEvent(key))
+    if (this.#watching('hit')) this.#emit('hit', this.#keyEvent(key))
     return value
   }
 
@@ -384,7 +389,7 @@ class TagCache implements Cache {
   #settle(key: string, id: string, result: StandardSchemaV1.Result<unknown>): unknown {
     if (result.issues === undefined) {
       this.#stats.hits++
-      if (this.#hooks.length) this.#emit('hit', this.#keyEvent(key))
+      if (this.#watching('hit')) this.#emit('hit', this.#keyEvent(key))
       return result.value
     }
     const issues = result.issues.map((issue) => {
@@ -394,7 +399,7 @@ class TagCache implements Cache {
       return path ? `${path}: ${issue.message}` : issue.message
     })
     this.#stats.errors++
-    if (this.#hooks.length) this.#emitError('get', key, new SchemaMismatchError(key, issues))
+    if (this.#watching('error')) this.#emitError('get', key, new SchemaMismatchError(key, issues))
     this.#evict(key, id, 'schema')
     this.#missed(key)
     return undefined
@@ -422,13 +427,13 @@ class TagCache implements Cache {
 
   #missed(key: string): void {
     this.#stats.misses++
-    if (this.#hooks.length) this.#emit('miss', this.#keyEvent(key))
+    if (this.#watching('miss')) this.#emit('miss', this.#keyEvent(key))
   }
 
   /** Lazily removes an entry that can never be served again. Best effort. */
   #evict(key: string, id: string, reason: EvictEvent['reason']): void {
     this.store.delete(id).catch(() => {})
-    if (this.#hooks.length) this.#emit('evict', { ...this.#keyEvent(key), reason })
+    if (this.#watching('evict')) this.#emit('evict', { ...this.#keyEvent(key), reason })
   }
 
   // --------------------------------------------------------------- writes
@@ -456,11 +461,9 @@ class TagCache implements Cache {
         return
       }
       this.#stats.sets++
-      if (this.#hooks.length) this.#emit('set', { ...this.#keyEvent(key), tags, ttl })
+      if (this.#watching('set')) this.#emit('set', { ...this.#keyEvent(key), tags, ttl })
     }
-    return this.#hooks.length === 0
-      ? run()
-      : this.#observe('set', [key], options?.tags ?? EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('set', [key], options?.tags ?? EMPTY, run)
   }
 
   async setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void> {
@@ -492,7 +495,7 @@ class TagCache implements Cache {
         return
       }
       this.#stats.sets += entries.length
-      if (this.#hooks.length) {
+      if (this.#watching('set')) {
         for (const [i, entry] of entries.entries()) {
           this.#emit('set', {
             ...this.#keyEvent(entry.key),
@@ -502,7 +505,7 @@ class TagCache implements Cache {
         }
       }
     }
-    return this.#hooks.length === 0
+    return this.#quiet()
       ? run()
       : this.#observe(
           'setMany',
@@ -525,7 +528,7 @@ class TagCache implements Cache {
         return false
       }
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('delete', [key], EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('delete', [key], EMPTY, run)
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
@@ -545,7 +548,7 @@ class TagCache implements Cache {
         return 0
       }
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('deleteMany', keys, EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('deleteMany', keys, EMPTY, run)
   }
 
   async invalidate(...tags: string[]): Promise<void> {
@@ -555,9 +558,10 @@ class TagCache implements Cache {
       const ids = [...new Set(tags.map((tag) => this.#tagId(tag, 'invalidate')))]
       await this.#writeVersions('invalidate', ids)
       this.#stats.invalidations++
-      if (this.#hooks.length) this.#emit('invalidate', { ...this.#base(), tags, all: false })
+      if (this.#watching('invalidate'))
+        this.#emit('invalidate', { ...this.#base(), tags, all: false })
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('invalidate', EMPTY, tags, run)
+    return this.#quiet() ? run() : this.#observe('invalidate', EMPTY, tags, run)
   }
 
   async invalidateAll(): Promise<void> {
@@ -565,9 +569,10 @@ class TagCache implements Cache {
       this.#open()
       await this.#writeVersions('invalidateAll', [this.#keys.namespaceTag])
       this.#stats.invalidations++
-      if (this.#hooks.length) this.#emit('invalidate', { ...this.#base(), tags: EMPTY, all: true })
+      if (this.#watching('invalidate'))
+        this.#emit('invalidate', { ...this.#base(), tags: EMPTY, all: true })
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('invalidateAll', EMPTY, EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('invalidateAll', EMPTY, EMPTY, run)
   }
 
   // An invalidation must not be swallowed by onError: 'miss' (a lost
@@ -577,29 +582,41 @@ class TagCache implements Cache {
       await this.#call(this.store.invalidate(ids, createTagVersion(), this.#defaultTtl), operation)
     } catch (error) {
       this.#stats.errors++
-      if (this.#hooks.length) this.#emitError(operation, undefined, error)
+      if (this.#watching('error')) this.#emitError(operation, undefined, error)
       throw error
     }
   }
 
   // ----------------------------------------------------------- cache-aside
 
-  async wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T> {
+  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T> {
+    return this.#wrap('wrap', key, factory, options)
+  }
+
+  async #wrap<T>(
+    operation: 'wrap' | 'cached',
+    key: string,
+    factory: () => T | Promise<T>,
+    options?: WrapOptions<T>,
+  ): Promise<T> {
     this.#open()
-    assertKey(key, 'wrap')
+    assertKey(key, operation)
     if (typeof factory !== 'function')
-      throw invalidArgument('wrap', 'factory', factory, 'a function')
+      throw invalidArgument(operation, 'factory', factory, 'a function')
     const id = this.#keys.entry(key)
+    const quiet = this.#quiet()
     const inflight = this.#flights.get<T>(id)
     if (inflight !== undefined) {
       this.#stats.coalesced++
-      if (this.#hooks.length) this.#emit('coalesced', this.#keyEvent(key))
-      return inflight
+      if (this.#watching('coalesced')) this.#emit('coalesced', this.#keyEvent(key))
+      return quiet
+        ? inflight
+        : this.#observe(operation, [key], options?.tags ?? EMPTY, () => inflight)
     }
-    const run = () => this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options))
-    return this.#hooks.length === 0
-      ? run()
-      : this.#observe('wrap', [key], options?.tags ?? EMPTY, run)
+    if (quiet) return this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options))
+    return this.#observe(operation, [key], options?.tags ?? EMPTY, (event) =>
+      this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options, event)),
+    )
   }
 
   async #wrapOnce<T>(
@@ -607,6 +624,7 @@ class TagCache implements Cache {
     id: string,
     factory: () => T | Promise<T>,
     options?: WrapOptions<T>,
+    event?: MutableEndEvent,
   ): Promise<T> {
     const ttl = this.#ttl(options?.ttl, 'wrap')
     const tagIds = this.#tagIds(options?.tags ?? EMPTY, 'wrap')
@@ -620,10 +638,14 @@ class TagCache implements Cache {
     }
     if (storeOk) {
       const value = await this.#accept(key, id, entry, true, options?.schema)
-      if (value !== undefined) return value as T
+      if (value !== undefined) {
+        if (event !== undefined) event.outcome = 'hit'
+        return value as T
+      }
     } else {
       this.#missed(key)
     }
+    if (event !== undefined) event.outcome = 'miss'
     // Rule 2: capture the versions before the factory runs; an invalidation
     // that lands while it runs replaces them, and the stored entry is born stale.
     let captured: string[] | undefined
@@ -649,7 +671,7 @@ class TagCache implements Cache {
         'wrap',
       )
       this.#stats.sets++
-      if (this.#hooks.length)
+      if (this.#watching('set'))
         this.#emit('set', { ...this.#keyEvent(key), tags: options?.tags ?? EMPTY, ttl })
     } catch (error) {
       this.#storeFailed('wrap', key, error)
@@ -662,7 +684,7 @@ class TagCache implements Cache {
     batchFactory: (missing: string[]) => BatchResult<T> | Promise<BatchResult<T>>,
     options?: WrapManyOptions,
   ): Promise<(T | undefined)[]> {
-    const run = async () => {
+    const run = async (event?: MutableEndEvent) => {
       if (typeof batchFactory !== 'function') {
         throw invalidArgument(
           'wrapMany',
@@ -679,6 +701,7 @@ class TagCache implements Cache {
       }
       const found = await this.getMany<T>(unique)
       const missing = unique.filter((_, i) => found[i] === undefined)
+      if (event !== undefined) event.hits = unique.length - missing.length
       const byKey = new Map<string, T | undefined>(unique.map((k, i) => [k, found[i]]))
       if (missing.length > 0) {
         const tagIdsByKey = missing.map((key) => this.#tagIds(tagsOf(key), 'wrapMany'))
@@ -696,24 +719,33 @@ class TagCache implements Cache {
         const produced = await batchFactory([...missing])
         const candidate = createTagVersion()
         const writes: StoreWriteWithKey[] = []
+        const writeKeys = new Map<StoreWriteWithKey, string>()
         missing.forEach((key, i) => {
           const value = pick(produced, key, i)
           byKey.set(key, value)
           if (value === undefined || versionOf === undefined) return
           const tagIds = tagIdsByKey[i] as string[]
-          writes.push({
+          const write: StoreWriteWithKey = {
             key: this.#keys.entry(key),
             ...this.#payload(key, value),
             tags: tagIds,
             captured: tagIds.map((t) => versionOf.get(t) as string),
             candidate,
             ttl,
-          })
+          }
+          writes.push(write)
+          writeKeys.set(write, key)
         })
         if (writes.length > 0) {
           try {
             await this.#call(this.store.setMany(writes), 'wrapMany')
             this.#stats.sets += writes.length
+            if (this.#watching('set')) {
+              for (const write of writes) {
+                const key = writeKeys.get(write) as string
+                this.#emit('set', { ...this.#keyEvent(key), tags: tagsOf(key), ttl: write.ttl })
+              }
+            }
           } catch (error) {
             this.#storeFailed('wrapMany', undefined, error)
           }
@@ -721,7 +753,7 @@ class TagCache implements Cache {
       }
       return keys.map((k) => byKey.get(k))
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('wrapMany', keys, EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('wrapMany', keys, EMPTY, run)
   }
 
   cached<Args extends unknown[], R>(
@@ -732,7 +764,7 @@ class TagCache implements Cache {
     const identity = `${options.name ?? (fn.name || 'anonymous')}#${stableHash(fn.toString()).slice(0, 8)}`
     const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
     const call = (async (...args: Args) =>
-      this.wrap(keyOf(...args), async () => (await fn(...args)) as Awaited<R>, {
+      this.#wrap('cached', keyOf(...args), async () => (await fn(...args)) as Awaited<R>, {
         tags: resolve(options.tags, args),
         ttl: resolve(options.ttl, args),
         schema: options.schema,
@@ -762,7 +794,7 @@ class TagCache implements Cache {
         const key = options.key
           ? options.key(...args)
           : `method:${owner}.${methodName}:${stableHash(args)}`
-        return cache.wrap(key, async () => method.apply(this, args), {
+        return cache.#wrap('cached', key, async () => method.apply(this, args), {
           tags: resolve(options.tags, args),
           ttl: resolve(options.ttl, args),
         }) as Promise<Awaited<R>>
@@ -782,18 +814,18 @@ class TagCache implements Cache {
         return undefined
       }
     }
-    return this.#hooks.length === 0 ? run() : this.#observe('ttl', [key], EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('ttl', [key], EMPTY, run)
   }
 
   async expire(key: string, ttl: Ttl): Promise<boolean> {
     const ms = this.#ttl(ttl, 'expire', false)
     const run = () => this.#expire('expire', key, ms)
-    return this.#hooks.length === 0 ? run() : this.#observe('expire', [key], EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('expire', [key], EMPTY, run)
   }
 
   async persist(key: string): Promise<boolean> {
     const run = () => this.#expire('persist', key, Number.POSITIVE_INFINITY)
-    return this.#hooks.length === 0 ? run() : this.#observe('persist', [key], EMPTY, run)
+    return this.#quiet() ? run() : this.#observe('persist', [key], EMPTY, run)
   }
 
   async #expire(operation: CacheOperation, key: string, ms: number): Promise<boolean> {
@@ -919,7 +951,7 @@ class TagCache implements Cache {
   /** Applies `onError` to a store failure: rethrows, or returns to let the caller treat it as a miss. */
   #storeFailed(operation: CacheOperation, key: string | undefined, error: unknown): void {
     this.#stats.errors++
-    if (this.#hooks.length) this.#emitError(operation, key, error)
+    if (this.#watching('error')) this.#emitError(operation, key, error)
     const policy = this.#onError
     const decision = typeof policy === 'function' ? policy(error, { operation, key }) : policy
     if (decision !== 'miss') throw error
@@ -933,8 +965,23 @@ class TagCache implements Cache {
     return { namespace: this.namespace, store: this.store.name, key }
   }
 
-  #emitError(operation: CacheOperation, key: string | undefined, error: unknown): void {
-    const event: ErrorEvent = { ...this.#base(), operation, key, error }
+  /** True when nothing observes operations: the hot paths skip all event work. */
+  #quiet(): boolean {
+    return this.#hooks.length === 0 && !operationChannel.hasSubscribers
+  }
+
+  /** True when a hook or a diagnostics_channel subscriber wants `name` events. */
+  #watching(name: ChannelEvent): boolean {
+    return this.#hooks.length !== 0 || eventChannels[name].hasSubscribers
+  }
+
+  #emitError(
+    operation: CacheOperation,
+    key: string | undefined,
+    error: unknown,
+    failedOperation?: OperationEndEvent,
+  ): void {
+    const event: ErrorEvent = { ...this.#base(), operation, key, error, failedOperation }
     this.#emit('error', event)
   }
 
@@ -943,56 +990,132 @@ class TagCache implements Cache {
   #emit(name: 'invalidate', event: InvalidateEvent): void
   #emit(name: 'evict', event: EvictEvent): void
   #emit(name: 'error', event: ErrorEvent): void
+  #emit(name: 'hookError', event: HookErrorEvent): void
   #emit(name: 'before', event: OperationStartEvent): void
   #emit(name: 'after', event: OperationEndEvent): void
   #emit(name: keyof Hook, event: unknown): void {
-    for (const hook of this.#hooks) {
+    const hooks = this.#hooks
+    for (let i = 0; i < hooks.length; i++) {
+      const hook = hooks[i] as Hook
       const fn = hook[name] as ((event: unknown) => unknown) | undefined
       if (fn === undefined) continue
       try {
         const result = fn.call(hook, event)
-        if (result instanceof Promise) result.catch((error) => this.#hookFailed(hook, name, error))
+        if (result instanceof Promise) result.catch((error) => this.#hookFailed(i, name, error))
       } catch (error) {
-        this.#hookFailed(hook, name, error)
+        this.#hookFailed(i, name, error)
       }
+    }
+    if (name !== 'before' && name !== 'after') {
+      const channel = eventChannels[name]
+      if (channel.hasSubscribers) channel.publish(event)
     }
   }
 
-  #hookFailed(hook: Hook, name: string, error: unknown): void {
+  /**
+   * Reports a hook's first failure to the other hooks' `hookError` (a logger
+   * hook), or with `process.emitWarning` when none listens. Never throws.
+   */
+  #hookFailed(index: number, method: string, error: unknown): void {
+    const hook = this.#hooks[index] as Hook
     if (this.#warnedHooks.has(hook)) return
     this.#warnedHooks.add(hook)
+    const event: HookErrorEvent = { ...this.#base(), method, hookIndex: index, error }
+    let reported = false
+    for (const other of this.#hooks) {
+      if (other === hook || typeof other.hookError !== 'function') continue
+      try {
+        other.hookError(event)
+        reported = true
+      } catch {
+        // A failing reporter must not recurse; the warning below still fires.
+      }
+    }
+    const channel = eventChannels.hookError
+    if (channel.hasSubscribers) {
+      channel.publish(event)
+      reported = true
+    }
+    if (reported) return
     process.emitWarning(
-      `[tagcache] [core] a hook threw in ${name}(): ${(error as Error)?.message ?? String(error)}; hooks must not throw (reported once per hook, the operation was not affected)`,
+      `[tagcache] [core] hook #${index} threw in ${method}(): ${(error as Error)?.message ?? String(error)}; hooks must not throw (reported once per hook, the operation was not affected)`,
       { type: 'TagCacheHookWarning' },
     )
   }
 
-  async #observe<T>(
+  /**
+   * Runs an operation between `before` and `after`/`error`, and inside the
+   * `tagcache:operation` tracing channel when it has subscribers. `run` may
+   * set the outcome (wrap knows whether it was a hit) through the event.
+   */
+  #observe<T>(
     operation: CacheOperation,
     keys: readonly string[],
     tags: readonly string[],
-    run: () => Promise<T>,
+    run: (event: MutableEndEvent) => Promise<T>,
   ): Promise<T> {
-    const start: OperationStartEvent = { ...this.#base(), operation, keys, tags }
-    this.#emit('before', start)
+    const event: MutableEndEvent = {
+      namespace: this.namespace,
+      store: this.store.name,
+      operation,
+      keys,
+      tags,
+      duration: 0,
+      outcome: 'ok',
+      hits: undefined,
+    }
+    if (operationChannel.hasSubscribers) {
+      return operationChannel.tracePromise(() => this.#lifecycle(event, run), event)
+    }
+    return this.#lifecycle(event, run)
+  }
+
+  async #lifecycle<T>(
+    event: MutableEndEvent,
+    run: (event: MutableEndEvent) => Promise<T>,
+  ): Promise<T> {
+    this.#emit('before', event)
     const began = performance.now()
     try {
-      const result = await run()
-      const outcome =
-        keys.length === 1 && (operation === 'get' || operation === 'has')
-          ? result === undefined || result === false
-            ? 'miss'
-            : 'hit'
-          : 'ok'
-      this.#emit('after', { ...start, duration: performance.now() - began, outcome })
+      const result = await run(event)
+      event.duration = performance.now() - began
+      const operation = event.operation
+      if (operation === 'get' || operation === 'getOrThrow' || operation === 'has') {
+        event.outcome = result === undefined || result === false ? 'miss' : 'hit'
+      }
+      this.#emit('after', event)
       return result
     } catch (error) {
-      if (!(error instanceof TagCacheError && error.code === 'E_CACHE_MISS')) {
-        this.#emitError(operation, keys[0], error)
+      event.duration = performance.now() - began
+      event.outcome = 'error'
+      // A CacheMiss from getOrThrow is the operation's answer, not a failure of the cache.
+      if (error instanceof TagCacheError && error.code === 'E_CACHE_MISS') {
+        event.outcome = 'miss'
+        this.#emit('after', event)
+      } else {
+        this.#emitError(event.operation, event.keys[0], error, event)
       }
       throw error
     }
   }
+}
+
+/** @internal The operation event while it runs: core fills in duration and outcome. */
+interface MutableEndEvent {
+  namespace: string
+  store: string
+  operation: CacheOperation
+  keys: readonly string[]
+  tags: readonly string[]
+  duration: number
+  outcome: OperationOutcome
+  hits: number | undefined
+}
+
+function countFound(values: readonly unknown[]): number {
+  let n = 0
+  for (const value of values) if (value !== undefined) n++
+  return n
 }
 
 function resolve<Args extends unknown[], V>(

@@ -12,6 +12,7 @@ export type CacheOperation =
   | 'invalidateAll'
   | 'wrap'
   | 'wrapMany'
+  | 'cached'
   | 'ttl'
   | 'expire'
   | 'persist'
@@ -33,13 +34,27 @@ export interface OperationStartEvent extends HookEventBase {
   readonly tags: readonly string[]
 }
 
-/** Passed to `after` (success) and, with `error`, to `error`. */
+/**
+ * Passed to `after` when an operation succeeded, and as
+ * {@link ErrorEvent.failedOperation} when it failed. It is the **same object**
+ * `before` received, completed, so a hook can correlate the two (a span kept
+ * in a `WeakMap` keyed by the event, for instance).
+ */
 export interface OperationEndEvent extends OperationStartEvent {
-  /** Wall time of the operation in milliseconds. */
+  /** Wall time of the operation in milliseconds (`performance.now()` based). */
   readonly duration: number
-  /** `hit`/`miss` for reads of one key, `ok` otherwise. */
-  readonly outcome: 'hit' | 'miss' | 'ok' | 'error'
+  /**
+   * `hit` or `miss` for reads of one key (`get`, `getOrThrow`, `has`) and for
+   * `wrap`/`cached` (a miss ran the factory); `error` when the operation
+   * rejected; `ok` otherwise.
+   */
+  readonly outcome: OperationOutcome
+  /** For `getMany` and `wrapMany`: how many of the keys were served from the cache. */
+  readonly hits?: number | undefined
 }
+
+/** How an operation ended. */
+export type OperationOutcome = 'hit' | 'miss' | 'ok' | 'error'
 
 /** Passed to `hit`, `miss`, `coalesced` and `stale`. */
 export interface KeyEvent extends HookEventBase {
@@ -67,18 +82,46 @@ export interface EvictEvent extends KeyEvent {
   readonly reason: 'invalidated' | 'unreadable' | 'schema'
 }
 
-/** Passed to `error`. */
+/**
+ * Passed to `error`, for two kinds of error:
+ * - the operation failed (its promise rejected): `failedOperation` is set;
+ * - the operation carried on past the error, which it treated as a miss (an
+ *   unreadable or schema-mismatched entry, a store failure under
+ *   `onError: 'miss'`): `failedOperation` is absent.
+ */
 export interface ErrorEvent extends HookEventBase {
   readonly operation: CacheOperation
   /** The key involved, when there is one. */
   readonly key?: string | undefined
   readonly error: unknown
+  /**
+   * When this error failed the operation: the event `before` received, with
+   * `duration` and `outcome: 'error'` filled in.
+   */
+  readonly failedOperation?: OperationEndEvent | undefined
+}
+
+/** Passed to `hookError` when another hook threw or rejected. */
+export interface HookErrorEvent extends HookEventBase {
+  /** The method of the failing hook, e.g. `'after'`. */
+  readonly method: string
+  /** Index of the failing hook in the cache's `hooks` option (-1 for a diagnostics_channel subscriber). */
+  readonly hookIndex: number
+  readonly error: unknown
 }
 
 /**
  * Observes a cache. Every member is optional; implement what you need.
- * A hook that throws never breaks the operation: its error is reported once
- * per hook with `process.emitWarning`.
+ *
+ * Every operation runs `before`, then `after` on success or `error` on failure.
+ * Events (`hit`, `miss`, `set`, ...) fire as they happen, between the two.
+ * Hooks run synchronously in the operation's path: keep them cheap, and do
+ * slow work (I/O) asynchronously.
+ *
+ * A hook that throws or rejects never breaks the operation. Its first failure
+ * is reported to the other hooks' `hookError` (a logger hook implements it);
+ * when none does, with `process.emitWarning`. Later failures of the same hook
+ * are not reported again.
  *
  * @example
  * ```ts
@@ -110,4 +153,25 @@ export interface Hook {
   stale?(event: KeyEvent): void
   /** A caller joined a computation already in flight for the same key. */
   coalesced?(event: KeyEvent): void
+  /** Another hook of this cache threw or rejected (reported once per failing hook). */
+  hookError?(event: HookErrorEvent): void
 }
+
+/**
+ * Every hook method a cache calls, in the order of {@link Hook}'s members.
+ * `@tagcache/observability`'s `subscribe()` bridges these from
+ * `node:diagnostics_channel` to a hook.
+ */
+export const HOOK_METHODS = [
+  'before',
+  'after',
+  'error',
+  'hit',
+  'miss',
+  'set',
+  'invalidate',
+  'evict',
+  'stale',
+  'coalesced',
+  'hookError',
+] as const satisfies readonly (keyof Hook)[]

@@ -12,6 +12,7 @@ export {
   type WrapManyOptions,
   type WrapOptions,
 } from './cache.js'
+export { type ChannelEvent, channelNames } from './diagnostics.js'
 export {
   CacheMiss,
   DeserializationError,
@@ -24,17 +25,20 @@ export {
   type TagCacheErrorCode,
   TimeoutError,
 } from './errors.js'
-export type {
-  CacheOperation,
-  ErrorEvent,
-  EvictEvent,
-  Hook,
-  HookEventBase,
-  InvalidateEvent,
-  KeyEvent,
-  OperationEndEvent,
-  OperationStartEvent,
-  SetEvent,
+export {
+  type CacheOperation,
+  type ErrorEvent,
+  type EvictEvent,
+  HOOK_METHODS,
+  type Hook,
+  type HookErrorEvent,
+  type HookEventBase,
+  type InvalidateEvent,
+  type KeyEvent,
+  type OperationEndEvent,
+  type OperationOutcome,
+  type OperationStartEvent,
+  type SetEvent,
 } from './hooks.js'
 export type { CacheOptions, ErrorContext, OnErrorHandler } from './options.js'
 export { jsonSerializer, type Serializer } from './serializer.js'
