@@ -270,29 +270,36 @@ class TagCache implements Cache {
     return this.#quiet() ? run() : this.#observe('has', [key], EMPTY, run)
   }
 
-  async getMany<T>(keys: readonly string[], options?: ReadOptions<T>): Promise<(T | undefined)[]> {
-    const run = async (event?: MutableEndEvent) => {
-      this.#open()
-      assertKeys(keys, 'getMany')
-      if (keys.length === 0) return []
-      const ids = keys.map((k) => this.#keys.entry(k))
-      let entries: (StoredEntry | undefined)[]
-      try {
-        entries = await this.#call(this.store.getMany(ids), 'getMany')
-      } catch (error) {
-        this.#storeFailed('getMany', undefined, error)
-        for (const key of keys) this.#missed(key)
-        return keys.map(() => undefined)
-      }
-      const schema = options?.schema
-      const values = entries.map((entry, i) =>
-        this.#accept(keys[i] as string, ids[i] as string, entry, true, schema),
-      )
-      const found = (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
-      if (event !== undefined) event.hits = countFound(found)
-      return found
+  getMany<T>(keys: readonly string[], options?: ReadOptions<T>): Promise<(T | undefined)[]> {
+    return this.#quiet()
+      ? this.#getMany(keys, options)
+      : this.#observe('getMany', keys, EMPTY, (event) => this.#getMany(keys, options, event))
+  }
+
+  async #getMany<T>(
+    keys: readonly string[],
+    options?: ReadOptions<T>,
+    event?: MutableEndEvent,
+  ): Promise<(T | undefined)[]> {
+    this.#open()
+    assertKeys(keys, 'getMany')
+    if (keys.length === 0) return []
+    const ids = keys.map((k) => this.#keys.entry(k))
+    let entries: (StoredEntry | undefined)[]
+    try {
+      entries = await this.#call(this.store.getMany(ids), 'getMany')
+    } catch (error) {
+      this.#storeFailed('getMany', undefined, error)
+      for (const key of keys) this.#missed(key)
+      return keys.map(() => undefined)
     }
-    return this.#quiet() ? run() : this.#observe('getMany', keys, EMPTY, run)
+    const schema = options?.schema
+    const values = entries.map((entry, i) =>
+      this.#accept(keys[i] as string, ids[i] as string, entry, true, schema),
+    )
+    const found = (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
+    if (event !== undefined) event.hits = countFound(found)
+    return found
   }
 
   /** Reads one key: `undefined` on any kind of miss. `decode: false` only checks validity. */
@@ -581,8 +588,8 @@ class TagCache implements Cache {
     try {
       await this.#call(this.store.invalidate(ids, createTagVersion(), this.#defaultTtl), operation)
     } catch (error) {
+      // The operation's `error` event reports it.
       this.#stats.errors++
-      if (this.#watching('error')) this.#emitError(operation, undefined, error)
       throw error
     }
   }
@@ -699,7 +706,7 @@ class TagCache implements Cache {
         const tags = options?.tags
         return typeof tags === 'function' ? tags(key) : (tags ?? EMPTY)
       }
-      const found = await this.getMany<T>(unique)
+      const found = await this.#getMany<T>(unique)
       const missing = unique.filter((_, i) => found[i] === undefined)
       if (event !== undefined) event.hits = unique.length - missing.length
       const byKey = new Map<string, T | undefined>(unique.map((k, i) => [k, found[i]]))
@@ -951,10 +958,11 @@ class TagCache implements Cache {
   /** Applies `onError` to a store failure: rethrows, or returns to let the caller treat it as a miss. */
   #storeFailed(operation: CacheOperation, key: string | undefined, error: unknown): void {
     this.#stats.errors++
-    if (this.#watching('error')) this.#emitError(operation, key, error)
     const policy = this.#onError
     const decision = typeof policy === 'function' ? policy(error, { operation, key }) : policy
+    // A rethrown error fails the operation, whose `error` event reports it.
     if (decision !== 'miss') throw error
+    if (this.#watching('error')) this.#emitError(operation, key, error)
   }
 
   #base() {
@@ -967,7 +975,11 @@ class TagCache implements Cache {
 
   /** True when nothing observes operations: the hot paths skip all event work. */
   #quiet(): boolean {
-    return this.#hooks.length === 0 && !operationChannel.hasSubscribers
+    return (
+      this.#hooks.length === 0 &&
+      !operationChannel.hasSubscribers &&
+      !eventChannels.error.hasSubscribers
+    )
   }
 
   /** True when a hook or a diagnostics_channel subscriber wants `name` events. */

@@ -1,0 +1,9 @@
+export type { LatencySummary } from './histogram.js'
+export { type LogFn, type Logger, type LoggerHookOptions, loggerHook } from './logger.js'
+export {
+  type MetricsCollector,
+  type MetricsSnapshot,
+  metricsCollector,
+  type OperationMetrics,
+} from './metrics.js'
+export { subscribe } from './subscribe.js'

@@ -1,0 +1,215 @@
+import type {
+  CacheOperation,
+  ErrorEvent,
+  EvictEvent,
+  Hook,
+  OperationEndEvent,
+  SetEvent,
+} from '@tagcache/core'
+import { LatencyHistogram, type LatencySummary } from './histogram.js'
+
+/** Totals and latency of one operation kind. */
+export interface OperationMetrics {
+  /** Calls that completed (successfully or not). */
+  readonly calls: number
+  /** Calls that rejected. */
+  readonly errors: number
+  /** Calls that ended as a hit (`get`, `has`, `wrap`, `cached`...). */
+  readonly hits: number
+  /** Calls that ended as a miss. */
+  readonly misses: number
+  /** Latency of every completed call, in milliseconds. */
+  readonly latency: LatencySummary
+}
+
+/** What {@link MetricsCollector.snapshot} returns. */
+export interface MetricsSnapshot {
+  /** Keys served from the cache (every key of `getMany`/`wrapMany` counts). */
+  readonly hits: number
+  /** Keys not found, or found invalid. */
+  readonly misses: number
+  /** `hits / (hits + misses)`, 0 before any read. */
+  readonly hitRatio: number
+  /** Entries written. */
+  readonly sets: number
+  /** `invalidate`/`invalidateAll` calls. */
+  readonly invalidations: number
+  /** Entries removed on read because they could never be served. */
+  readonly evictions: number
+  /** Errors: failed operations and errors an operation survived as a miss. */
+  readonly errors: number
+  /** Callers that joined a computation in flight. */
+  readonly coalesced: number
+  /** Stale values served. */
+  readonly stale: number
+  /** Per operation kind, only the kinds that ran at least once. */
+  readonly operations: Readonly<Partial<Record<CacheOperation, OperationMetrics>>>
+}
+
+/** A {@link Hook} that keeps counters and latency histograms in memory. */
+export interface MetricsCollector extends Hook {
+  /** A consistent copy of every figure so far. */
+  snapshot(): MetricsSnapshot
+  /** Zeroes every counter and histogram. */
+  reset(): void
+  /** One line, e.g. `hits=90 misses=10 hitRatio=90.0% get p50=0.04ms p99=0.3ms ...`. */
+  summary(): string
+}
+
+class OperationCounter {
+  calls = 0
+  errors = 0
+  hits = 0
+  misses = 0
+  readonly latency = new LatencyHistogram()
+}
+
+class Collector implements MetricsCollector {
+  #ops = new Map<CacheOperation, OperationCounter>()
+  #hits = 0
+  #misses = 0
+  #sets = 0
+  #invalidations = 0
+  #evictions = 0
+  #errors = 0
+  #coalesced = 0
+  #stale = 0
+
+  #op(operation: CacheOperation): OperationCounter {
+    let counter = this.#ops.get(operation)
+    if (counter === undefined) {
+      counter = new OperationCounter()
+      this.#ops.set(operation, counter)
+    }
+    return counter
+  }
+
+  // Methods are arrow properties so that the collector can be spread or passed
+  // around without losing `this`.
+  after = (event: OperationEndEvent): void => {
+    const counter = this.#op(event.operation)
+    counter.calls++
+    if (event.outcome === 'hit') counter.hits++
+    else if (event.outcome === 'miss') counter.misses++
+    counter.latency.record(event.duration)
+  }
+
+  error = (event: ErrorEvent): void => {
+    this.#errors++
+    const failed = event.failedOperation
+    if (failed === undefined) return
+    const counter = this.#op(failed.operation)
+    counter.calls++
+    counter.errors++
+    counter.latency.record(failed.duration)
+  }
+
+  hit = (): void => {
+    this.#hits++
+  }
+
+  miss = (): void => {
+    this.#misses++
+  }
+
+  set = (_event: SetEvent): void => {
+    this.#sets++
+  }
+
+  invalidate = (): void => {
+    this.#invalidations++
+  }
+
+  evict = (_event: EvictEvent): void => {
+    this.#evictions++
+  }
+
+  coalesced = (): void => {
+    this.#coalesced++
+  }
+
+  stale = (): void => {
+    this.#stale++
+  }
+
+  snapshot(): MetricsSnapshot {
+    const operations: Partial<Record<CacheOperation, OperationMetrics>> = {}
+    for (const [name, c] of this.#ops) {
+      operations[name] = {
+        calls: c.calls,
+        errors: c.errors,
+        hits: c.hits,
+        misses: c.misses,
+        latency: c.latency.summary(),
+      }
+    }
+    const reads = this.#hits + this.#misses
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      hitRatio: reads === 0 ? 0 : this.#hits / reads,
+      sets: this.#sets,
+      invalidations: this.#invalidations,
+      evictions: this.#evictions,
+      errors: this.#errors,
+      coalesced: this.#coalesced,
+      stale: this.#stale,
+      operations,
+    }
+  }
+
+  reset(): void {
+    this.#ops.clear()
+    this.#hits = 0
+    this.#misses = 0
+    this.#sets = 0
+    this.#invalidations = 0
+    this.#evictions = 0
+    this.#errors = 0
+    this.#coalesced = 0
+    this.#stale = 0
+  }
+
+  summary(): string {
+    const s = this.snapshot()
+    const parts = [
+      `hits=${s.hits}`,
+      `misses=${s.misses}`,
+      `hitRatio=${(s.hitRatio * 100).toFixed(1)}%`,
+      `sets=${s.sets}`,
+      `invalidations=${s.invalidations}`,
+      `errors=${s.errors}`,
+    ]
+    for (const [name, op] of Object.entries(s.operations)) {
+      parts.push(`${name} n=${op.calls} p50=${ms(op.latency.p50)} p99=${ms(op.latency.p99)}`)
+    }
+    return parts.join(' ')
+  }
+}
+
+function ms(value: number): string {
+  return `${value < 1 ? value.toPrecision(2) : value.toFixed(1)}ms`
+}
+
+/**
+ * Creates an in-memory metrics collector: hit/miss/set/invalidation/error
+ * counters and, per operation, call counts and a latency histogram (p50, p90,
+ * p99). Recording costs a few counter increments and one histogram update per
+ * operation. One collector may observe several caches; it sums them.
+ *
+ * @example
+ * ```ts
+ * import { createCache } from '@tagcache/core'
+ * import { memoryStore } from '@tagcache/memory'
+ * import { metricsCollector } from '@tagcache/observability'
+ *
+ * const metrics = metricsCollector()
+ * const cache = createCache({ store: memoryStore(), hooks: [metrics] })
+ * await cache.get('k')
+ * metrics.snapshot().operations.get?.latency.p99 // ms
+ * console.log(metrics.summary())
+ * ```
+ */
+export function metricsCollector(): MetricsCollector {
+  return new Collector()
+}

@@ -1,0 +1,271 @@
+import {
+  type Cache,
+  type CacheOptions,
+  createCache,
+  type ErrorEvent,
+  HOOK_METHODS,
+  type Hook,
+  isTagCacheError,
+  type OperationEndEvent,
+  type OperationStartEvent,
+} from '@tagcache/core'
+import { memoryStore } from '@tagcache/memory'
+import { describe, expect, it, vi } from 'vitest'
+import { flakyStore, storeCases, uniqueNamespace } from './stores.js'
+
+/** Records every hook call as `method` plus the event. */
+function recorder() {
+  const calls: { method: string; event: Record<string, unknown> }[] = []
+  const hook: Hook = {}
+  for (const method of HOOK_METHODS) {
+    ;(hook as Record<string, unknown>)[method] = (event: Record<string, unknown>) => {
+      calls.push({ method, event })
+    }
+  }
+  const names = () =>
+    calls.map(({ method, event }) =>
+      method === 'before' || method === 'after'
+        ? `${method}:${String(event.operation)}`
+        : method === 'error'
+          ? `error:${String(event.operation)}${event.failedOperation ? ':failed' : ''}`
+          : method,
+    )
+  return { hook, calls, names, clear: () => void calls.splice(0) }
+}
+
+describe.each(storeCases())('hook lifecycle on $name', ({ create }) => {
+  const cacheWith = (hooks: Hook[], extra: Partial<CacheOptions> = {}) =>
+    createCache({ store: create(), namespace: uniqueNamespace(), hooks, ...extra })
+
+  it('every operation runs before, then after with the same object, duration and outcome', async () => {
+    const r = recorder()
+    const cache = cacheWith([r.hook])
+    const expectOp = async (
+      run: () => Promise<unknown>,
+      operation: string,
+      outcome: string,
+      between: string[] = [],
+    ) => {
+      r.clear()
+      await run().catch(() => {})
+      expect(r.names()).toEqual([`before:${operation}`, ...between, `after:${operation}`])
+      const before = r.calls[0]?.event as unknown as OperationStartEvent
+      const after = r.calls.at(-1)?.event as unknown as OperationEndEvent
+      expect(after).toBe(before)
+      expect(after.outcome).toBe(outcome)
+      expect(after.duration).toBeGreaterThanOrEqual(0)
+      expect(after.namespace).toBe(cache.namespace)
+      expect(after.store).toBe(cache.store.name)
+      return after
+    }
+
+    const set = await expectOp(() => cache.set('a', 1, { tags: ['t'] }), 'set', 'ok', ['set'])
+    expect(set.keys).toEqual(['a'])
+    expect(set.tags).toEqual(['t'])
+    await expectOp(() => cache.get('a'), 'get', 'hit', ['hit'])
+    await expectOp(() => cache.get('nope'), 'get', 'miss', ['miss'])
+    await expectOp(() => cache.getOrThrow('nope'), 'getOrThrow', 'miss', ['miss'])
+    await expectOp(() => cache.has('a'), 'has', 'hit', ['hit'])
+    await expectOp(() => cache.setMany([{ key: 'b', value: 2 }]), 'setMany', 'ok', ['set'])
+    const many = await expectOp(() => cache.getMany(['a', 'b', 'c']), 'getMany', 'ok', [
+      'hit',
+      'hit',
+      'miss',
+    ])
+    expect(many.hits).toBe(2)
+    const wrapped = await expectOp(
+      () => cache.wrap('w', () => 'v', { tags: ['t'] }),
+      'wrap',
+      'miss',
+      ['miss', 'set'],
+    )
+    expect(wrapped.tags).toEqual(['t'])
+    await expectOp(() => cache.wrap('w', () => 'v'), 'wrap', 'hit', ['hit'])
+    const fn = cache.cached((id: number) => id * 2, { key: (id) => `c:${id}` })
+    await expectOp(() => fn(1), 'cached', 'miss', ['miss', 'set'])
+    await expectOp(() => fn(1), 'cached', 'hit', ['hit'])
+    const wm = await expectOp(
+      () => cache.wrapMany(['a', 'x'], (missing) => missing.map(() => 9)),
+      'wrapMany',
+      'ok',
+      ['hit', 'miss', 'set'],
+    )
+    expect(wm.hits).toBe(1)
+    await expectOp(() => cache.delete('a'), 'delete', 'ok')
+    await expectOp(() => cache.deleteMany(['b', 'x']), 'deleteMany', 'ok')
+    const inv = await expectOp(() => cache.invalidate('t', 'u'), 'invalidate', 'ok', ['invalidate'])
+    expect(inv.tags).toEqual(['t', 'u'])
+    await expectOp(() => cache.get('w'), 'get', 'miss', ['evict', 'miss'])
+    await expectOp(() => cache.invalidateAll(), 'invalidateAll', 'ok', ['invalidate'])
+    await expectOp(() => cache.ttl('c:1'), 'ttl', 'ok', ['evict', 'miss'])
+  })
+
+  it('a failed operation runs before, then error with failedOperation (the same object), never after', async () => {
+    const r = recorder()
+    const { store, failing } = flakyStore(create())
+    const cache = createCache({ store, namespace: uniqueNamespace(), hooks: [r.hook] })
+    failing.on = true
+    await expect(cache.get('k')).rejects.toThrow('store unavailable')
+    // One error event: the operation's failure, carrying the store's error.
+    expect(r.names()).toEqual(['before:get', 'error:get:failed'])
+    const before = r.calls[0]?.event
+    const failure = r.calls[1]?.event as unknown as ErrorEvent | undefined
+    const failed = failure?.failedOperation
+    expect(failed).toBe(before)
+    expect(failed?.outcome).toBe('error')
+    expect(failed?.duration).toBeGreaterThanOrEqual(0)
+    expect(failure?.error).toBeInstanceOf(Error)
+    expect(cache.stats.errors).toBe(1)
+  })
+
+  it("an error the operation survives (onError: 'miss') is an error event without failedOperation, then after", async () => {
+    const r = recorder()
+    const { store, failing } = flakyStore(create())
+    const cache = createCache({
+      store,
+      namespace: uniqueNamespace(),
+      hooks: [r.hook],
+      onError: 'miss',
+    })
+    failing.on = true
+    expect(await cache.wrap('k', () => 'computed')).toBe('computed')
+    // The read failed, so the factory's value is served but not written
+    // (its tag versions could not be captured).
+    expect(r.names()).toEqual(['before:wrap', 'error:wrap', 'miss', 'after:wrap'])
+    expect(r.calls.at(-1)?.event.outcome).toBe('miss')
+    expect(cache.stats.errors).toBe(1)
+  })
+
+  it('concurrent wraps of one key: one factory run, a coalesced event, and a lifecycle per caller', async () => {
+    const r = recorder()
+    const cache = cacheWith([r.hook])
+    let runs = 0
+    const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve(`v${++runs}`), 20))
+    const results = await Promise.all([cache.wrap('k', slow), cache.wrap('k', slow)])
+    expect(results).toEqual(['v1', 'v1'])
+    expect(runs).toBe(1)
+    const names = r.names()
+    expect(names.filter((n) => n === 'coalesced')).toHaveLength(1)
+    expect(names.filter((n) => n === 'before:wrap')).toHaveLength(2)
+    expect(names.filter((n) => n === 'after:wrap')).toHaveLength(2)
+    expect(cache.stats.coalesced).toBe(1)
+  })
+})
+
+describe('hooks never break an operation', () => {
+  /** The same script of operations; returns every result. */
+  async function script(cache: Cache): Promise<unknown[]> {
+    const out: unknown[] = []
+    await cache.set('a', { n: 1 }, { tags: ['t'] })
+    out.push(await cache.get('a'))
+    out.push(await cache.get('missing'))
+    out.push(await cache.getOrThrow('missing').catch((e: unknown) => (e as Error).name))
+    out.push(await cache.has('a'))
+    out.push(await cache.getMany(['a', 'missing']))
+    await cache.setMany([{ key: 'b', value: [1, 2] }])
+    out.push(await cache.wrap('w', () => 'computed', { tags: ['t'] }))
+    out.push(await cache.wrapMany(['a', 'z'], (missing) => missing.map((k) => `made:${k}`)))
+    out.push(await cache.cached((x: number) => x + 1)(41))
+    await cache.invalidate('t')
+    out.push(await cache.get('a'))
+    out.push(await cache.delete('b'))
+    out.push(await cache.deleteMany(['w', 'z']))
+    await cache.invalidateAll()
+    out.push(await cache.get('z'))
+    out.push(await cache.ttl('a'))
+    out.push(await cache.set('bad', undefined).catch((e: unknown) => (e as { code?: string }).code))
+    const { hits, misses, sets, deletes, invalidations, errors } = cache.stats
+    out.push({ hits, misses, sets, deletes, invalidations, errors })
+    return out
+  }
+
+  const throwingHook = (): Hook => {
+    const hook: Hook = {}
+    for (const method of HOOK_METHODS) {
+      ;(hook as Record<string, unknown>)[method] = () => {
+        throw new Error(`hook bug in ${method}`)
+      }
+    }
+    return hook
+  }
+  const rejectingHook = (): Hook => {
+    const hook: Hook = {}
+    for (const method of HOOK_METHODS) {
+      ;(hook as Record<string, unknown>)[method] = async () => {
+        throw new Error(`async hook bug in ${method}`)
+      }
+    }
+    return hook
+  }
+
+  it('a hook that throws (or rejects) on every call leaves every result unchanged', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error) => void warnings.push(w.message)
+    process.on('warning', onWarning)
+    try {
+      const plain = await script(createCache({ store: memoryStore(), namespace: 'x' }))
+      const withThrower = await script(
+        createCache({ store: memoryStore(), namespace: 'x', hooks: [throwingHook()] }),
+      )
+      const withRejecter = await script(
+        createCache({ store: memoryStore(), namespace: 'x', hooks: [rejectingHook()] }),
+      )
+      expect(withThrower).toEqual(plain)
+      expect(withRejecter).toEqual(plain)
+      // The script is not trivial: it saw hits, misses and an invalidated entry.
+      expect(plain[0]).toEqual({ n: 1 })
+      expect(plain.at(-1)).toMatchObject({ hits: expect.any(Number), invalidations: 2 })
+      await new Promise((resolve) => setImmediate(resolve))
+      // Reported, once per failing hook, not swallowed.
+      expect(warnings.filter((w) => w.includes('hook #0 threw'))).toHaveLength(2)
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it("a hook's failure goes to the other hooks' hookError once, instead of a process warning", async () => {
+    const warn = vi.fn()
+    const reports: unknown[] = []
+    const cache = createCache({
+      store: memoryStore(),
+      hooks: [throwingHook(), { hookError: (e) => void reports.push(e) }],
+    })
+    process.on('warning', warn)
+    try {
+      await cache.set('k', 1)
+      await cache.get('k')
+      await cache.get('k')
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', warn)
+    }
+    expect(reports).toEqual([
+      expect.objectContaining({ hookIndex: 0, method: 'before', error: expect.any(Error) }),
+    ])
+    expect(warn).not.toHaveBeenCalled()
+  })
+
+  it('with no hooks, nothing but stats is recorded and no event object is built', async () => {
+    const cache = createCache({ store: memoryStore() })
+    const spy = vi.spyOn(performance, 'now')
+    await cache.set('k', 1)
+    await cache.get('k')
+    const calls = spy.mock.calls.length
+    spy.mockRestore()
+    // The memory store reads the clock for expiry; core itself adds no timing.
+    const timed = createCache({ store: memoryStore(), hooks: [{}] })
+    const spy2 = vi.spyOn(performance, 'now')
+    await timed.set('k', 1)
+    await timed.get('k')
+    const timedCalls = spy2.mock.calls.length
+    spy2.mockRestore()
+    expect(timedCalls - calls).toBe(4)
+    expect(cache.stats).toMatchObject({ hits: 1, sets: 1 })
+  })
+
+  it('errors thrown by the cache itself are unchanged by hooks (typed, same code)', async () => {
+    const cache = createCache({ store: memoryStore(), hooks: [throwingHook()] })
+    const error = await cache.set('k', undefined).catch((e: unknown) => e)
+    expect(isTagCacheError(error, 'E_INVALID_VALUE')).toBe(true)
+  })
+})
