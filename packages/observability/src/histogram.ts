@@ -52,6 +52,8 @@ export class LatencyHistogram {
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.#counts[i] as number
       if (seen >= rank) {
+        // The last bucket is open-ended: only the maximum bounds it.
+        if (i === BUCKETS - 1) return this.#max
         const upper = MIN_MS * Math.exp(i / SCALE)
         return Math.min(this.#max, Math.max(this.#min, upper))
       }
