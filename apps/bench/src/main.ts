@@ -1,7 +1,8 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same run.
 //   pnpm bench              all suites
-//   pnpm bench memory       one suite (memory | serializers | redis)
+//   pnpm bench memory       one suite (memory | serializers | redis | observability)
 import { memoryBench } from './memory.ts'
+import { observabilityBench } from './observability.ts'
 import { redisBench } from './redis.ts'
 import { serializerBench } from './serializers.ts'
 
@@ -9,6 +10,7 @@ const suites: Record<string, () => Promise<void>> = {
   memory: memoryBench,
   serializers: serializerBench,
   redis: redisBench,
+  observability: observabilityBench,
 }
 const wanted = process.argv.slice(2).filter((a) => a !== '--')
 const unknown = wanted.filter((name) => !(name in suites))

@@ -6,6 +6,10 @@
 export interface Case {
   name: string
   run: () => Promise<unknown> | unknown
+  /** Runs before each of this case's rounds (e.g. attach a process-wide subscriber). */
+  setup?: () => void
+  /** Runs after each of this case's rounds, so it never leaks into other cases. */
+  teardown?: () => void
 }
 
 /** Result of one case: median ops/s over rounds. */
@@ -42,12 +46,18 @@ export async function compare(
   cases: Case[],
   { rounds = 7, ms = 400, concurrency = 1, warmupMs = 300 } = {},
 ): Promise<CaseResult[]> {
-  for (const c of cases) await timedRound(c.run, warmupMs, concurrency)
+  for (const c of cases) {
+    c.setup?.()
+    await timedRound(c.run, warmupMs, concurrency)
+    c.teardown?.()
+  }
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
   for (let r = 0; r < rounds; r++) {
     for (const c of cases) {
       ;(globalThis as { gc?: () => void }).gc?.()
+      c.setup?.()
       samples.get(c.name)?.push(await timedRound(c.run, ms, concurrency))
+      c.teardown?.()
     }
   }
   return cases.map((c) => {
