@@ -1,6 +1,7 @@
 import { inspect } from 'node:util'
 import { type Cache, createCache, type Hook, type Serializer, type Store } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
+import { type MetricsSnapshot, metricsCollector } from '@tagcache/observability'
 
 export interface DemoOptions {
   /** Where lines go. */
@@ -11,6 +12,8 @@ export interface DemoOptions {
   namespace?: string
   /** The serializer (default: JSON). */
   serializer?: Serializer
+  /** More hooks on the demo's cache, e.g. a Prometheus exporter. */
+  hooks?: Hook[]
 }
 
 const users: Record<number, { id: number; name: string }> = {
@@ -30,6 +33,7 @@ export async function runDemo({
   store = memoryStore(),
   namespace = 'playground',
   serializer,
+  hooks = [],
 }: DemoOptions): Promise<Cache> {
   const events: string[] = []
   const recorder: Hook = {
@@ -37,10 +41,11 @@ export async function runDemo({
     miss: (e) => void events.push(`miss ${e.key}`),
     coalesced: (e) => void events.push(`coalesced ${e.key}`),
   }
+  const metrics = metricsCollector()
   const cache = createCache({
     store,
     namespace,
-    hooks: [recorder],
+    hooks: [recorder, metrics, ...hooks],
     ...(serializer ? { serializer } : {}),
   })
   // A rerun against a shared Redis starts from a clean namespace: O(1), nothing scanned.
@@ -49,6 +54,7 @@ export async function runDemo({
     log(
       `  ${label.padEnd(44)} ${inspect(value, { breakLength: Number.POSITIVE_INFINITY, colors: false })}`,
     )
+  const stats = () => log(`  [stats] ${statsLine(metrics.snapshot())}`)
 
   log(`tagcache playground (store: ${store.name}, serializer: ${serializer?.id ?? 'json'})\n`)
 
@@ -59,14 +65,20 @@ export async function runDemo({
   const ttl = await cache.ttl('user:1')
   show("ttl('user:1') about 10 minutes", ttl !== undefined && ttl > 599_000 && ttl <= 600_000)
 
+  stats()
+
   log('\n2. invalidate one tag: O(1), only entries carrying it miss')
   await cache.invalidate('user:1')
   show("get('user:1') after invalidate('user:1')", await cache.get('user:1'))
   show("get('user:2') is untouched", await cache.get('user:2'))
 
+  stats()
+
   log('\n3. invalidate a shared tag')
   await cache.invalidate('users')
   show("getMany(['user:1', 'user:2'])", await cache.getMany(['user:1', 'user:2']))
+
+  stats()
 
   log('\n4. wrap (cache-aside): 5 concurrent misses, one database query')
   dbQueries = 0
@@ -83,6 +95,8 @@ export async function runDemo({
   show('wrap again (hit, no query)', (await cache.wrap('user:1', () => loadUser(1))).name)
   show('database queries', dbQueries)
 
+  stats()
+
   log('\n5. an invalidation during a computation is never lost')
   const stale = await cache.wrap(
     'user:2',
@@ -98,6 +112,8 @@ export async function runDemo({
   show("get('user:2') afterwards (miss, not stale)", await cache.get('user:2'))
   show('recomputed', (await cache.wrap('user:2', () => loadUser(2), { tags: ['user:2'] })).name)
 
+  stats()
+
   log('\n6. cached(): memoized function with per-argument tags')
   const getUser = cache.cached(loadUser, {
     key: (id) => `fn:user:${id}`,
@@ -112,11 +128,35 @@ export async function runDemo({
   await getUser(1)
   show('after getUser.invalidate(1), queries', dbQueries)
 
+  stats()
+
   log('\n7. invalidateAll(): the whole namespace in O(1)')
   await cache.invalidateAll()
   show("has('user:1')", await cache.has('user:1'))
 
+  stats()
+
   log(`\nevents seen by a hook: ${events.length} (${events.slice(0, 4).join(', ')}, ...)`)
   log(`stats: ${cache.stats.summary}`)
   return cache
+}
+
+/** The counters that move in the demo, and the latency of its reads and computations. */
+export function statsLine(s: MetricsSnapshot): string {
+  const parts = [
+    `hits=${s.hits}`,
+    `misses=${s.misses}`,
+    `hitRatio=${(s.hitRatio * 100).toFixed(1)}%`,
+    `sets=${s.sets}`,
+    `invalidations=${s.invalidations}`,
+  ]
+  for (const name of ['get', 'wrap'] as const) {
+    const latency = s.operations[name]?.latency
+    if (latency) parts.push(`${name} p50=${ms(latency.p50)} p99=${ms(latency.p99)}`)
+  }
+  return parts.join(' ')
+}
+
+export function ms(value: number): string {
+  return `${value < 1 ? value.toPrecision(2) : value.toFixed(1)}ms`
 }
