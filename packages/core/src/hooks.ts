@@ -116,7 +116,8 @@ export interface HookErrorEvent extends HookEventBase {
  * Every operation runs `before`, then `after` on success or `error` on failure.
  * Events (`hit`, `miss`, `set`, ...) fire as they happen, between the two.
  * Hooks run synchronously in the operation's path: keep them cheap, and do
- * slow work (I/O) asynchronously.
+ * slow work (I/O) asynchronously. A cache reads each hook's methods once,
+ * when it is created; a method it does not find costs nothing.
  *
  * A hook that throws or rejects never breaks the operation. Its first failure
  * is reported to the other hooks' `hookError` (a logger hook implements it);

@@ -1,3 +1,4 @@
+import { performance as clock } from 'node:perf_hooks'
 import {
   InvalidOptionsError,
   type Store,
@@ -143,7 +144,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxEntries = options.maxEntries ?? 10_000
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
-    this.#now = options.now ?? performance.now.bind(performance)
+    this.#now = options.now ?? clock.now.bind(clock)
     this.capabilities = { distributed: false, liveValues: options.serialize !== true }
   }
 
