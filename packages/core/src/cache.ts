@@ -752,8 +752,9 @@ class TagCache implements Cache {
       }
       const found = await this.#getMany<T>(unique)
       const missing = unique.filter((_, i) => found[i] === undefined)
-      if (event !== undefined) event.hits = unique.length - missing.length
       const byKey = new Map<string, T | undefined>(unique.map((k, i) => [k, found[i]]))
+      // Counted over `keys`, duplicates included, like getMany's.
+      if (event !== undefined) event.hits = countFound(keys.map((k) => byKey.get(k)))
       if (missing.length > 0) {
         const tagIdsByKey = missing.map((key) => this.#tagIds(tagsOf(key), 'wrapMany'))
         const allTagIds = [...new Set(tagIdsByKey.flat())]

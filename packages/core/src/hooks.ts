@@ -49,7 +49,10 @@ export interface OperationEndEvent extends OperationStartEvent {
    * rejected; `ok` otherwise.
    */
   readonly outcome: OperationOutcome
-  /** For `getMany` and `wrapMany`: how many of the keys were served from the cache. */
+  /**
+   * For `getMany` and `wrapMany`: how many of `keys` (duplicates included)
+   * were served from the cache; the others were misses.
+   */
   readonly hits?: number | undefined
 }
 

@@ -24,9 +24,13 @@ export interface OperationMetrics {
 
 /** What {@link MetricsCollector.snapshot} returns. */
 export interface MetricsSnapshot {
-  /** Keys served from the cache (every key of `getMany`/`wrapMany` counts). */
+  /**
+   * Keys served from the cache by `get`, `getOrThrow`, `has`, `wrap`, `cached`,
+   * and every key of `getMany`/`wrapMany`. (A caller that joined a `wrap` in
+   * flight is counted in `coalesced` instead.)
+   */
   readonly hits: number
-  /** Keys not found, or found invalid. */
+  /** Keys those operations did not find, or found invalid. */
   readonly misses: number
   /** `hits / (hits + misses)`, 0 before any read. */
   readonly hitRatio: number
@@ -86,11 +90,22 @@ class Collector implements MetricsCollector {
 
   // Methods are arrow properties so that the collector can be spread or passed
   // around without losing `this`.
+  // Hits and misses are counted from `after`, not from the per-key `hit`/`miss`
+  // events: a collector without those methods spares core an event per read.
   after = (event: OperationEndEvent): void => {
     const counter = this.#op(event.operation)
     counter.calls++
-    if (event.outcome === 'hit') counter.hits++
-    else if (event.outcome === 'miss') counter.misses++
+    const outcome = event.outcome
+    if (outcome === 'hit') {
+      counter.hits++
+      this.#hits++
+    } else if (outcome === 'miss') {
+      counter.misses++
+      this.#misses++
+    } else if (event.hits !== undefined) {
+      this.#hits += event.hits
+      this.#misses += event.keys.length - event.hits
+    }
     counter.latency.record(event.duration)
   }
 
@@ -102,14 +117,6 @@ class Collector implements MetricsCollector {
     counter.calls++
     counter.errors++
     counter.latency.record(failed.duration)
-  }
-
-  hit = (): void => {
-    this.#hits++
-  }
-
-  miss = (): void => {
-    this.#misses++
   }
 
   set = (_event: SetEvent): void => {
