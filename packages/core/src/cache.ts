@@ -1163,8 +1163,7 @@ class TagCache implements Cache {
 
   #endEvent(event: MutableEndEvent, began: number, result: unknown): void {
     event.duration = clock.now() - began
-    const operation = event.operation
-    if (operation === 'get' || operation === 'getOrThrow' || operation === 'has') {
+    if (READS_ONE_KEY.has(event.operation)) {
       event.outcome = result === undefined || result === false ? 'miss' : 'hit'
     }
     if (this.#listeners.after.length !== 0) this.#emit('after', event)
@@ -1194,6 +1193,16 @@ interface MutableEndEvent {
   outcome: OperationOutcome
   hits: number | undefined
 }
+
+/** Operations whose result says whether their one key was found: their outcome is hit or miss. */
+const READS_ONE_KEY: ReadonlySet<CacheOperation> = new Set<CacheOperation>([
+  'get',
+  'getOrThrow',
+  'has',
+  'ttl',
+  'expire',
+  'persist',
+])
 
 interface Listener {
   readonly fn: (event: unknown) => unknown

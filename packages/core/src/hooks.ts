@@ -44,9 +44,10 @@ export interface OperationEndEvent extends OperationStartEvent {
   /** Wall time of the operation in milliseconds (`performance.now()` based). */
   readonly duration: number
   /**
-   * `hit` or `miss` for reads of one key (`get`, `getOrThrow`, `has`) and for
-   * `wrap`/`cached` (a miss ran the factory); `error` when the operation
-   * rejected; `ok` otherwise.
+   * `hit` or `miss` for operations on one key that read it first (`get`,
+   * `getOrThrow`, `has`, `ttl`, `expire`, `persist`) and for `wrap`/`cached`
+   * (a miss ran the factory); `error` when the operation rejected; `ok`
+   * otherwise (writes, invalidations, batches: see `hits`).
    */
   readonly outcome: OperationOutcome
   /**

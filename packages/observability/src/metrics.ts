@@ -25,9 +25,10 @@ export interface OperationMetrics {
 /** What {@link MetricsCollector.snapshot} returns. */
 export interface MetricsSnapshot {
   /**
-   * Keys served from the cache by `get`, `getOrThrow`, `has`, `wrap`, `cached`,
-   * and every key of `getMany`/`wrapMany`. (A caller that joined a `wrap` in
-   * flight is counted in `coalesced` instead.)
+   * Keys found by `get`, `getOrThrow`, `has`, `ttl`, `expire`, `persist`,
+   * `wrap`, `cached`, and every key of `getMany`/`wrapMany`: the same count as
+   * `cache.stats.hits`. (A caller that joined a `wrap` in flight is counted in
+   * `coalesced` instead.)
    */
   readonly hits: number
   /** Keys those operations did not find, or found invalid. */
