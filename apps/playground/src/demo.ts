@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
 import { type Cache, createCache, type Hook, type Serializer, type Store } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
-import { type MetricsSnapshot, metricsCollector } from '@tagcache/observability'
+import { formatSnapshot, type MetricsSnapshot, metricsCollector } from '@tagcache/observability'
 
 export interface DemoOptions {
   /** Where lines go. */
@@ -143,18 +143,7 @@ export async function runDemo({
 
 /** The counters that move in the demo, and the latency of its reads and computations. */
 export function statsLine(s: MetricsSnapshot): string {
-  const parts = [
-    `hits=${s.hits}`,
-    `misses=${s.misses}`,
-    `hitRatio=${(s.hitRatio * 100).toFixed(1)}%`,
-    `sets=${s.sets}`,
-    `invalidations=${s.invalidations}`,
-  ]
-  for (const name of ['get', 'wrap'] as const) {
-    const latency = s.operations[name]?.latency
-    if (latency) parts.push(`${name} p50=${ms(latency.p50)} p99=${ms(latency.p99)}`)
-  }
-  return parts.join(' ')
+  return formatSnapshot(s, { operations: ['get', 'wrap'] })
 }
 
 export function ms(value: number): string {

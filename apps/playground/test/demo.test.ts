@@ -33,7 +33,7 @@ describe('playground demo', () => {
     const stats = lines.filter((line) => line.startsWith('  [stats] '))
     expect(stats).toHaveLength(7)
     expect(stats[0]).toMatch(/^ {2}\[stats\] hits=2 misses=0 hitRatio=100\.0% sets=2 /)
-    const latency = /(get|wrap) p50=([\d.]+)ms p99=([\d.]+)ms/g
+    const latency = /(get|wrap) n=\d+ p50=([\d.]+)ms p99=([\d.]+)ms/g
     for (const [i, line] of stats.entries()) {
       const ops = [...line.matchAll(latency)]
       // wrap first runs in step 4.

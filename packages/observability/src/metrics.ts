@@ -57,8 +57,8 @@ export interface MetricsCollector extends Hook {
   snapshot(): MetricsSnapshot
   /** Zeroes every counter and histogram. */
   reset(): void
-  /** One line, e.g. `hits=90 misses=10 hitRatio=90.0% get p50=0.04ms p99=0.3ms ...`. */
-  summary(): string
+  /** One line, e.g. `hits=90 misses=10 hitRatio=90.0% ... get n=100 p50=0.04ms p99=0.3ms`. */
+  summary(options?: SummaryOptions): string
 }
 
 class OperationCounter {
@@ -178,21 +178,41 @@ class Collector implements MetricsCollector {
     this.#stale = 0
   }
 
-  summary(): string {
-    const s = this.snapshot()
-    const parts = [
-      `hits=${s.hits}`,
-      `misses=${s.misses}`,
-      `hitRatio=${(s.hitRatio * 100).toFixed(1)}%`,
-      `sets=${s.sets}`,
-      `invalidations=${s.invalidations}`,
-      `errors=${s.errors}`,
-    ]
-    for (const [name, op] of Object.entries(s.operations)) {
+  summary(options?: SummaryOptions): string {
+    return formatSnapshot(this.snapshot(), options)
+  }
+}
+
+/** Options of {@link formatSnapshot} and {@link MetricsCollector.summary}. */
+export interface SummaryOptions {
+  /**
+   * The operations whose call count and latency are shown, in this order.
+   * @default every operation that ran
+   */
+  operations?: readonly CacheOperation[]
+}
+
+/**
+ * One line of a snapshot: `hits=90 misses=10 hitRatio=90.0% sets=12
+ * invalidations=1 errors=0 get n=100 p50=0.0031ms p99=0.012ms ...`.
+ */
+export function formatSnapshot(s: MetricsSnapshot, options: SummaryOptions = {}): string {
+  const parts = [
+    `hits=${s.hits}`,
+    `misses=${s.misses}`,
+    `hitRatio=${(s.hitRatio * 100).toFixed(1)}%`,
+    `sets=${s.sets}`,
+    `invalidations=${s.invalidations}`,
+    `errors=${s.errors}`,
+  ]
+  const names = options.operations ?? (Object.keys(s.operations) as CacheOperation[])
+  for (const name of names) {
+    const op = s.operations[name]
+    if (op !== undefined) {
       parts.push(`${name} n=${op.calls} p50=${ms(op.latency.p50)} p99=${ms(op.latency.p99)}`)
     }
-    return parts.join(' ')
   }
+  return parts.join(' ')
 }
 
 function ms(value: number): string {

@@ -3,19 +3,18 @@ import {
   tracingChannel,
   unsubscribe,
 } from 'node:diagnostics_channel'
-import { type ChannelEvent, channelNames, type Hook, type OperationEndEvent } from '@tagcache/core'
+import {
+  type ChannelEvent,
+  channelNames,
+  HOOK_METHODS,
+  type Hook,
+  type OperationEndEvent,
+} from '@tagcache/core'
 
-const EVENTS = [
-  'error',
-  'hit',
-  'miss',
-  'set',
-  'invalidate',
-  'evict',
-  'stale',
-  'coalesced',
-  'hookError',
-] as const satisfies readonly ChannelEvent[]
+// before/after travel on the tracing channel; every other method has a channel of its own.
+const EVENTS = HOOK_METHODS.filter(
+  (method): method is ChannelEvent => method !== 'before' && method !== 'after',
+)
 
 /**
  * Attaches a hook to **every** cache in the process, through the
