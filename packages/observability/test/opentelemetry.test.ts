@@ -63,7 +63,7 @@ async function points(name: string, namespace: string) {
 }
 
 describe.each(storeCases())('openTelemetryHook on $name', ({ name, create }) => {
-  const system = name === 'ioredis' ? 'redis' : 'memory'
+  const system = name === 'memory' ? 'memory' : 'redis'
 
   it('a span per operation with db and cache attributes, child of the active span', async () => {
     const namespace = uniqueNamespace()

@@ -1,8 +1,10 @@
 import type { Store } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
 import { memoryStore } from '@tagcache/memory'
+import { nodeRedisStore } from '@tagcache/node-redis'
 import { redisForTests } from '@tagcache/redis-harness'
 import { Redis } from 'ioredis'
+import { createClient } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
 
 export interface StoreCase {
@@ -12,23 +14,31 @@ export interface StoreCase {
 }
 
 /**
- * The stores observability is tested on: memory, and ioredis against a
- * redis-server the harness starts (or REDIS_URL).
+ * The stores observability is tested on: memory, and both Redis adapters
+ * against a redis-server the harness starts (or REDIS_URL).
  */
 export function storeCases(): StoreCase[] {
   let server: { url: string; stop(): Promise<void> } | undefined
   let redis: Redis | undefined
+  let nodeRedis: ReturnType<typeof createClient> | undefined
   beforeAll(async () => {
     server = await redisForTests()
     redis = new Redis(server.url)
+    nodeRedis = createClient({ url: server.url })
+    await nodeRedis.connect()
   })
   afterAll(async () => {
     await redis?.quit()
+    await nodeRedis?.close()
     await server?.stop()
   })
   return [
     { name: 'memory', create: () => memoryStore() },
     { name: 'ioredis', create: () => ioredisStore(redis as Redis) },
+    {
+      name: 'node-redis',
+      create: () => nodeRedisStore(nodeRedis as ReturnType<typeof createClient>),
+    },
   ]
 }
 
