@@ -1,6 +1,5 @@
 import {
   type Attributes,
-  type Counter,
   type Histogram,
   type Meter,
   metrics,
@@ -49,7 +48,11 @@ export interface OpenTelemetryHookOptions {
 export const instrumentNames = {
   /** Histogram, seconds, per operation: `db.operation.name`, `tagcache.outcome`. */
   duration: 'tagcache.operation.duration',
-  /** Counter of keys served from the cache. */
+  /**
+   * Counter of keys served from the cache (from each operation's outcome:
+   * the same count as `cache.stats.hits`). The counters are observable:
+   * counted in plain numbers, reported when the SDK collects.
+   */
   hits: 'tagcache.hits',
   /** Counter of keys not found, or found invalid. */
   misses: 'tagcache.misses',
@@ -72,44 +75,63 @@ const SCOPE = '@tagcache/observability'
 const defaultDbSystem = (store: string): string | undefined =>
   store.includes('redis') ? 'redis' : store
 
-interface Instruments {
-  duration: Histogram
-  hits: Counter
-  misses: Counter
-  sets: Counter
-  invalidations: Counter
-  evictions: Counter
-  errors: Counter
-  coalesced: Counter
-  stale: Counter
+type CounterName = Exclude<keyof typeof instrumentNames, 'duration'>
+
+const COUNTER_DESCRIPTIONS: Record<CounterName, string> = {
+  hits: 'Keys served from the cache',
+  misses: 'Keys not found in the cache, or found invalid',
+  sets: 'Entries written',
+  invalidations: 'Tag or namespace invalidations',
+  evictions: 'Entries removed on read (invalidated, unreadable, schema)',
+  errors: 'Errors, whether or not they failed the operation',
+  coalesced: 'Callers that joined a computation in flight',
+  stale: 'Stale values served',
 }
 
-function createInstruments(meter: Meter): Instruments {
-  const counter = (name: string, description: string) =>
-    meter.createCounter(name, { description, unit: '{event}' })
-  return {
-    duration: meter.createHistogram(instrumentNames.duration, {
-      description: 'Duration of tagcache operations',
-      unit: 's',
-      advice: {
-        explicitBucketBoundaries: [
-          0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-          1, 2.5, 5, 10,
-        ],
-      },
-    }),
-    hits: counter(instrumentNames.hits, 'Keys served from the cache'),
-    misses: counter(instrumentNames.misses, 'Keys not found in the cache, or found invalid'),
-    sets: counter(instrumentNames.sets, 'Entries written'),
-    invalidations: counter(instrumentNames.invalidations, 'Tag or namespace invalidations'),
-    evictions: counter(
-      instrumentNames.evictions,
-      'Entries removed on read (invalidated, unreadable)',
-    ),
-    errors: counter(instrumentNames.errors, 'Errors, whether or not they failed the operation'),
-    coalesced: counter(instrumentNames.coalesced, 'Callers that joined a computation in flight'),
-    stale: counter(instrumentNames.stale, 'Stale values served'),
+/**
+ * Event counts kept as plain numbers per attribute set, and reported to the
+ * SDK by observable counters when it collects: counting a hit costs an
+ * increment, not an SDK call that hashes attributes on every read.
+ */
+class Tally {
+  readonly #counts = new Map<CounterName, Map<Attributes, number>>()
+
+  add(name: CounterName, attributes: Attributes, n = 1): void {
+    let byAttributes = this.#counts.get(name)
+    if (byAttributes === undefined) {
+      byAttributes = new Map()
+      this.#counts.set(name, byAttributes)
+    }
+    byAttributes.set(attributes, (byAttributes.get(attributes) ?? 0) + n)
   }
+
+  register(meter: Meter): void {
+    for (const name of Object.keys(COUNTER_DESCRIPTIONS) as CounterName[]) {
+      meter
+        .createObservableCounter(instrumentNames[name], {
+          description: COUNTER_DESCRIPTIONS[name],
+          unit: '{event}',
+        })
+        .addCallback((result) => {
+          for (const [attributes, total] of this.#counts.get(name) ?? []) {
+            result.observe(total, attributes)
+          }
+        })
+    }
+  }
+}
+
+function durationHistogram(meter: Meter): Histogram {
+  return meter.createHistogram(instrumentNames.duration, {
+    description: 'Duration of tagcache operations',
+    unit: 's',
+    advice: {
+      explicitBucketBoundaries: [
+        0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+        1, 2.5, 5, 10,
+      ],
+    },
+  })
 }
 
 function errorType(error: unknown): string {
@@ -162,37 +184,37 @@ export function openTelemetryHook(options: OpenTelemetryHookOptions = {}): Hook 
   }
   const dbSystemOf = options.dbSystem ?? defaultDbSystem
   const recordKeys = options.recordKeys ?? false
-  const instruments = meter === undefined ? undefined : createInstruments(meter)
+  const duration = meter === undefined ? undefined : durationHistogram(meter)
+  const tally = meter === undefined ? undefined : new Tally()
+  if (meter !== undefined) tally?.register(meter)
   const spans = new WeakMap<object, Span>()
-  // Attribute sets are reused per namespace/operation/outcome: metrics record without allocating.
+  // One frozen attribute object per distinct set: metrics record without
+  // allocating, and the tally keys its counts by identity.
   const attributeCache = new Map<string, Attributes>()
-  const attrs = (namespace: string, store: string, extra?: Attributes): Attributes => {
-    const key = extra === undefined ? `${namespace}\0${store}` : undefined
-    if (key !== undefined) {
-      const hit = attributeCache.get(key)
-      if (hit !== undefined) return hit
-    }
-    const system = dbSystemOf(store)
-    const base: Attributes = {
-      'tagcache.namespace': namespace,
-      ...(system === undefined ? {} : { 'db.system.name': system }),
-      ...extra,
-    }
-    if (key !== undefined) attributeCache.set(key, base)
-    return base
-  }
-  const durationAttrs = (event: OperationEndEvent): Attributes => {
-    const key = `${event.namespace}\0${event.store}\0${event.operation}\0${event.outcome}`
+  const attrs = (
+    namespace: string,
+    store: string,
+    extra: Record<string, string | boolean> = {},
+  ): Attributes => {
+    let key = `${namespace}\0${store}`
+    for (const name in extra) key += `\0${name}=${String(extra[name])}`
     let found = attributeCache.get(key)
     if (found === undefined) {
-      found = attrs(event.namespace, event.store, {
-        'db.operation.name': event.operation,
-        'tagcache.outcome': event.outcome,
+      const system = dbSystemOf(store)
+      found = Object.freeze({
+        'tagcache.namespace': namespace,
+        ...(system === undefined ? {} : { 'db.system.name': system }),
+        ...extra,
       })
       attributeCache.set(key, found)
     }
     return found
   }
+  const durationAttrs = (event: OperationEndEvent): Attributes =>
+    attrs(event.namespace, event.store, {
+      'db.operation.name': event.operation,
+      'tagcache.outcome': event.outcome,
+    })
 
   const endSpan = (event: OperationEndEvent, error?: unknown) => {
     const span = spans.get(event)
@@ -219,10 +241,10 @@ export function openTelemetryHook(options: OpenTelemetryHookOptions = {}): Hook 
       const failed = event.failedOperation
       if (failed !== undefined) {
         endSpan(failed, event.error)
-        instruments?.duration.record(failed.duration / 1000, durationAttrs(failed))
+        duration?.record(failed.duration / 1000, durationAttrs(failed))
       }
-      instruments?.errors.add(
-        1,
+      tally?.add(
+        'errors',
         attrs(event.namespace, event.store, {
           'db.operation.name': event.operation,
           'error.type': errorType(event.error),
@@ -252,26 +274,34 @@ export function openTelemetryHook(options: OpenTelemetryHookOptions = {}): Hook 
       )
     }
   }
-  if (tracer !== undefined || instruments !== undefined) {
+  if (tracer !== undefined || duration !== undefined) {
     hook.after = (event: OperationEndEvent) => {
       endSpan(event)
-      instruments?.duration.record(event.duration / 1000, durationAttrs(event))
+      if (duration === undefined || tally === undefined) return
+      duration.record(event.duration / 1000, durationAttrs(event))
+      // Hits and misses come from the outcome, as in metricsCollector: no
+      // per-key hit/miss events needed.
+      const base = attrs(event.namespace, event.store)
+      if (event.outcome === 'hit') tally.add('hits', base)
+      else if (event.outcome === 'miss') tally.add('misses', base)
+      else if (event.hits !== undefined) {
+        tally.add('hits', base, event.hits)
+        tally.add('misses', base, event.keys.length - event.hits)
+      }
     }
   }
-  if (instruments !== undefined) {
+  if (tally !== undefined) {
     const count =
-      (counter: Counter) =>
+      (name: CounterName) =>
       (event: { namespace: string; store: string }): void =>
-        counter.add(1, attrs(event.namespace, event.store))
-    hook.hit = count(instruments.hits)
-    hook.miss = count(instruments.misses)
-    hook.set = count(instruments.sets) as (event: SetEvent) => void
-    hook.invalidate = count(instruments.invalidations)
-    hook.coalesced = count(instruments.coalesced)
-    hook.stale = count(instruments.stale)
+        tally.add(name, attrs(event.namespace, event.store))
+    hook.set = count('sets') as (event: SetEvent) => void
+    hook.invalidate = count('invalidations')
+    hook.coalesced = count('coalesced')
+    hook.stale = count('stale')
     hook.evict = (event: EvictEvent) =>
-      instruments.evictions.add(
-        1,
+      tally.add(
+        'evictions',
         attrs(event.namespace, event.store, { 'tagcache.evict.reason': event.reason }),
       )
   }
