@@ -154,7 +154,11 @@ export interface Hook {
   invalidate?(event: InvalidateEvent): void
   /** Core removed an entry it could not serve. */
   evict?(event: EvictEvent): void
-  /** A stale value was served (grace period). */
+  /**
+   * A stale value was served within a grace period. Reserved: core has no
+   * grace period yet (it comes with cross-process stampede protection), so
+   * this does not fire today; observers may implement it now.
+   */
   stale?(event: KeyEvent): void
   /** A caller joined a computation already in flight for the same key. */
   coalesced?(event: KeyEvent): void

@@ -14,7 +14,7 @@ export interface CacheStats {
   readonly errors: number
   /** Callers that joined a computation already in flight. */
   readonly coalesced: number
-  /** Stale values served. */
+  /** Stale values served (reserved: 0 until core has grace periods). */
   readonly stale: number
   /** hits / (hits + misses), 0 when there were no reads. */
   readonly hitRatio: number

@@ -45,7 +45,7 @@ export interface MetricsSnapshot {
   readonly errors: number
   /** Callers that joined a computation in flight. */
   readonly coalesced: number
-  /** Stale values served. */
+  /** Stale values served (reserved: 0 until core has grace periods). */
   readonly stale: number
   /** Per operation kind, only the kinds that ran at least once. */
   readonly operations: Readonly<Partial<Record<CacheOperation, OperationMetrics>>>
