@@ -314,7 +314,7 @@ class TagCache implements Cache {
     }
     const schema = options?.schema
     const values = entries.map((entry, i) =>
-      this.#accept(keys[i] as string, ids[i] as string, entry, true, schema),
+      this.#accept('getMany', keys[i] as string, ids[i] as string, entry, true, schema),
     )
     const found = (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
     if (event !== undefined) event.hits = countFound(found)
@@ -350,7 +350,7 @@ class TagCache implements Cache {
       pending = Promise.reject(error)
     }
     return pending.then(
-      (entry) => this.#accept(key, id, entry, decode, schema),
+      (entry) => this.#accept(operation, key, id, entry, decode, schema),
       (error: unknown) => {
         this.#storeFailed(operation, key, error)
         this.#missed(key)
@@ -375,7 +375,7 @@ class TagCache implements Cache {
       this.#missed(key)
       return undefined
     }
-    return this.#accept(key, id, entry, decode, schema)
+    return this.#accept(operation, key, id, entry, decode, schema)
   }
 
   /** `get` on an in-process store with hooks: the whole lifecycle without a promise hop. */
@@ -397,6 +397,7 @@ class TagCache implements Cache {
 
   /** Decides whether a stored entry is served (the tag-version check) and decodes it. */
   #accept(
+    operation: CacheOperation,
     key: string,
     id: string,
     entry: StoredEntry | undefined,
@@ -418,26 +419,37 @@ class TagCache implements Cache {
         value = open(this.#envelope, key, entry.value)
       } catch (error) {
         this.#stats.errors++
-        if (this.#watching('error')) this.#emitError(decode ? 'get' : 'has', key, error)
+        if (this.#watching('error')) this.#emitError(operation, key, error)
         this.#missed(key)
         return undefined
       }
     }
-    if (schema !== undefined) return this.#conform(key, id, value, schema)
+    if (schema !== undefined) return this.#conform(operation, key, id, value, schema)
     this.#stats.hits++
     if (this.#watching('hit')) this.#emit('hit', this.#keyEvent(key))
     return value
   }
 
   /** Validates a decoded value against a read's schema: its output, or a miss. */
-  #conform(key: string, id: string, value: unknown, schema: StandardSchemaV1): unknown {
+  #conform(
+    operation: CacheOperation,
+    key: string,
+    id: string,
+    value: unknown,
+    schema: StandardSchemaV1,
+  ): unknown {
     const result = schema['~standard'].validate(value)
     return result instanceof Promise
-      ? result.then((r) => this.#settle(key, id, r))
-      : this.#settle(key, id, result)
+      ? result.then((r) => this.#settle(operation, key, id, r))
+      : this.#settle(operation, key, id, result)
   }
 
-  #settle(key: string, id: string, result: StandardSchemaV1.Result<unknown>): unknown {
+  #settle(
+    operation: CacheOperation,
+    key: string,
+    id: string,
+    result: StandardSchemaV1.Result<unknown>,
+  ): unknown {
     if (result.issues === undefined) {
       this.#stats.hits++
       if (this.#watching('hit')) this.#emit('hit', this.#keyEvent(key))
@@ -450,7 +462,8 @@ class TagCache implements Cache {
       return path ? `${path}: ${issue.message}` : issue.message
     })
     this.#stats.errors++
-    if (this.#watching('error')) this.#emitError('get', key, new SchemaMismatchError(key, issues))
+    if (this.#watching('error'))
+      this.#emitError(operation, key, new SchemaMismatchError(key, issues))
     this.#evict(key, id, 'schema')
     this.#missed(key)
     return undefined
@@ -664,31 +677,34 @@ class TagCache implements Cache {
         ? inflight
         : this.#observe(operation, [key], options?.tags ?? EMPTY, () => inflight)
     }
-    if (quiet) return this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options))
+    if (quiet) {
+      return this.#flights.run(id, () => this.#wrapOnce(operation, key, id, factory, options))
+    }
     return this.#observe(operation, [key], options?.tags ?? EMPTY, (event) =>
-      this.#flights.run(id, () => this.#wrapOnce(key, id, factory, options, event)),
+      this.#flights.run(id, () => this.#wrapOnce(operation, key, id, factory, options, event)),
     )
   }
 
   async #wrapOnce<T>(
+    operation: 'wrap' | 'cached',
     key: string,
     id: string,
     factory: () => T | Promise<T>,
     options?: WrapOptions<T>,
     event?: MutableEndEvent,
   ): Promise<T> {
-    const ttl = this.#ttl(options?.ttl, 'wrap')
-    const tagIds = this.#tagIds(options?.tags ?? EMPTY, 'wrap')
+    const ttl = this.#ttl(options?.ttl, operation)
+    const tagIds = this.#tagIds(options?.tags ?? EMPTY, operation)
     let entry: StoredEntry | undefined
     let storeOk = true
     try {
-      entry = await this.#call(this.store.get(id), 'wrap')
+      entry = await this.#call(this.store.get(id), operation)
     } catch (error) {
-      this.#storeFailed('wrap', key, error)
+      this.#storeFailed(operation, key, error)
       storeOk = false
     }
     if (storeOk) {
-      const value = await this.#accept(key, id, entry, true, options?.schema)
+      const value = await this.#accept(operation, key, id, entry, true, options?.schema)
       if (value !== undefined) {
         if (event !== undefined) event.outcome = 'hit'
         return value as T
@@ -702,9 +718,12 @@ class TagCache implements Cache {
     let captured: string[] | undefined
     if (storeOk) {
       try {
-        captured = await this.#call(this.store.tagVersions(tagIds, createTagVersion(), ttl), 'wrap')
+        captured = await this.#call(
+          this.store.tagVersions(tagIds, createTagVersion(), ttl),
+          operation,
+        )
       } catch (error) {
-        this.#storeFailed('wrap', key, error)
+        this.#storeFailed(operation, key, error)
       }
     }
     const value = await factory()
@@ -719,13 +738,13 @@ class TagCache implements Cache {
           candidate: createTagVersion(),
           ttl,
         }),
-        'wrap',
+        operation,
       )
       this.#stats.sets++
       if (this.#watching('set'))
         this.#emit('set', { ...this.#keyEvent(key), tags: options?.tags ?? EMPTY, ttl })
     } catch (error) {
-      this.#storeFailed('wrap', key, error)
+      this.#storeFailed(operation, key, error)
     }
     return value
   }

@@ -8,6 +8,7 @@ import {
   isTagCacheError,
   type OperationEndEvent,
   type OperationStartEvent,
+  type StandardSchemaV1,
 } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
 import { describe, expect, it, vi } from 'vitest'
@@ -149,6 +150,38 @@ describe.each(storeCases())('hook lifecycle on $name', ({ create }) => {
     expect(names.filter((n) => n === 'before:wrap')).toHaveLength(2)
     expect(names.filter((n) => n === 'after:wrap')).toHaveLength(2)
     expect(cache.stats.coalesced).toBe(1)
+  })
+})
+
+describe('error events name the operation that met the error', () => {
+  const numbers: StandardSchemaV1<unknown, number> = {
+    '~standard': {
+      version: 1,
+      vendor: 'test',
+      validate: (value) =>
+        typeof value === 'number' ? { value } : { issues: [{ message: 'expected a number' }] },
+    },
+  }
+
+  it('a schema mismatch reports get, getMany, wrap or cached', async () => {
+    const errors: ErrorEvent[] = []
+    const cache = createCache({
+      store: memoryStore(),
+      hooks: [{ error: (e) => void errors.push(e) }],
+    })
+    const write = () => cache.setMany(['a', 'b', 'c', 'd'].map((key) => ({ key, value: 'text' })))
+    await write()
+    expect(await cache.get('a', { schema: numbers })).toBeUndefined()
+    expect(await cache.getMany(['b'], { schema: numbers })).toEqual([undefined])
+    expect(await cache.wrap('c', () => 3, { schema: numbers })).toBe(3)
+    const fn = cache.cached(() => 4, { key: () => 'd', schema: numbers })
+    expect(await fn()).toBe(4)
+    expect(errors.map((e) => [e.operation, e.key, (e.error as { code?: string }).code])).toEqual([
+      ['get', 'a', 'E_SCHEMA'],
+      ['getMany', 'b', 'E_SCHEMA'],
+      ['wrap', 'c', 'E_SCHEMA'],
+      ['cached', 'd', 'E_SCHEMA'],
+    ])
   })
 })
 
