@@ -100,6 +100,17 @@ export async function redisBench(): Promise<void> {
       )
     }
 
+    await cpuBench(ioredis, [
+      ['raw ioredis GET (baseline)', () => ioredis.get(`raw:user:${next()}`)],
+      [
+        'raw node-redis GET, timeout: 0',
+        () => nodeRedis.sendCommand(['GET', `raw:user:${next()}`], noTimeout),
+      ],
+      ['tagcache get, 3 tags, ioredis', () => viaIoredis.get(`user:${next()}`)],
+      ['tagcache get, 3 tags, node-redis', () => viaNodeRedis.get(`user:${next()}`)],
+      ['cache-manager 7 get (@keyv/redis, untagged)', () => cacheManager.get(`user:${next()}`)],
+    ])
+
     await invalidationBench(ioredis)
   } finally {
     await Promise.allSettled([
@@ -109,6 +120,59 @@ export async function redisBench(): Promise<void> {
       nodeRedis.close(),
     ])
     await server.stop()
+  }
+}
+
+/**
+ * CPU time per get, in this process (the client) and in redis-server, from
+ * process.cpuUsage() and INFO cpu around a fixed number of gets. Here both
+ * share 2 cores, so server work (a Lua script costs several times a GET)
+ * slows the client down; with Redis on its own host, throughput is bound by
+ * client CPU, and the client ratio below is the one that carries over.
+ */
+async function cpuBench(redis: Redis, cases: [string, () => Promise<unknown>][]): Promise<void> {
+  const serverCpu = async () => {
+    const info = await redis.info('cpu')
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0)
+    return field('used_cpu_user') + field('used_cpu_sys')
+  }
+  const OPS = 64 * 1000
+  const measure = async (run: () => Promise<unknown>) => {
+    const server0 = await serverCpu()
+    const client0 = process.cpuUsage()
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (let i = 0; i < OPS / CONCURRENCY; i++) await run()
+      }),
+    )
+    const client = process.cpuUsage(client0)
+    const server = (await serverCpu()) - server0
+    return { client: (client.user + client.system) / OPS, server: (server * 1e6) / OPS }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number
+  const samples = new Map(
+    cases.map(([name]) => [name, { client: [] as number[], server: [] as number[] }]),
+  )
+  for (let round = 0; round < 3; round++) {
+    for (const [name, run] of cases) {
+      const m = await measure(run)
+      samples.get(name)?.client.push(m.client)
+      samples.get(name)?.server.push(m.server)
+    }
+  }
+  const base = median(samples.get(cases[0]?.[0] as string)?.client ?? [1])
+  console.log(`
+redis: CPU per get (µs, median of 3 x ${OPS.toLocaleString('en-US')} gets at ${CONCURRENCY} in flight)`)
+  console.log(
+    `${'case'.padEnd(52)} ${'client'.padStart(8)} ${'server'.padStart(8)} ${'client vs raw ioredis'.padStart(22)}`,
+  )
+  for (const [name] of cases) {
+    const m = samples.get(name)
+    const client = median(m?.client ?? [])
+    const server = median(m?.server ?? [])
+    console.log(
+      `${name.padEnd(52)} ${client.toFixed(1).padStart(8)} ${server.toFixed(1).padStart(8)} ${`${(base / client).toFixed(2)}x`.padStart(22)}`,
+    )
   }
 }
 
