@@ -218,8 +218,10 @@ class TagCache implements Cache {
   readonly #hooks: readonly Hook[]
   /** Each hook method, read once at construction: emitting never looks methods up. */
   readonly #listeners: Listeners
-  /** Some hook implements before, after or error: operations need a lifecycle. */
+  /** Some hook implements before, after, error or around: operations need a lifecycle. */
   readonly #timed: boolean
+  /** Hooks' `around` methods, outermost first. */
+  readonly #arounds: readonly Listener[]
   readonly #onError: 'throw' | 'miss' | OnErrorHandler
   readonly #timeout: number
   readonly #stats = new StatsCounter()
@@ -241,8 +243,12 @@ class TagCache implements Cache {
     this.#jitter = o.ttlJitter ?? 0
     this.#hooks = o.hooks ?? []
     this.#listeners = listenersOf(this.#hooks)
+    this.#arounds = aroundsOf(this.#hooks)
     this.#timed =
-      this.#listeners.before.length + this.#listeners.after.length + this.#listeners.error.length >
+      this.#listeners.before.length +
+        this.#listeners.after.length +
+        this.#listeners.error.length +
+        this.#arounds.length >
       0
     this.#onError = o.onError ?? 'throw'
     this.#timeout = o.timeout === undefined || o.timeout === false ? 0 : parseTtl(o.timeout)
@@ -263,6 +269,7 @@ class TagCache implements Cache {
       this.#sync &&
       this.#timeout === 0 &&
       schema === undefined &&
+      this.#arounds.length === 0 &&
       !operationChannel.hasSubscribers
     ) {
       return this.#getObservedSync(key) as Promise<T | undefined>
@@ -1065,7 +1072,7 @@ class TagCache implements Cache {
   #emit(name: 'hookError', event: HookErrorEvent): void
   #emit(name: 'before', event: OperationStartEvent): void
   #emit(name: 'after', event: OperationEndEvent): void
-  #emit(name: keyof Hook, event: unknown): void {
+  #emit(name: HookMethod, event: unknown): void {
     const listeners = this.#listeners[name]
     for (let i = 0; i < listeners.length; i++) {
       const { fn, hook, index } = listeners[i] as Listener
@@ -1164,7 +1171,7 @@ class TagCache implements Cache {
     const began = clock.now()
     let pending: Promise<T>
     try {
-      pending = run(event)
+      pending = this.#arounds.length === 0 ? run(event) : this.#around(0, event, run)
     } catch (error) {
       pending = Promise.reject(error)
     }
@@ -1176,6 +1183,62 @@ class TagCache implements Cache {
       (error: unknown) => {
         this.#failEvent(event, began, error)
         throw error
+      },
+    )
+  }
+
+  /**
+   * Runs `run` inside the hooks' `around` methods from `index` inwards. The
+   * result is `proceed()`'s whatever an `around` does: one that throws,
+   * rejects on its own or never proceeds is reported and worked around.
+   */
+  #around<T>(
+    index: number,
+    event: MutableEndEvent,
+    run: (event: MutableEndEvent) => Promise<T>,
+  ): Promise<T> {
+    const listener = this.#arounds[index]
+    if (listener === undefined) return run(event)
+    let inner: Promise<T> | undefined
+    const proceed = (): Promise<T> => {
+      if (inner === undefined) {
+        try {
+          inner = this.#around(index + 1, event, run)
+        } catch (error) {
+          inner = Promise.reject(error)
+        }
+      }
+      return inner
+    }
+    let outer: unknown
+    try {
+      outer = listener.fn.call(listener.hook, event, proceed)
+    } catch (error) {
+      this.#hookFailed(listener.index, 'around', error)
+      return proceed()
+    }
+    return Promise.resolve(outer).then(
+      () => {
+        if (inner === undefined) {
+          this.#hookFailed(
+            listener.index,
+            'around',
+            new Error('around() settled without calling proceed()'),
+          )
+        }
+        return proceed()
+      },
+      (error: unknown) => {
+        if (inner === undefined) {
+          this.#hookFailed(listener.index, 'around', error)
+          return proceed()
+        }
+        // Passing on proceed()'s own rejection is what around should do; a
+        // rejection of its own after a successful proceed is a hook failure.
+        return inner.then((value) => {
+          this.#hookFailed(listener.index, 'around', error)
+          return value
+        })
       },
     )
   }
@@ -1224,24 +1287,35 @@ const READS_ONE_KEY: ReadonlySet<CacheOperation> = new Set<CacheOperation>([
 ])
 
 interface Listener {
-  readonly fn: (event: unknown) => unknown
+  readonly fn: (...args: unknown[]) => unknown
   readonly hook: Hook
   /** Position in the `hooks` option, for failure reports. */
   readonly index: number
 }
 
-type Listeners = Record<keyof Hook, readonly Listener[]>
+type HookMethod = (typeof HOOK_METHODS)[number]
+
+type Listeners = Record<HookMethod, readonly Listener[]>
 
 function listenersOf(hooks: readonly Hook[]): Listeners {
-  const listeners = {} as Record<keyof Hook, Listener[]>
+  const listeners = {} as Record<HookMethod, Listener[]>
   for (const method of HOOK_METHODS) listeners[method] = []
   hooks.forEach((hook, index) => {
     for (const method of HOOK_METHODS) {
-      const fn = hook[method] as ((event: unknown) => unknown) | undefined
+      const fn = hook[method] as ((...args: unknown[]) => unknown) | undefined
       if (typeof fn === 'function') listeners[method].push({ fn, hook, index })
     }
   })
   return listeners
+}
+
+function aroundsOf(hooks: readonly Hook[]): Listener[] {
+  const arounds: Listener[] = []
+  hooks.forEach((hook, index) => {
+    const fn = hook.around as ((...args: unknown[]) => unknown) | undefined
+    if (typeof fn === 'function') arounds.push({ fn, hook, index })
+  })
+  return arounds
 }
 
 function countFound(values: readonly unknown[]): number {

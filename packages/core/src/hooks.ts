@@ -164,11 +164,23 @@ export interface Hook {
   coalesced?(event: KeyEvent): void
   /** Another hook of this cache threw or rejected (reported once per failing hook). */
   hookError?(event: HookErrorEvent): void
+  /**
+   * Wraps the execution of every operation, after `before`: call `proceed()`
+   * once and return its promise (or one that settles after it). For running
+   * the operation inside a context, e.g. OpenTelemetry's active span, so that
+   * spans the store's driver creates nest under the operation's span.
+   * Several hooks' `around` nest in `hooks` order, the first outermost.
+   *
+   * The result is always `proceed()`'s: an `around` that throws, rejects on
+   * its own, or never calls `proceed` is reported like any failing hook, and
+   * the operation runs (or completes) without it.
+   */
+  around?(event: OperationStartEvent, proceed: () => Promise<unknown>): unknown
 }
 
 /**
- * Every hook method a cache calls, in the order of {@link Hook}'s members.
- * `@tagcache/observability`'s `subscribe()` bridges these from
+ * Every observing method of {@link Hook} (all but `around`): each takes one
+ * event. `@tagcache/observability`'s `subscribe()` bridges these from
  * `node:diagnostics_channel` to a hook.
  */
 export const HOOK_METHODS = [

@@ -153,6 +153,94 @@ describe.each(storeCases())('hook lifecycle on $name', ({ create }) => {
   })
 })
 
+describe('around: hooks that wrap the execution', () => {
+  it('nests in hooks order between before and after, and runs the operation once', async () => {
+    const seen: string[] = []
+    let storeReads = 0
+    const inner = memoryStore()
+    const store = {
+      ...flakyStore(inner).store,
+      get: (key: string) => {
+        storeReads++
+        return inner.get(key)
+      },
+    }
+    const wrapper = (name: string): Hook => ({
+      before: () => void seen.push(`${name}:before`),
+      around: async (_event, proceed) => {
+        seen.push(`${name}:enter`)
+        await proceed()
+        await proceed() // a second call returns the same promise: no second run
+        seen.push(`${name}:exit`)
+      },
+      after: (e) => void seen.push(`${name}:after:${e.outcome}`),
+    })
+    const cache = createCache({ store, hooks: [wrapper('a'), wrapper('b')] })
+    await cache.set('k', 1)
+    seen.splice(0)
+    storeReads = 0
+    expect(await cache.get('k')).toBe(1)
+    expect(storeReads).toBe(1)
+    expect(seen).toEqual([
+      'a:before',
+      'b:before',
+      'a:enter',
+      'b:enter',
+      'b:exit',
+      'a:exit',
+      'a:after:hit',
+      'b:after:hit',
+    ])
+  })
+
+  it('an around that throws, rejects on its own or never proceeds changes no result, and is reported', async () => {
+    const script = async (hooks: Hook[]) => {
+      const cache = createCache({ store: memoryStore(), hooks })
+      await cache.set('k', { v: 1 }, { tags: ['t'] })
+      const out = [await cache.get('k'), await cache.wrap('w', () => 2), await cache.get('none')]
+      await cache.invalidate('t')
+      out.push(await cache.get('k'), await cache.getOrThrow('k').catch((e: Error) => e.name))
+      return out
+    }
+    const expected = await script([])
+    const reports: { method: string; message: string }[] = []
+    const reporter: Hook = {
+      hookError: (e) =>
+        void reports.push({ method: e.method, message: (e.error as Error).message }),
+    }
+    const bad: Record<string, Hook['around']> = {
+      throws: () => {
+        throw new Error('around threw')
+      },
+      rejects: async (_e, proceed) => {
+        await proceed()
+        throw new Error('around rejected')
+      },
+      neverProceeds: async () => 'a value of its own',
+      returnsEarly: (_e, proceed) => void proceed().catch(() => {}),
+    }
+    for (const [name, around] of Object.entries(bad)) {
+      reports.splice(0)
+      expect(await script([{ around }, reporter]), name).toEqual(expected)
+      expect(reports, name).toHaveLength(name === 'returnsEarly' ? 0 : 1)
+      expect(reports[0]?.method ?? 'around', name).toBe('around')
+    }
+    expect(expected[0]).toEqual({ v: 1 })
+  })
+
+  it('passes a failed operation through: the operation rejects with its own error', async () => {
+    const { store, failing } = flakyStore(memoryStore())
+    const errors: ErrorEvent[] = []
+    const cache = createCache({
+      store,
+      hooks: [{ around: (_e, proceed) => proceed(), error: (e) => void errors.push(e) }],
+    })
+    failing.on = true
+    await expect(cache.get('k')).rejects.toThrow('store unavailable')
+    expect(errors.map((e) => e.failedOperation?.operation)).toEqual(['get'])
+  })
+})
+
 describe('error events name the operation that met the error', () => {
   const numbers: StandardSchemaV1<unknown, number> = {
     '~standard': {

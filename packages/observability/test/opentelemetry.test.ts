@@ -167,6 +167,41 @@ describe.each(storeCases())('openTelemetryHook on $name', ({ name, create }) => 
 })
 
 describe('openTelemetryHook', () => {
+  it("makes the operation's span active: spans started inside the store nest under it", async () => {
+    const inner = memoryStore()
+    // A store whose every read is traced, as a driver instrumentation would do.
+    const traced = {
+      ...flakyStore(inner).store,
+      get: (key: string) =>
+        tracer.startActiveSpan('driver GET', async (span) => {
+          try {
+            return await inner.get(key)
+          } finally {
+            span.end()
+          }
+        }),
+    }
+    const nested = createCache({
+      store: traced,
+      hooks: [openTelemetryHook({ tracer, meter: false })],
+    })
+    await nested.get('k')
+    const [driver, operation] = spans()
+    expect(driver?.name).toBe('driver GET')
+    expect(operation?.name).toBe('tagcache get')
+    expect(driver?.parentSpanContext?.spanId).toBe(operation?.spanContext().spanId)
+
+    spanExporter.reset()
+    const flat = createCache({
+      store: traced,
+      hooks: [openTelemetryHook({ tracer, meter: false, activeSpans: false })],
+    })
+    await flat.get('k')
+    const [driver2, operation2] = spans()
+    expect(operation2?.name).toBe('tagcache get')
+    expect(driver2?.parentSpanContext?.spanId).toBeUndefined()
+  })
+
   it('a failed operation ends its span with the exception, error.type and an ERROR status', async () => {
     const namespace = uniqueNamespace()
     const { store, failing } = flakyStore(memoryStore())
