@@ -703,9 +703,21 @@ class TagCache implements Cache {
     const ttl = this.#ttl(options?.ttl, operation)
     const tagIds = this.#tagIds(options?.tags ?? EMPTY, operation)
     let entry: StoredEntry | undefined
+    // Rule 2: versions captured here, before the factory runs (see below).
+    let captured: readonly string[] | undefined
     let storeOk = true
     try {
-      entry = await this.#call(this.store.get(id), operation)
+      if (this.store.getOrCapture !== undefined) {
+        // One round trip for the read and, when it misses, the capture.
+        const read = await this.#call(
+          this.store.getOrCapture(id, tagIds, createTagVersion(), ttl),
+          operation,
+        )
+        entry = read.entry
+        captured = read.captured
+      } else {
+        entry = await this.#call(this.store.get(id), operation)
+      }
     } catch (error) {
       this.#storeFailed(operation, key, error)
       storeOk = false
@@ -722,8 +734,7 @@ class TagCache implements Cache {
     if (event !== undefined) event.outcome = 'miss'
     // Rule 2: capture the versions before the factory runs; an invalidation
     // that lands while it runs replaces them, and the stored entry is born stale.
-    let captured: string[] | undefined
-    if (storeOk) {
+    if (storeOk && captured === undefined) {
       try {
         captured = await this.#call(
           this.store.tagVersions(tagIds, createTagVersion(), ttl),

@@ -45,6 +45,7 @@ export { jsonSerializer, type Serializer } from './serializer.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export type { CacheStats } from './stats.js'
 export type {
+  GetOrCaptureResult,
   Store,
   StoreCapabilities,
   StoredEntry,

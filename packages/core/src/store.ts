@@ -53,6 +53,23 @@ export interface Store {
   tagVersions(tags: readonly string[], candidate: string, ttl: number): Promise<string[]>
 
   /**
+   * Optional, for stores where a round trip is worth saving: {@link Store.get}
+   * of `key`, and when the store finds nothing it would serve there (no
+   * entry, or a stored tag version no longer current), also
+   * {@link Store.tagVersions} of `tags`, atomically and in the same round
+   * trip. `wrap` uses it so that a miss costs two round trips (this, then the
+   * write) instead of three. Return `captured` only in that case: when core
+   * refuses an entry the store would serve (an unreadable payload, a schema
+   * mismatch), it calls `tagVersions` itself.
+   */
+  getOrCapture?(
+    key: string,
+    tags: readonly string[],
+    candidate: string,
+    ttl: number,
+  ): Promise<GetOrCaptureResult>
+
+  /**
    * Replaces the version of every tag in `tags` with `version` (fresh: no tag
    * ever had it), living `ttl` ms (`Infinity`: no expiry). Constant work per
    * tag, independent of how many entries carry it: nothing is scanned or deleted.
@@ -143,4 +160,15 @@ export interface StoreWrite {
 /** A {@link StoreWrite} with its key, for `setMany`. */
 export interface StoreWriteWithKey extends StoreWrite {
   readonly key: string
+}
+
+/** What {@link Store.getOrCapture} resolves. */
+export interface GetOrCaptureResult {
+  /** The entry, as {@link Store.get} would return it. */
+  readonly entry: StoredEntry | undefined
+  /**
+   * The current versions of the tags asked for, aligned with them; present
+   * only when the store found nothing it would serve under the key.
+   */
+  readonly captured?: readonly string[] | undefined
 }

@@ -52,6 +52,36 @@ describe('round trips on standalone Redis (MONITOR)', () => {
     expect(await cache.get('k')).toBeUndefined()
   })
 
+  it('a wrap miss is two commands (read and capture in one, then the write); a wrap hit one', async () => {
+    const cache = createCache({ store: ioredisStore(redis), namespace: 'rt-wrap' })
+    await cache.wrap('warm', () => 0, { tags: ['t'] }) // loads the scripts
+    await cache.wrap('warm', () => 0, { tags: ['t'] })
+    let runs = 0
+    const load = () => ({ v: ++runs })
+    expect(await commandsSent(server, () => cache.wrap('k', load, { tags: ['a', 'b'] }))).toEqual([
+      'evalsha',
+      'evalsha',
+    ])
+    expect(await commandsSent(server, () => cache.wrap('k', load, { tags: ['a', 'b'] }))).toEqual([
+      'evalsha',
+    ])
+    expect(runs).toBe(1)
+    // Rule 2 still holds: an invalidation while the factory runs leaves the entry born stale.
+    await cache.invalidate('a')
+    const during = await cache.wrap(
+      'k',
+      async () => {
+        await cache.invalidate('b')
+        return { v: ++runs }
+      },
+      { tags: ['a', 'b'] },
+    )
+    expect(during).toEqual({ v: 2 })
+    expect(await cache.get('k')).toBeUndefined()
+    expect(await cache.wrap('k', load, { tags: ['a', 'b'] })).toEqual({ v: 3 })
+    expect(await cache.get('k')).toEqual({ v: 3 })
+  })
+
   it('reloads scripts after SCRIPT FLUSH (NOSCRIPT)', async () => {
     const cache = createCache({
       store: ioredisStore(redis),

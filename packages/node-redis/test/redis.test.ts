@@ -32,6 +32,31 @@ describe('reads: Lua for unknown entries, one MGET for entries whose tag keys ar
     ])
   })
 
+  it('a wrap miss is two commands (read and capture in one, then the write); a known hit one MGET', async () => {
+    const cache = createCache({ store: nodeRedisStore(client), namespace: 'hints-wrap' })
+    await cache.wrap('warm', () => 0, { tags: ['t'] }) // loads the scripts
+    let runs = 0
+    const load = () => ({ v: ++runs })
+    expect(await commandsSent(server, () => cache.wrap('k', load, { tags: ['a'] }))).toEqual([
+      'evalsha',
+      'evalsha',
+    ])
+    expect(await commandsSent(server, () => cache.wrap('k', load, { tags: ['a'] }))).toEqual([
+      'mget',
+    ])
+    expect(runs).toBe(1)
+    // A known entry that was invalidated: the plain read sees it stale, the script captures,
+    // core drops the stale entry (DEL, not awaited) and the write follows.
+    await cache.invalidate('a')
+    expect(await commandsSent(server, () => cache.wrap('k', load, { tags: ['a'] }))).toEqual([
+      'mget',
+      'evalsha',
+      'del',
+      'evalsha',
+    ])
+    expect(await cache.get('k')).toEqual({ v: 2 })
+  })
+
   it('an entry rewritten elsewhere with other tags is checked against its own tags', async () => {
     const reader = createCache({ store: nodeRedisStore(client), namespace: 'rewrite' })
     const writer = createCache({ store: nodeRedisStore(client), namespace: 'rewrite' })

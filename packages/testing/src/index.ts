@@ -352,6 +352,33 @@ export function storeContractSuite<S extends Store>(
         expect(await c.get('k')).toBeUndefined()
       })
 
+      it('getOrCapture, where implemented: captures only what it would not serve', async (ctx) => {
+        const getOrCapture = store.getOrCapture?.bind(store)
+        if (getOrCapture === undefined) ctx.skip()
+        if (getOrCapture === undefined) return
+        const c = cache()
+        const id = `${namespace}:e:k`
+        const tags = [`${namespace}:n`, `${namespace}:t:a`, `${namespace}:t:b`]
+        // Absent: no entry, and the tags' current versions, created from the candidate.
+        const candidate = createTagVersion()
+        const absent = await getOrCapture(id, tags, candidate, 60_000)
+        expect(absent.entry).toBeUndefined()
+        expect(absent.captured).toHaveLength(3)
+        expect(absent.captured).toContain(candidate)
+        expect(await store.tagVersions(tags, createTagVersion(), 60_000)).toEqual(absent.captured)
+        // Servable: the entry, and nothing captured.
+        await c.set('k', 'v', { tags: ['a', 'b'] })
+        const hit = await getOrCapture(id, tags, createTagVersion(), 60_000)
+        expect(hit.entry).toBeDefined()
+        expect(hit.captured).toBeUndefined()
+        // Invalidated: an entry that is not servable, if any, and the new versions.
+        await c.invalidate('b')
+        const stale = await getOrCapture(id, tags, createTagVersion(), 60_000)
+        expect(stale.captured).toEqual(await store.tagVersions(tags, createTagVersion(), 60_000))
+        expect(stale.captured?.[2]).not.toBe(absent.captured?.[2])
+        expect(await c.get('k')).toBeUndefined()
+      })
+
       it('cached() functions capture before computing too', async () => {
         const c = cache()
         let calls = 0

@@ -1,9 +1,22 @@
 import { z } from 'zod'
 import { StoreError } from '../errors.js'
 import { validateOptions } from '../options.js'
-import type { Store, StoredEntry, StoreWrite, StoreWriteWithKey } from '../store.js'
+import type {
+  GetOrCaptureResult,
+  Store,
+  StoredEntry,
+  StoreWrite,
+  StoreWriteWithKey,
+} from '../store.js'
 import { decodeEntry, encodeEntry } from './entry-format.js'
-import { EXPIRE_SCRIPT, GET_SCRIPT, type LuaScript, SET_SCRIPT, TAGS_SCRIPT } from './scripts.js'
+import {
+  EXPIRE_SCRIPT,
+  GET_OR_CAPTURE_SCRIPT,
+  GET_SCRIPT,
+  type LuaScript,
+  SET_SCRIPT,
+  TAGS_SCRIPT,
+} from './scripts.js'
 
 /** An argument of a Redis command: binary data always arrives as a `Buffer`. */
 export type RedisArg = string | Buffer
@@ -222,6 +235,45 @@ class RedisStore implements Store {
       command: ['MGET', full, ...tags.map((t) => this.#prefix + t)],
       section: Buffer.from(`${luaKeys.join('\0')}\0`, 'utf8'),
     })
+  }
+
+  async getOrCapture(
+    key: string,
+    tags: readonly string[],
+    candidate: string,
+    ttl: number,
+  ): Promise<GetOrCaptureResult> {
+    // A cluster spreads the entry and its tags over slots: no one script sees
+    // them all, so the capture follows the read (the round trips core would spend).
+    if (this.#driver.cluster) {
+      const entry = await this.#clusterGet(key)
+      if (entry !== undefined && servable(entry)) return { entry }
+      return { entry, captured: await this.tagVersions(tags, candidate, ttl) }
+    }
+    const full = this.#prefix + key
+    const hint = this.#maxHints > 0 ? this.#hints.get(full) : undefined
+    if (hint !== undefined) {
+      // A hit through the plain MGET needs no capture; anything else goes to the script.
+      const entry = await this.#hintedGet(full, hint)
+      if (entry !== undefined && servable(entry)) return { entry }
+    }
+    const reply = (await this.#script(
+      GET_OR_CAPTURE_SCRIPT,
+      [full, ...tags.map((t) => this.#prefix + t)],
+      [candidate, ttlArg(ttl)],
+      'get',
+    )) as ScriptReply
+    const first = reply[0]
+    if (Buffer.isBuffer(first)) {
+      const entry = verifiedEntry(first, this.#luaPrefix)
+      if (this.#maxHints > 0 && entry !== STALE) this.#remember(full, entry.tags)
+      return { entry }
+    }
+    const captured: string[] = new Array(tags.length)
+    for (let i = 0; i < tags.length; i++) {
+      captured[i] = (reply[i + 1] as Buffer).toString('latin1')
+    }
+    return { entry: first === 0 ? STALE : undefined, captured }
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -464,6 +516,15 @@ class RedisStore implements Store {
       { cause: error },
     )
   }
+}
+
+/** Every stored version still current (what core checks, for a hinted read). */
+function servable(entry: StoredEntry): boolean {
+  if (entry.verified === true) return true
+  const { versions, current } = entry
+  if (versions.length === 0 || versions.length !== current.length) return false
+  for (let i = 0; i < versions.length; i++) if (current[i] !== versions[i]) return false
+  return true
 }
 
 /** Tag ids of entry bytes, the store's prefix removed; decoded only when asked for. */

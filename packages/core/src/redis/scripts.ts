@@ -103,6 +103,42 @@ return out
 )
 
 /**
+ * `wrap`'s read: the GET script's check for one entry and, when it is not
+ * servable, the TAGS script's `ensure` for the tags the caller will write it
+ * with, so a miss captures its versions in the same round trip.
+ * KEYS[1]: entry key; KEYS[2..]: tag keys. ARGV[1]: candidate version;
+ * ARGV[2]: ttl ms (0: none). Returns `{entry}` when servable; otherwise
+ * `{false | 0, version...}` (false: no entry; 0: an entry not servable).
+ */
+export const GET_OR_CAPTURE_SCRIPT = script(
+  'get-or-capture',
+  `${TAG_FUNCTIONS}${TAG_KEYS}
+local s = redis.call('GET', KEYS[1])
+local out = {false}
+if s then
+  local keys, pos = tagKeys(s)
+  local ok = keys ~= nil and #keys > 0
+  if ok then
+    local current = redis.call('MGET', unpack(keys))
+    for j = 1, #keys do
+      local v = current[j]
+      if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
+        ok = false
+        break
+      end
+      pos = pos + #v + 1
+    end
+  end
+  if ok then return {s} end
+  out[1] = 0
+end
+local ttl = tonumber(ARGV[2])
+for i = 2, #KEYS do out[i] = ensure(KEYS[i], ARGV[1], ttl) end
+return out
+`,
+)
+
+/**
  * Writes one entry, choosing tag versions atomically with the write.
  * KEYS[1]: entry key; KEYS[2..]: tag keys.
  * ARGV[1]: ttl ms (0: none); ARGV[2]: candidate version, or '' when versions
