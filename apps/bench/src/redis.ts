@@ -127,8 +127,9 @@ export async function redisBench(): Promise<void> {
  * CPU time per get, in this process (the client) and in redis-server, from
  * process.cpuUsage() and INFO cpu around a fixed number of gets. Here both
  * share 2 cores, so server work (a Lua script costs several times a GET)
- * slows the client down; with Redis on its own host, throughput is bound by
- * client CPU, and the client ratio below is the one that carries over.
+ * slows the client down. Indicative only: on loopback, the kernel's TCP work
+ * for both ends is charged to whichever process makes the syscall, so the
+ * split between client and server moves with how replies batch up.
  */
 async function cpuBench(redis: Redis, cases: [string, () => Promise<unknown>][]): Promise<void> {
   const serverCpu = async () => {
