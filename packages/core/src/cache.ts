@@ -265,14 +265,15 @@ class TagCache implements Cache {
     if (this.#quiet()) {
       return this.#read(key, 'get', true, schema) as Promise<T | undefined>
     }
-    if (
-      this.#sync &&
-      this.#timeout === 0 &&
-      schema === undefined &&
-      this.#arounds.length === 0 &&
-      !operationChannel.hasSubscribers
-    ) {
-      return this.#getObservedSync(key) as Promise<T | undefined>
+    if (this.#sync && this.#timeout === 0 && schema === undefined && this.#arounds.length === 0) {
+      const event = this.#newEvent('get', [key], EMPTY)
+      if (!operationChannel.hasSubscribers) {
+        return this.#getObservedSync(key, event) as Promise<T | undefined>
+      }
+      return operationChannel.tracePromise(
+        () => this.#getObservedSync(key, event),
+        event,
+      ) as Promise<T | undefined>
     }
     return this.#observe(
       'get',
@@ -386,8 +387,8 @@ class TagCache implements Cache {
   }
 
   /** `get` on an in-process store with hooks: the whole lifecycle without a promise hop. */
-  #getObservedSync(key: string): Promise<unknown> {
-    const event = this.#startEvent('get', [key], EMPTY)
+  #getObservedSync(key: string, event: MutableEndEvent): Promise<unknown> {
+    if (this.#listeners.before.length !== 0) this.#emit('before', event)
     const began = clock.now()
     let value: unknown
     try {
@@ -1164,16 +1165,6 @@ class TagCache implements Cache {
       outcome: 'ok',
       hits: undefined,
     }
-  }
-
-  #startEvent(
-    operation: CacheOperation,
-    keys: readonly string[],
-    tags: readonly string[],
-  ): MutableEndEvent {
-    const event = this.#newEvent(operation, keys, tags)
-    if (this.#listeners.before.length !== 0) this.#emit('before', event)
-    return event
   }
 
   // `then` rather than an async function: one promise per operation, not three.
