@@ -1,4 +1,5 @@
-// Proves that the published tarballs of @tagcache/core and @tagcache/memory work
+// Proves that the published tarballs of @tagcache/core, @tagcache/memory and
+// @tagcache/observability (without its optional peers) work
 // for a consumer: `pnpm pack` them, install the tarballs with npm into a fresh
 // project in the OS temp dir (outside the workspace, so no workspace link can
 // help), then run the DESIGN.md example under plain Node ESM, type-check a typed
@@ -27,7 +28,7 @@ const fixtureDir = join(packageDir, 'fixture')
 /** The workspace's TypeScript (the same version a consumer would install). */
 const tscBin = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
-const packages = ['core', 'memory'] as const
+const packages = ['core', 'memory', 'observability'] as const
 type PackageName = (typeof packages)[number]
 
 interface Packed {
@@ -153,11 +154,12 @@ beforeAll(async () => {
       '--prefer-offline',
       packed.core.filename,
       packed.memory.filename,
+      packed.observability.filename,
       '@types/node@24',
     ],
     project,
   )
-  for (const file of ['example.mjs', 'example.ts', 'tsconfig.json']) {
+  for (const file of ['example.mjs', 'example.ts', 'observability.ts', 'tsconfig.json']) {
     await copyFile(join(fixtureDir, file), join(project, file))
   }
 }, 180_000)
@@ -176,6 +178,19 @@ describe('packed tarballs', () => {
   it('@tagcache/memory peers on the packed @tagcache/core version', () => {
     expect(packed.memory.manifest.peerDependencies).toEqual({
       '@tagcache/core': `^${packed.core.manifest.version}`,
+    })
+  })
+
+  it('@tagcache/observability peers on core; OpenTelemetry and prom-client are optional', () => {
+    const { manifest } = packed.observability
+    expect(manifest.peerDependencies).toEqual({
+      '@opentelemetry/api': expect.any(String),
+      '@tagcache/core': `^${packed.core.manifest.version}`,
+      'prom-client': expect.any(String),
+    })
+    expect(manifest.peerDependenciesMeta).toEqual({
+      '@opentelemetry/api': { optional: true },
+      'prom-client': { optional: true },
     })
   })
 
@@ -226,6 +241,27 @@ describe('consumer project', () => {
     const result = await exec(process.execPath, [tscBin, '-p', 'tsconfig.json'], project)
     // On failure the diagnostics are in stdout.
     expect(result).toEqual({ code: 0, stdout: '', stderr: '' })
+  })
+
+  it('@tagcache/observability works without its optional peers installed', async () => {
+    for (const peer of ['@opentelemetry/api', 'prom-client']) {
+      await expect(lstat(join(project, 'node_modules', peer))).rejects.toMatchObject({
+        code: 'ENOENT',
+      })
+    }
+    const result = await exec(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', 'observability.ts'],
+      project,
+    )
+    expect(result).toEqual({ code: 0, stdout: expect.any(String), stderr: '' })
+    expect(lines(result.stdout)).toEqual([
+      '1 1 1 1 2',
+      '2',
+      'info tagcache invalidated tags',
+      // Only the subpath that needs prom-client fails, and says so.
+      'ERR_MODULE_NOT_FOUND',
+    ])
   })
 
   it('runs the typed example with Node type stripping', async () => {
