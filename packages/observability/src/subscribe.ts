@@ -23,7 +23,9 @@ const EVENTS = HOOK_METHODS.filter(
  * for instrumentation set up once at startup, and for caches created by code
  * you do not own.
  *
- * The hook sees the same events, in the same order, as one passed in `hooks`.
+ * The hook sees the same events, in the same order, as one passed in `hooks`,
+ * except `around`: a channel cannot wrap an execution (subscribe to the
+ * `tagcache:operation` tracing channel and use `bindStore` for that).
  * An exception it throws is caught (diagnostics_channel would otherwise turn
  * it into an uncaught exception) and reported once with
  * `process.emitWarning`.
