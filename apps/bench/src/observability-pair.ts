@@ -90,6 +90,7 @@ const variantCase: Case =
     : { name: VARIANTS[variant], run: () => observed.get(next()) }
 const results = await compare([{ name: 'no hooks', run: () => plain.get(next()) }, variantCase], {
   concurrency: redis === undefined ? 1 : 64,
+  rounds: 9,
 })
 await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown(), redis?.quit()])
 console.log(JSON.stringify(results))

@@ -29,6 +29,14 @@ export type Variant = keyof typeof VARIANTS
  * OpenTelemetry SDK go megamorphic), which no application with one
  * configuration pays.
  */
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
 export async function observabilityBench(): Promise<void> {
   const server = await startRedis()
   try {
@@ -46,9 +54,12 @@ export async function observabilityBench(): Promise<void> {
           CaseResult,
         ]
         if (rows.length === 0) rows.push({ ...baseline, name: 'no hooks (baseline)' })
-        // Each ratio is against the baseline of its own process; scale to the first baseline.
-        const scale = (rows[0] as CaseResult).opsPerSec / baseline.opsPerSec
-        rows.push({ ...observed, opsPerSec: observed.opsPerSec * scale })
+        // Rounds alternate baseline and variant, so each round's pair saw the same
+        // machine: the median of per-round ratios resists drift better than a
+        // ratio of medians. Shown as ops/s against the first process's baseline.
+        const ratios = observed.rounds.map((ops, i) => ops / (baseline.rounds[i] as number))
+        const ratio = median(ratios)
+        rows.push({ ...observed, opsPerSec: (rows[0] as CaseResult).opsPerSec * ratio })
         if (variant === 'collector') targets[observed.name] = 0.9
       }
       report(
