@@ -14,4 +14,11 @@ export {
   type RedisDriver,
   type RedisStoreOptions,
 } from './redis-store.js'
-export { EXPIRE_SCRIPT, GET_SCRIPT, type LuaScript, SET_SCRIPT, TAGS_SCRIPT } from './scripts.js'
+export {
+  EXPIRE_SCRIPT,
+  GET_OR_CAPTURE_SCRIPT,
+  GET_SCRIPT,
+  type LuaScript,
+  SET_SCRIPT,
+  TAGS_SCRIPT,
+} from './scripts.js'
