@@ -235,7 +235,7 @@ class TagCache implements Cache {
     const o = validateOptions('core', cacheOptionsSchema, options)
     this.store = o.store
     this.namespace = o.namespace ?? 'default'
-    this.#keys = createKeySpace(this.namespace, typeof o.store.getSync === 'function')
+    this.#keys = createKeySpace(this.namespace)
     this.#envelope = createEnvelope(o.serializer ?? jsonSerializer())
     this.#live = o.store.capabilities?.liveValues === true
     this.#sync = typeof o.store.getSync === 'function'

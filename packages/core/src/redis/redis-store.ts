@@ -179,16 +179,17 @@ class RedisStore implements Store {
 
   get(key: string): Promise<StoredEntry | undefined> {
     if (this.#driver.cluster) return this.#clusterGet(key)
-    const full = this.#prefix + key
-    const hint = this.#maxHints > 0 ? this.#hints.get(full) : undefined
-    if (hint !== undefined) return this.#hintedGet(full, hint)
-    return this.#scriptGet(full)
+    // Hints are keyed by core's id, not the prefixed key: core hands the same
+    // (memoized) string for a key, whose hash is already computed.
+    const hint = this.#maxHints > 0 ? this.#hints.get(key) : undefined
+    if (hint !== undefined) return this.#hintedGet(key, hint)
+    return this.#scriptGet(key)
   }
 
-  #scriptGet(full: string): Promise<StoredEntry | undefined> {
-    return this.#script(GET_SCRIPT, [full], NO_ARGS, 'get').then((reply) => {
+  #scriptGet(key: string): Promise<StoredEntry | undefined> {
+    return this.#script(GET_SCRIPT, [this.#prefix + key], NO_ARGS, 'get').then((reply) => {
       const entry = this.#parse(reply as ScriptReply, 1)[0]
-      if (entry !== undefined && this.#maxHints > 0) this.#remember(full, entry.tags)
+      if (entry !== undefined && this.#maxHints > 0) this.#remember(key, entry.tags)
       return entry
     })
   }
@@ -199,13 +200,13 @@ class RedisStore implements Store {
    * the hint (rewritten with other tags), the versions read are not its
    * versions: fall back to the Lua read.
    */
-  #hintedGet(full: string, hint: TagHint): Promise<StoredEntry | undefined> {
-    return this.#driver.call(hint.command, full).then(
+  #hintedGet(key: string, hint: TagHint): Promise<StoredEntry | undefined> {
+    return this.#driver.call(hint.command, hint.command[1]).then(
       (reply) => {
         const values = reply as (Buffer | null)[]
         const raw = values[0] ?? null
         if (raw === null) {
-          this.#hints.delete(full)
+          this.#hints.delete(key)
           return undefined
         }
         const k = hint.command.length - 2
@@ -217,8 +218,8 @@ class RedisStore implements Store {
           raw.readUInt16BE(1) !== k ||
           raw.compare(section, 0, section.length, 3, end) !== 0
         ) {
-          this.#hints.delete(full)
-          return this.#scriptGet(full)
+          this.#hints.delete(key)
+          return this.#scriptGet(key)
         }
         return readEntry(raw, this.#luaPrefix, values, 1, k, end)
       },
@@ -228,11 +229,11 @@ class RedisStore implements Store {
     )
   }
 
-  #remember(full: string, tags: readonly string[]): void {
+  #remember(key: string, tags: readonly string[]): void {
     if (tags.length === 0) return
     const luaKeys = tags.map((t) => this.#luaPrefix + t)
-    this.#hints.set(full, {
-      command: ['MGET', full, ...tags.map((t) => this.#prefix + t)],
+    this.#hints.set(key, {
+      command: ['MGET', this.#prefix + key, ...tags.map((t) => this.#prefix + t)],
       section: Buffer.from(`${luaKeys.join('\0')}\0`, 'utf8'),
     })
   }
@@ -251,10 +252,10 @@ class RedisStore implements Store {
       return { entry, captured: await this.tagVersions(tags, candidate, ttl) }
     }
     const full = this.#prefix + key
-    const hint = this.#maxHints > 0 ? this.#hints.get(full) : undefined
+    const hint = this.#maxHints > 0 ? this.#hints.get(key) : undefined
     if (hint !== undefined) {
       // A hit through the plain MGET needs no capture; anything else goes to the script.
-      const entry = await this.#hintedGet(full, hint)
+      const entry = await this.#hintedGet(key, hint)
       if (entry !== undefined && servable(entry)) return { entry }
     }
     const reply = (await this.#script(
@@ -266,7 +267,7 @@ class RedisStore implements Store {
     const first = reply[0]
     if (Buffer.isBuffer(first)) {
       const entry = verifiedEntry(first, this.#luaPrefix)
-      if (this.#maxHints > 0 && entry !== STALE) this.#remember(full, entry.tags)
+      if (this.#maxHints > 0 && entry !== STALE) this.#remember(key, entry.tags)
       return { entry }
     }
     const captured: string[] = new Array(tags.length)
@@ -297,7 +298,7 @@ class RedisStore implements Store {
       this.#setArgs(write),
       'set',
     )
-    if (this.#maxHints > 0) this.#remember(full, write.tags)
+    if (this.#maxHints > 0) this.#remember(key, write.tags)
   }
 
   async setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
@@ -306,7 +307,7 @@ class RedisStore implements Store {
   }
 
   async delete(key: string): Promise<boolean> {
-    this.#hints.delete(this.#prefix + key)
+    this.#hints.delete(key)
     return (
       ((await this.#call(['DEL', this.#prefix + key], this.#prefix + key, 'delete')) as number) > 0
     )
@@ -315,7 +316,7 @@ class RedisStore implements Store {
   async deleteMany(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0
     const full = keys.map((k) => this.#prefix + k)
-    for (const k of full) this.#hints.delete(k)
+    for (const k of keys) this.#hints.delete(k)
     if (!this.#driver.cluster)
       return (await this.#call(['DEL', ...full], full[0], 'deleteMany')) as number
     const counts = await Promise.all(
@@ -609,28 +610,28 @@ function readEntry(
   k: number,
   versionsAt: number,
 ): StoredEntry {
-  const foreign = { value: raw, tags: [], versions: [], current: [] }
+  // First pass: compare the current versions with the stored ones as bytes,
+  // building nothing. When all are equal (the common case) the read is as
+  // verified as the script's, and the entry decodes nothing until asked.
   let pos = versionsAt
-  const versions: string[] = new Array(k)
-  // Compare the current versions as bytes: when all equal the stored ones
-  // (the common case), the stored strings serve as current too and no
-  // string or array is built for them.
   let same = true
   for (let i = 0; i < k; i++) {
     const z = raw.indexOf(0, pos)
-    if (z === -1) return foreign
-    versions[i] = raw.toString('latin1', pos, z)
+    if (z === -1) return { value: raw, tags: [], versions: [], current: [] }
     if (same) same = sameBytes(reply[at + i], raw, pos, z)
     pos = z + 1
   }
-  let current: readonly (string | null)[] = versions
-  if (!same) {
-    const built: (string | null)[] = new Array(k)
-    for (let i = 0; i < k; i++) {
-      const now = reply[at + i]
-      built[i] = Buffer.isBuffer(now) ? now.toString('latin1') : null
-    }
-    current = built
+  if (same) return new VerifiedEntry(raw.subarray(pos), raw, prefix)
+  // A version changed (or is gone): core needs both lists to refuse the entry.
+  const versions: string[] = new Array(k)
+  const current: (string | null)[] = new Array(k)
+  pos = versionsAt
+  for (let i = 0; i < k; i++) {
+    const z = raw.indexOf(0, pos)
+    versions[i] = raw.toString('latin1', pos, z)
+    const now = reply[at + i]
+    current[i] = Buffer.isBuffer(now) ? now.toString('latin1') : null
+    pos = z + 1
   }
   return new ReadEntry(raw.subarray(pos), versions, current, raw, prefix)
 }
