@@ -63,6 +63,25 @@ local function tagKeys(s)
 end
 `
 
+// Whether entry string `s` can be served: every stored version equals its
+// tag's current one. Compares in place (string.find anchored at the stored
+// version, then its NUL), so no version string is built in Lua.
+const SERVABLE = `${TAG_KEYS}
+local function servable(s)
+  local keys, pos = tagKeys(s)
+  if keys == nil or #keys == 0 then return false end
+  local current = redis.call('MGET', unpack(keys))
+  for j = 1, #keys do
+    local v = current[j]
+    if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
+      return false
+    end
+    pos = pos + #v + 1
+  end
+  return true
+end
+`
+
 /**
  * Reads entries and checks them against the current versions of their tags,
  * atomically, in one round trip. KEYS: entry keys.
@@ -75,27 +94,16 @@ end
  */
 export const GET_SCRIPT = script(
   'get',
-  `${TAG_KEYS}
+  `${SERVABLE}
 local out = {}
 for i, key in ipairs(KEYS) do
   local s = redis.call('GET', key)
   if not s then
     out[i] = false
+  elseif servable(s) then
+    out[i] = s
   else
-    local keys, pos = tagKeys(s)
-    local ok = keys ~= nil and #keys > 0
-    if ok then
-      local current = redis.call('MGET', unpack(keys))
-      for j = 1, #keys do
-        local v = current[j]
-        if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
-          ok = false
-          break
-        end
-        pos = pos + #v + 1
-      end
-    end
-    if ok then out[i] = s else out[i] = 0 end
+    out[i] = 0
   end
 end
 return out
@@ -112,24 +120,11 @@ return out
  */
 export const GET_OR_CAPTURE_SCRIPT = script(
   'get-or-capture',
-  `${TAG_FUNCTIONS}${TAG_KEYS}
+  `${TAG_FUNCTIONS}${SERVABLE}
 local s = redis.call('GET', KEYS[1])
 local out = {false}
 if s then
-  local keys, pos = tagKeys(s)
-  local ok = keys ~= nil and #keys > 0
-  if ok then
-    local current = redis.call('MGET', unpack(keys))
-    for j = 1, #keys do
-      local v = current[j]
-      if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
-        ok = false
-        break
-      end
-      pos = pos + #v + 1
-    end
-  end
-  if ok then return {s} end
+  if servable(s) then return {s} end
   out[1] = 0
 end
 local ttl = tonumber(ARGV[2])
