@@ -94,6 +94,80 @@ describe('round trips on standalone Redis (MONITOR)', () => {
   })
 })
 
+describe('write coalescing on standalone Redis', () => {
+  /** Counts the socket writes of a client and the commands each carries. */
+  function countWrites(client: Redis): { writes: number[]; restore(): void } {
+    const stream = client.stream as unknown as {
+      _write: (...a: unknown[]) => unknown
+      _writev: (chunks: unknown[], cb: unknown) => unknown
+    }
+    const { _write, _writev } = stream
+    const writes: number[] = []
+    stream._write = function (this: unknown, ...a: unknown[]) {
+      writes.push(1)
+      return _write.apply(this, a)
+    }
+    stream._writev = function (this: unknown, chunks: unknown[], cb: unknown) {
+      writes.push(chunks.length)
+      return _writev.call(this, chunks, cb)
+    }
+    return {
+      writes,
+      restore: () => {
+        stream._write = _write
+        stream._writev = _writev
+      },
+    }
+  }
+
+  it('commands issued in one tick share socket writes of at most 16 commands', async () => {
+    const own = client(new Redis(server.port, '127.0.0.1'))
+    const cache = createCache({ store: ioredisStore(own), namespace: 'coalesce' })
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
+    await cache.setMany(keys.map((key, i) => ({ key, value: { i }, tags: [`t${i % 3}`] })))
+    await cache.get('k0')
+    const counter = countWrites(own)
+    try {
+      const values = await Promise.all(keys.map((key) => cache.get(key)))
+      expect(values).toEqual(keys.map((_, i) => ({ i })))
+    } finally {
+      counter.restore()
+    }
+    // 40 commands, one per get: 3 writes (16 + 16 + 8), not 40.
+    expect(counter.writes.reduce((a, b) => a + b, 0)).toBe(40)
+    expect(counter.writes.length).toBe(3)
+    expect(Math.max(...counter.writes)).toBeLessThanOrEqual(16)
+
+    // A plain ioredis client writes each command on its own.
+    const raw = countWrites(own)
+    try {
+      await Promise.all(keys.map((key) => own.get(key)))
+    } finally {
+      raw.restore()
+    }
+    expect(raw.writes).toHaveLength(40)
+  })
+
+  it('keeps working across a reconnect, and while the client is not ready', async () => {
+    const own = client(new Redis(server.port, '127.0.0.1', { lazyConnect: true }))
+    const cache = createCache({ store: ioredisStore(own), namespace: 'coalesce-reconnect' })
+    // Not connected yet: the first commands connect the client and wait in
+    // ioredis' offline queue meanwhile.
+    expect(own.status).toBe('wait')
+    await Promise.all([cache.set('a', 1, { tags: ['t'] }), cache.set('b', 2)])
+    expect(await Promise.all([cache.get('a'), cache.get('b')])).toEqual([1, 2])
+    await own.disconnect(true) // reconnects: a new socket
+    await new Promise<void>((resolve) => own.once('ready', resolve))
+    expect(await Promise.all([cache.get('a'), cache.get('b'), cache.get('c')])).toEqual([
+      1,
+      2,
+      undefined,
+    ])
+    await cache.invalidate('t')
+    expect(await cache.get('a')).toBeUndefined()
+  })
+})
+
 describe('round trips on Redis Cluster', () => {
   /** Wraps the cluster client, counting sequential round trips (calls issued after a reply). */
   function countingStore(c: Cluster) {
