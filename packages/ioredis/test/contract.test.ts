@@ -26,13 +26,15 @@ afterAll(async () => {
 storeContractSuite('ioredis', {
   createStore: () => ({
     store: ioredisStore(redis),
+    peer: () => ioredisStore(redis),
     dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
   }),
 })
 
-storeContractSuite('ioredis with tag hints (plain MGET reads)', {
+storeContractSuite('ioredis, tagHints: 0 (always the full Lua read)', {
   createStore: () => ({
-    store: ioredisStore(redis, { tagHints: 1000 }),
+    store: ioredisStore(redis, { tagHints: 0 }),
+    peer: () => ioredisStore(redis, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
   }),
 })
@@ -40,6 +42,7 @@ storeContractSuite('ioredis with tag hints (plain MGET reads)', {
 storeContractSuite('ioredis cluster', {
   createStore: () => ({
     store: ioredisStore(clusterClient),
+    peer: () => ioredisStore(clusterClient),
     dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
   }),
 })

@@ -1,5 +1,10 @@
 import { createCache, isTagCacheError } from '@tagcache/core'
-import { createRedisStore, type RedisArg } from '@tagcache/core/redis'
+import {
+  createRedisStore,
+  GET_SCRIPT,
+  HINTED_GET_SCRIPT,
+  type RedisArg,
+} from '@tagcache/core/redis'
 import {
   commandsSent,
   type RedisCluster,
@@ -33,22 +38,27 @@ afterAll(async () => {
 describe('round trips on standalone Redis (MONITOR)', () => {
   it('a tagged get is one command; set, getMany, invalidate and invalidateAll too', async () => {
     const cache = createCache({ store: ioredisStore(redis), namespace: 'rt' })
-    await cache.set('warm', 1, { tags: ['a'] }) // loads the scripts
-    await createCache({ store: ioredisStore(redis), namespace: 'rt' }).get('warm')
+    await cache.set('warm', 1, { tags: ['a'] }) // loads the write script
+    await cache.get('warm') // the hinted read script
+    await createCache({ store: ioredisStore(redis), namespace: 'rt' }).get('warm') // the full one
     expect(
       await commandsSent(server, () => cache.set('k', { v: 1 }, { tags: ['a', 'b', 'c'] })),
     ).toEqual(['evalsha'])
+    // An entry this store wrote or read: the short script, given the tag keys.
     expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
-    // With tag hints on, a get of an entry whose tag keys are known is one plain MGET.
-    const hinted = createCache({ store: ioredisStore(redis, { tagHints: 1000 }), namespace: 'rt' })
-    expect(await commandsSent(server, () => hinted.get('k'))).toEqual(['evalsha'])
-    expect(await commandsSent(server, () => hinted.get('k'))).toEqual(['mget'])
-    expect(await hinted.get('k')).toEqual({ v: 1 })
+    // One it has not seen (another process wrote it): the full read, then the short one.
+    const other = createCache({ store: ioredisStore(redis), namespace: 'rt' })
+    expect(await commandsSent(server, () => other.get('k'))).toEqual(['evalsha'])
+    expect(await commandsSent(server, () => other.get('k'))).toEqual(['evalsha'])
+    expect(await other.get('k')).toEqual({ v: 1 })
     expect(
       await commandsSent(server, () => cache.getMany(['k', 'warm', 'missing', 'x', 'y'])),
     ).toEqual(['evalsha'])
     expect(await commandsSent(server, () => cache.invalidate('a'))).toEqual(['set'])
     expect(await commandsSent(server, () => cache.invalidateAll())).toEqual(['set'])
+    // Invalidated: one read finds it stale, and core removes it (DEL, not awaited).
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha', 'del'])
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
     expect(await cache.get('k')).toBeUndefined()
   })
 
@@ -89,8 +99,16 @@ describe('round trips on standalone Redis (MONITOR)', () => {
     })
     await cache.set('k', 'v', { tags: ['t'] })
     await redis.script('FLUSH')
-    expect(await cache.get('k')).toBe('v')
+    // A known entry: the short read script, loaded by EVAL on NOSCRIPT.
+    expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha', 'eval'])
+    expect(await redis.script('EXISTS', HINTED_GET_SCRIPT.sha, GET_SCRIPT.sha)).toEqual([1, 0])
     expect(await commandsSent(server, () => cache.get('k'))).toEqual(['evalsha'])
+    expect(await cache.get('k')).toBe('v')
+    await redis.script('FLUSH')
+    const other = createCache({ store: ioredisStore(redis), namespace: 'noscript' })
+    expect(await commandsSent(server, () => other.get('k'))).toEqual(['evalsha', 'eval'])
+    expect(await redis.script('EXISTS', HINTED_GET_SCRIPT.sha, GET_SCRIPT.sha)).toEqual([0, 1])
+    expect(await other.get('k')).toBe('v')
   })
 })
 
@@ -255,11 +273,9 @@ describe('ACL, keyPrefix and databases', () => {
       new Redis({ port: server.port, host: '127.0.0.1', keyPrefix: 'tenant1:', db: 3 }),
     )
     const cache = createCache({ store: ioredisStore(prefixed), namespace: 'kp' })
-    // The plain-MGET read path must add the driver's keyPrefix the same way.
-    const hinted = createCache({
-      store: ioredisStore(prefixed, { tagHints: 100 }),
-      namespace: 'kp',
-    })
+    // Another store: its first read is the full script, then the short one
+    // given the tag keys; both must see the driver's keyPrefix the same way.
+    const hinted = createCache({ store: ioredisStore(prefixed), namespace: 'kp' })
     await cache.set('k', 'v', { tags: ['t'] })
     expect(await cache.get('k')).toBe('v')
     expect(await hinted.get('k')).toBe('v')

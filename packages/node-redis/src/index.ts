@@ -64,7 +64,7 @@ export function nodeRedisStore(
     : (args: readonly RedisArg[]) =>
         (client as NodeRedisClientLike).sendCommand(args as Args, COMMAND_OPTIONS)
   return createRedisStore(
-    { name: 'node-redis', cluster, driverPrefix: '', preferPlainReads: true, call },
+    { name: 'node-redis', cluster, driverPrefix: '', hintedReads: 'mget', call },
     options,
   )
 }

@@ -27,6 +27,15 @@ afterAll(async () => {
 storeContractSuite('node-redis', {
   createStore: () => ({
     store: nodeRedisStore(client),
+    peer: () => nodeRedisStore(client),
+    dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
+  }),
+})
+
+storeContractSuite('node-redis, tagHints: 0 (always the full Lua read)', {
+  createStore: () => ({
+    store: nodeRedisStore(client, { tagHints: 0 }),
+    peer: () => nodeRedisStore(client, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
   }),
 })
@@ -34,6 +43,7 @@ storeContractSuite('node-redis', {
 storeContractSuite('node-redis cluster', {
   createStore: () => ({
     store: nodeRedisStore(clusterClient),
+    peer: () => nodeRedisStore(clusterClient),
     dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
   }),
 })

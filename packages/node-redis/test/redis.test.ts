@@ -57,39 +57,6 @@ describe('reads: Lua for unknown entries, one MGET for entries whose tag keys ar
     expect(await cache.get('k')).toEqual({ v: 2 })
   })
 
-  it('an entry rewritten elsewhere with other tags is checked against its own tags', async () => {
-    const reader = createCache({ store: nodeRedisStore(client), namespace: 'rewrite' })
-    const writer = createCache({ store: nodeRedisStore(client), namespace: 'rewrite' })
-    await writer.set('k', 'v1', { tags: ['old'] })
-    expect(await reader.get('k')).toBe('v1') // reader now hints ['old']
-    await writer.set('k', 'v2', { tags: ['new'] })
-    await writer.invalidate('new')
-    expect(await reader.get('k')).toBeUndefined() // hint mismatch: falls back to Lua, sees 'new' invalidated
-    await writer.set('k', 'v3', { tags: ['new'] })
-    expect(await reader.get('k')).toBe('v3')
-    await writer.invalidate('old') // the stale hint's tag: no effect on the entry
-    expect(await reader.get('k')).toBe('v3')
-    await writer.invalidate('new')
-    expect(await reader.get('k')).toBeUndefined()
-  })
-
-  it('invalidation and deletion elsewhere are seen through a hinted read', async () => {
-    const reader = createCache({ store: nodeRedisStore(client), namespace: 'hinted' })
-    const writer = createCache({ store: nodeRedisStore(client), namespace: 'hinted' })
-    await writer.set('k', 'v', { tags: ['t'] })
-    expect(await reader.get('k')).toBe('v')
-    expect(await reader.get('k')).toBe('v')
-    await writer.invalidate('t')
-    expect(await reader.get('k')).toBeUndefined()
-    await writer.set('k', 'again', { tags: ['t'] })
-    expect(await reader.get('k')).toBe('again')
-    await writer.delete('k')
-    expect(await reader.get('k')).toBeUndefined()
-    await writer.set('k', 'back', { tags: ['t'] })
-    await writer.invalidateAll()
-    expect(await reader.get('k')).toBeUndefined()
-  })
-
   it('tagHints: 0 always reads with Lua', async () => {
     const cache = createCache({
       store: nodeRedisStore(client, { tagHints: 0 }),

@@ -25,6 +25,13 @@ export interface StoreHarness<S extends Store = Store> {
    * with an injectable clock advances it instead, which makes TTL tests instant.
    */
   advance?(ms: number): Promise<void>
+  /**
+   * Another store over the same backend, as another process would hold it:
+   * what one store remembers locally (tag hints, an L1) must never hide
+   * the other's writes and invalidations. Omit for stores with no shared
+   * backend (the memory store): those tests are skipped.
+   */
+  peer?(): S
   /** Called after the test; release what `createStore` created. */
   close?(): Promise<void>
 }
@@ -251,6 +258,62 @@ export function storeContractSuite<S extends Store>(
         expect(await b.get('k')).toBe('v')
         await b.invalidate('shared')
         expect(await a.get('k')).toBeUndefined()
+      })
+    })
+
+    describe('another process on the same backend', () => {
+      const pair = (ctx: { skip(note?: string): never }) => {
+        const peer = harness.peer?.()
+        if (peer === undefined) return ctx.skip('no peer: the store has no shared backend')
+        const other = createCache({ store: peer, namespace })
+        caches.push(other)
+        return { reader: cache(), writer: other }
+      }
+
+      it('an entry it rewrites with other tags is checked against its new tags', async (ctx) => {
+        const { reader, writer } = pair(ctx)
+        await writer.set('k', 'v1', { tags: ['old'] })
+        expect(await reader.get('k')).toBe('v1') // the reader has now seen 'old'
+        expect(await reader.get('k')).toBe('v1')
+        await writer.set('k', 'v2', { tags: ['new'] })
+        await writer.invalidate('new')
+        expect(await reader.get('k')).toBeUndefined()
+        await writer.set('k', 'v3', { tags: ['new'] })
+        expect(await reader.get('k')).toBe('v3')
+        await writer.invalidate('old') // the tag the reader saw before: no effect now
+        expect(await reader.get('k')).toBe('v3')
+        await writer.set('k', 'v4', { tags: ['new', 'old'] })
+        expect(await reader.get('k')).toBe('v4')
+        await writer.invalidate('new')
+        expect(await reader.get('k')).toBeUndefined()
+      })
+
+      it('its invalidations, deletes and invalidateAll are seen at once', async (ctx) => {
+        const { reader, writer } = pair(ctx)
+        await writer.set('k', 'v', { tags: ['t', 'u'] })
+        expect(await reader.get('k')).toBe('v')
+        expect(await reader.get('k')).toBe('v')
+        await writer.invalidate('u')
+        expect(await reader.get('k')).toBeUndefined()
+        await writer.set('k', 'again', { tags: ['t', 'u'] })
+        expect(await reader.get('k')).toBe('again')
+        await writer.delete('k')
+        expect(await reader.get('k')).toBeUndefined()
+        await writer.set('k', 'back', { tags: ['t'] })
+        expect(await reader.get('k')).toBe('back')
+        await writer.invalidateAll()
+        expect(await reader.get('k')).toBeUndefined()
+        expect(await reader.wrap('k', () => 'fresh', { tags: ['t'] })).toBe('fresh')
+        expect(await writer.get('k')).toBe('fresh')
+      })
+
+      it('a lost tag version is a miss for both', async (ctx) => {
+        const { reader, writer } = pair(ctx)
+        await writer.set('k', 'v', { tags: ['t'] })
+        expect(await reader.get('k')).toBe('v')
+        await harness.dropTagVersion(`${namespace}:t:t`)
+        expect(await reader.get('k')).toBeUndefined()
+        expect(await writer.get('k')).toBeUndefined()
       })
     })
 
