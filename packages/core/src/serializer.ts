@@ -154,10 +154,7 @@ export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknow
   }
   const start = header.length + CRC_BYTES
   const payload = bytes.subarray(start)
-  if (
-    bytes.length < start ||
-    new DataView(bytes.buffer, bytes.byteOffset).getUint32(header.length) !== crc32(payload)
-  ) {
+  if (bytes.length < start || readUint32BE(bytes, header.length) !== crc32(payload)) {
     throw new DeserializationError(
       `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: its checksum does not match; expected the bytes serializer ${JSON.stringify(envelope.serializer.id)} wrote (treated as a miss)`,
     )
@@ -170,6 +167,17 @@ export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknow
       { cause },
     )
   }
+}
+
+// Byte arithmetic: a DataView per read was an allocation on every get.
+function readUint32BE(bytes: Uint8Array, at: number): number {
+  return (
+    (((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)) >>>
+    0
+  )
 }
 
 function describeWriter(bytes: Uint8Array): string {
