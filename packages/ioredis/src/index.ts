@@ -1,6 +1,6 @@
 import type { Store } from '@tagcache/core'
 import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/core/redis'
-import type { Cluster, Redis } from 'ioredis'
+import { type Cluster, Command, type Redis } from 'ioredis'
 
 /** Options of {@link ioredisStore}. */
 export interface IoredisStoreOptions extends RedisStoreOptions {}
@@ -70,7 +70,7 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
   if (
     typeof client !== 'object' ||
     client === null ||
-    typeof (client as Redis).callBuffer !== 'function'
+    typeof (client as Redis).sendCommand !== 'function'
   ) {
     throw new TypeError(
       '[tagcache] [ioredis] ioredisStore(client) expects an ioredis Redis or Cluster instance; got ' +
@@ -80,9 +80,19 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
   const cluster = (client as { isCluster?: boolean }).isCluster === true
   const driverPrefix =
     (cluster ? (client as Cluster).options.keyPrefix : (client as Redis).options.keyPrefix) ?? ''
+  // Commands are built and sent directly rather than through callBuffer,
+  // which ioredis' auto-pipelining breaks (it sends the first argument as the
+  // command name: redis/ioredis#1923). Replies come back as Buffers.
+  const friendly = (client.options as { showFriendlyErrorStack?: boolean }).showFriendlyErrorStack
   const send = (args: readonly RedisArg[]) => {
-    const [command, ...rest] = args as [string, ...RedisArg[]]
-    return client.callBuffer(command, ...(rest as (string | Buffer)[])) as Promise<unknown>
+    const [name, ...rest] = args as [string, ...RedisArg[]]
+    const command = new Command(name, rest, {
+      replyEncoding: null,
+      keyPrefix: driverPrefix || undefined,
+      errorStack: friendly === true ? new Error() : undefined,
+    })
+    client.sendCommand(command)
+    return command.promise as Promise<unknown>
   }
   let call = send
   if (!cluster) {

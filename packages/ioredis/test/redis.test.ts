@@ -166,6 +166,18 @@ describe('write coalescing on standalone Redis', () => {
     expect(raw.writes).toHaveLength(40)
   })
 
+  it('works on a client with enableAutoPipelining', async () => {
+    const own = client(new Redis(server.port, '127.0.0.1', { enableAutoPipelining: true }))
+    const cache = createCache({ store: ioredisStore(own), namespace: 'coalesce-auto' })
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
+    await cache.setMany(keys.map((key, i) => ({ key, value: i, tags: [`t${i % 2}`] })))
+    expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(keys.map((_, i) => i))
+    await cache.invalidate('t0')
+    expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(
+      keys.map((_, i) => (i % 2 === 0 ? undefined : i)),
+    )
+  })
+
   it('keeps working across a reconnect, and while the client is not ready', async () => {
     const own = client(new Redis(server.port, '127.0.0.1', { lazyConnect: true }))
     const cache = createCache({ store: ioredisStore(own), namespace: 'coalesce-reconnect' })
@@ -207,6 +219,21 @@ describe('round trips on Redis Cluster', () => {
     })
     return { store, stats }
   }
+
+  it('works on a cluster client with enableAutoPipelining (redis/ioredis#1923, #2109)', async () => {
+    const c = client(
+      new Cluster(
+        cluster.nodes.map((n) => ({ host: n.host, port: n.port })),
+        { enableAutoPipelining: true },
+      ),
+    )
+    const cache = createCache({ store: ioredisStore(c), namespace: 'cluster-auto' })
+    const keys = Array.from({ length: 30 }, (_, i) => `k${i}`)
+    await cache.setMany(keys.map((key, i) => ({ key, value: i, tags: [`t${i % 3}`] })))
+    expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(keys.map((_, i) => i))
+    await cache.invalidate('t1')
+    expect(await cache.getMany(keys)).toEqual(keys.map((_, i) => (i % 3 === 1 ? undefined : i)))
+  })
 
   it('a tagged get takes two round trips and a set at most two, never cross-slot', async () => {
     const c = client(new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port }))))
