@@ -8,6 +8,8 @@ type Server = { stop(): Promise<void> }
 let server: Server | undefined
 let cluster: Server | undefined
 let client: ReturnType<typeof createClient>
+const createResp3Client = (url: string) => createClient({ url, RESP: 3 })
+let resp3: ReturnType<typeof createResp3Client>
 let clusterClient: ReturnType<typeof createCluster>
 
 beforeAll(async () => {
@@ -16,11 +18,12 @@ beforeAll(async () => {
   cluster = clustered
   client = createClient({ url: standalone.url })
   clusterClient = createCluster({ rootNodes: clustered.urls.map((url) => ({ url })) })
-  await Promise.all([client.connect(), clusterClient.connect()])
+  resp3 = createResp3Client(standalone.url)
+  await Promise.all([client.connect(), clusterClient.connect(), resp3.connect()])
 })
 
 afterAll(async () => {
-  await Promise.allSettled([client?.close(), clusterClient?.close()])
+  await Promise.allSettled([client?.close(), clusterClient?.close(), resp3?.close()])
   await Promise.allSettled([server?.stop(), cluster?.stop()])
 })
 
@@ -37,6 +40,14 @@ storeContractSuite('node-redis, tagHints: 0 (always the full Lua read)', {
     store: nodeRedisStore(client, { tagHints: 0 }),
     peer: () => nodeRedisStore(client, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
+  }),
+})
+
+storeContractSuite('node-redis, RESP3 client', {
+  createStore: () => ({
+    store: nodeRedisStore(resp3),
+    peer: () => nodeRedisStore(client),
+    dropTagVersion: async (tag) => void (await resp3.del(`tagcache:${tag}`)),
   }),
 })
 

@@ -68,6 +68,23 @@ describe('reads: Lua for unknown entries, one MGET for entries whose tag keys ar
   })
 })
 
+describe('RESP3 clients', () => {
+  it('read the same; an absent entry is one command (Lua false arrives as null)', async () => {
+    const resp3 = createClient({ url: server.url, RESP: 3 })
+    await resp3.connect()
+    try {
+      const cache = createCache({ store: nodeRedisStore(resp3), namespace: 'resp3' })
+      await cache.set('k', { v: 1 }, { tags: ['t'] })
+      await cache.get('absent') // loads the read script
+      expect(await commandsSent(server, () => cache.get('absent'))).toEqual(['evalsha'])
+      expect(await commandsSent(server, () => cache.getMany(['absent', 'k']))).toEqual(['evalsha'])
+      expect(await cache.getMany(['absent', 'k'])).toEqual([undefined, { v: 1 }])
+    } finally {
+      await resp3.close()
+    }
+  })
+})
+
 describe('database option', () => {
   it("works on the client's database and leaves the others alone", async () => {
     const db5 = createClient({ url: server.url, database: 5 })
