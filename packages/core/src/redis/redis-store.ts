@@ -304,7 +304,7 @@ class RedisStore implements Store {
     const full = this.#prefix + key
     const hint = this.#maxHints > 0 ? this.#hints.get(key) : undefined
     if (hint !== undefined) {
-      // A hit through the plain MGET needs no capture; anything else goes to the script.
+      // A hit through the hinted read needs no capture; anything else goes to the script.
       const entry = await this.#hintedGet(key, hint)
       if (entry !== undefined && servable(entry)) return { entry }
     }
