@@ -10,7 +10,7 @@ import { createCache as createCacheManager } from 'cache-manager'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 import { createClient, RESP_TYPES } from 'redis'
-import { compare, report, sampleValue } from './measure.ts'
+import { type CaseResult, compare, ratio, report, sampleValue } from './measure.ts'
 
 const KEYS = 10_000
 const CONCURRENCY = 64
@@ -112,12 +112,12 @@ export async function redisBench(): Promise<void> {
       'tagcache get, 3 tags, ioredis': 0.7,
       'tagcache get, 3 tags, node-redis': 0.7,
     })
-    const bentoOps = results.find((r) => r.name.startsWith('bentocache'))?.opsPerSec ?? 0
-    const cmOps = results.find((r) => r.name.startsWith('cache-manager'))?.opsPerSec ?? 0
+    const bentoResult = results.find((r) => r.name.startsWith('bentocache')) as CaseResult
+    const cmResult = results.find((r) => r.name.startsWith('cache-manager')) as CaseResult
     for (const r of results.filter((x) => x.name.startsWith('tagcache'))) {
-      const faster = r.opsPerSec > bentoOps && r.opsPerSec > cmOps
+      const [vsBento, vsCm] = [ratio(r, bentoResult), ratio(r, cmResult)]
       console.log(
-        `  ${r.name}: ${(r.opsPerSec / bentoOps).toFixed(1)}x bentocache, ${(r.opsPerSec / cmOps).toFixed(2)}x cache-manager -> faster than both peers: ${faster ? 'met' : 'NOT MET'}`,
+        `  ${r.name}: ${vsBento.toFixed(1)}x bentocache, ${vsCm.toFixed(2)}x cache-manager -> faster than both peers: ${vsBento > 1 && vsCm > 1 ? 'met' : 'NOT MET'}`,
       )
     }
 

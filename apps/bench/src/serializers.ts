@@ -3,7 +3,7 @@ import { compressed } from '@tagcache/serializer-compress'
 import { msgpackSerializer } from '@tagcache/serializer-msgpack'
 import { superjsonSerializer } from '@tagcache/serializer-superjson'
 import { Packr, Unpackr } from 'msgpackr'
-import { compare, sampleValue } from './measure.ts'
+import { type CaseResult, compare, ratio, sampleValue } from './measure.ts'
 
 /**
  * Encode + decode throughput and stored bytes, per serializer, for a ~200-byte
@@ -51,7 +51,7 @@ export async function serializerBench(): Promise<void> {
       serializers.map(([name, s]) => ({ name, run: () => s.decode(bytes(s.encode(value))) })),
       { rounds: 5, ms: 300, warmupMs: 200 },
     )
-    const json = results[0]?.opsPerSec ?? 1
+    const json = results[0] as CaseResult
     console.log(
       `\nserializers: encode + decode of a ${label} (JSON text: ${raw.toLocaleString('en-US')} bytes)`,
     )
@@ -61,12 +61,12 @@ export async function serializerBench(): Promise<void> {
     for (const [i, r] of results.entries()) {
       const stored = size(serializers[i]?.[1] as Serializer, value)
       console.log(
-        `${r.name.padEnd(28)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(10)} ${(r.opsPerSec / json).toFixed(2).padStart(7)}x ${stored.toLocaleString('en-US').padStart(13)} ${((100 * stored) / raw).toFixed(1).padStart(6)}%`,
+        `${r.name.padEnd(28)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(10)} ${ratio(r, json).toFixed(2).padStart(7)}x ${stored.toLocaleString('en-US').padStart(13)} ${((100 * stored) / raw).toFixed(1).padStart(6)}%`,
       )
     }
-    const msgpack = results.find((r) => r.name === 'msgpack')?.opsPerSec ?? 0
+    const msgpack = ratio(results.find((r) => r.name === 'msgpack') as CaseResult, json)
     console.log(
-      `  msgpack faster than json: ${msgpack > json ? 'met' : 'NOT MET'} (${(msgpack / json).toFixed(2)}x)`,
+      `  msgpack faster than json: ${msgpack > 1 ? 'met' : 'NOT MET'} (${msgpack.toFixed(2)}x)`,
     )
     if (label === '~50 KiB object') {
       for (const [name, s] of serializers.filter(([n]) => n.startsWith('compressed'))) {
