@@ -70,6 +70,8 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
   if (
     typeof client !== 'object' ||
     client === null ||
+    // callBuffer tells ioredis from node-redis, which has a sendCommand too.
+    typeof (client as Redis).callBuffer !== 'function' ||
     typeof (client as Redis).sendCommand !== 'function'
   ) {
     throw new TypeError(

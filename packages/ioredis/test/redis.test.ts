@@ -333,3 +333,14 @@ describe('foreign data', () => {
     expect(await cache.get('k')).toBe('mine')
   })
 })
+
+describe('arguments', () => {
+  it('refuses what is not an ioredis client, naming what it expects', () => {
+    const nodeRedisLike = { sendCommand: async () => null }
+    for (const bad of [null, undefined, 'redis://localhost', {}, nodeRedisLike]) {
+      expect(() => ioredisStore(bad as unknown as Redis)).toThrow(
+        /expects an ioredis Redis or Cluster instance/,
+      )
+    }
+  })
+})
