@@ -106,6 +106,9 @@ function lines(stdout: string): string[] {
 
 let work = ''
 let project = ''
+/** Runs a TypeScript file of the installed project with Node's type stripping. */
+const runTs = (file: string) =>
+  exec(process.execPath, ['--disable-warning=ExperimentalWarning', file], project)
 const packed = {} as Record<PackageName, Packed>
 
 beforeAll(async () => {
@@ -249,11 +252,7 @@ describe('consumer project', () => {
         code: 'ENOENT',
       })
     }
-    const result = await exec(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', 'observability.ts'],
-      project,
-    )
+    const result = await runTs('observability.ts')
     expect(result).toEqual({ code: 0, stdout: expect.any(String), stderr: '' })
     expect(lines(result.stdout)).toEqual([
       '1 1 1 1 2',
@@ -265,11 +264,7 @@ describe('consumer project', () => {
   })
 
   it('runs the typed example with Node type stripping', async () => {
-    const result = await exec(
-      process.execPath,
-      ['--disable-warning=ExperimentalWarning', 'example.ts'],
-      project,
-    )
+    const result = await runTs('example.ts')
     expect(result).toEqual({ code: 0, stdout: expect.any(String), stderr: '' })
     expect(lines(result.stdout)).toEqual([
       'my value',

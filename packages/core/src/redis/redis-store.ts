@@ -240,19 +240,8 @@ class RedisStore implements Store {
    * and either way is checked against the guess here.
    */
   #scriptedHintedGet(key: string, hint: TagHint): Promise<StoredEntry | undefined> {
-    return this.#driver.call(hint.command, hint.keys[0]).then(
-      (reply) => this.#hintedReply(key, hint, reply),
-      (error: unknown) => {
-        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-          const { lua } = HINTED_GET_SCRIPT
-          return this.#call(
-            ['EVAL', lua, String(hint.keys.length), ...hint.keys],
-            hint.keys[0],
-            'get',
-          ).then((reply) => this.#hintedReply(key, hint, reply))
-        }
-        throw this.#wrap(error, 'get')
-      },
+    return this.#script(HINTED_GET_SCRIPT, hint.keys, NO_ARGS, 'get', hint.command).then((reply) =>
+      this.#hintedReply(key, hint, reply),
     )
   }
 
@@ -534,16 +523,22 @@ class RedisStore implements Store {
     }
   }
 
+  /** `EVALSHA` of `script` (`prebuilt`: that command, built ahead), `EVAL` after NOSCRIPT. */
   #script(
     script: LuaScript,
     keys: readonly string[],
     args: readonly RedisArg[],
     operation: string,
+    prebuilt?: readonly RedisArg[],
   ): Promise<unknown> {
     const n = String(keys.length)
-    const command: RedisArg[] = ['EVALSHA', script.sha, n]
-    for (const key of keys) command.push(key)
-    for (const arg of args) command.push(arg)
+    let command = prebuilt
+    if (command === undefined) {
+      const built: RedisArg[] = ['EVALSHA', script.sha, n]
+      for (const key of keys) built.push(key)
+      for (const arg of args) built.push(arg)
+      command = built
+    }
     return this.#driver.call(command, keys[0]).catch((error: unknown) => {
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
         // First use on this server (or after SCRIPT FLUSH / failover): EVAL loads it.
