@@ -28,11 +28,17 @@ export interface MemoryStoreOptions {
    */
   maxTags?: number
   /**
-   * Keep entries serialized (through the cache's serializer) so that every
-   * read returns a fresh copy, as the Redis stores do. By default values are
-   * kept **by reference**, like `lru-cache`: reads are several times faster,
-   * and the value you get is the object that was set, so do not mutate it.
-   * @default false
+   * Keep entries serialized through the cache's serializer, as the Redis
+   * stores do: every read returns a fresh copy, mutating what `set` stored or
+   * what `get` returned never changes the cache, and what Redis would refuse
+   * (a function, a cyclic object) is refused here too, so swapping stores
+   * changes nothing.
+   *
+   * `false` keeps values **by reference**, like `lru-cache`, for hot
+   * in-process paths: reads skip decoding (several times faster), the value
+   * you get is the very object that was set (do not mutate it), and the
+   * serializer never runs, so values Redis would refuse are accepted.
+   * @default true
    */
   serialize?: boolean
   /**
@@ -55,13 +61,17 @@ export interface MemoryStore extends Store {
   /**
    * Drops one tag version as eviction would. Entries carrying it become
    * misses. Meant for tests of eviction behaviour and for tooling.
-   * Resolves `true` if the tag had a version.
+   * Returns `true` if the tag had a version.
    */
   evictTagVersion(tag: string): boolean
 }
 
 interface Slot {
   key: string
+  /** Neighbour towards the most recently used end of the recency list. */
+  newer: Slot | Head
+  /** Neighbour towards the least recently used end of the recency list. */
+  older: Slot | Head
   value: Uint8Array
   liveValue: unknown
   tags: readonly string[]
@@ -69,8 +79,15 @@ interface Slot {
   versions: readonly string[]
   expiresAt: number
   size: number
-  /** Read since the eviction hand last passed (second-chance LRU). */
-  used: boolean
+}
+
+/**
+ * The sentinel of the recency list: `older` is the most recently used entry,
+ * `newer` the least recently used (the list is circular through it).
+ */
+interface Head {
+  newer: Slot | Head
+  older: Slot | Head
 }
 
 // Entries hold direct references to the tag slots they were written with, so
@@ -98,12 +115,19 @@ const optionsSchema = z.strictObject({
 })
 
 /**
- * An in-process {@link Store}: bounded by entry count and bytes with LRU
- * eviction, honouring time to live, with the same tag-version semantics as
- * the Redis adapters. The embedded default; not shared between processes.
+ * An in-process {@link Store}: bounded by entry count and bytes with exact
+ * LRU eviction (reads and writes make an entry the most recently used; the
+ * least recently used goes first), honouring time to live, with the same
+ * tag-version semantics as the Redis adapters. The embedded default; not
+ * shared between processes.
  *
- * Payloads are copied in and kept as bytes, so a cached object can never be
- * mutated through a reference the caller still holds.
+ * By default values are kept serialized, as in Redis: a cached object can
+ * never be mutated through a reference the caller still holds. Pass
+ * `serialize: false` to keep them by reference (faster, see
+ * {@link MemoryStoreOptions.serialize}).
+ *
+ * A single entry larger than `maxBytes` is not stored (an older value under
+ * its key is removed); nothing else is evicted for it.
  *
  * @example
  * ```ts
@@ -138,14 +162,22 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #maxTags: number
   readonly #now: () => number
   #bytes = 0
-  // Most recently used at head.
+  // Recency list, circular through this sentinel: head.older is the most
+  // recently used entry, head.newer the least. Intrusive (the links live on
+  // the slots) so that a hit moves its entry with six pointer writes and no
+  // allocation or Map re-insertion.
+  readonly #head: Head
 
   constructor(options: MemoryStoreOptions) {
     this.#maxEntries = options.maxEntries ?? 10_000
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
-    this.capabilities = { distributed: false, liveValues: options.serialize !== true }
+    this.capabilities = { distributed: false, liveValues: options.serialize === false }
+    const head = {} as Head
+    head.newer = head
+    head.older = head
+    this.#head = head
   }
 
   get size(): number {
@@ -251,6 +283,8 @@ class MemoryStoreImpl implements MemoryStore {
 
   clear(): void {
     this.#entries.clear()
+    this.#head.newer = this.#head
+    this.#head.older = this.#head
     for (const t of this.#tags.values()) t.version = null
     this.#tags.clear()
     this.#bytes = 0
@@ -272,7 +306,7 @@ class MemoryStoreImpl implements MemoryStore {
   #read(key: string, now: number): StoredEntry | undefined {
     const slot = this.#live(key, now)
     if (slot === undefined) return undefined
-    slot.used = true
+    this.#touch(slot)
     const refs = slot.tagSlots
     const versions = slot.versions
     // The common case, every tag still at the stored version: hand back the
@@ -331,22 +365,29 @@ class MemoryStoreImpl implements MemoryStore {
     }
     const existing = this.#entries.get(key)
     if (existing !== undefined) this.#remove(existing)
-    const value = new Uint8Array(write.value)
     const liveValue = write.liveValue
-    let size = SLOT_OVERHEAD + key.length * 2 + value.byteLength
+    let size = SLOT_OVERHEAD + key.length * 2 + write.value.byteLength
     if (liveValue !== undefined) size += estimateSize(liveValue)
     for (const tag of tags) size += tag.length * 2 + 40
+    // An entry that cannot fit even alone is not stored, rather than stored
+    // and evicted together with everything else.
+    if (size > this.#maxBytes) return
+    const head = this.#head
+    const newest = head.older
     const slot: Slot = {
       key,
-      value,
+      newer: head,
+      older: newest,
+      value: new Uint8Array(write.value),
       liveValue,
       tags: tags.slice(),
       tagSlots,
       versions,
       expiresAt,
       size,
-      used: false,
     }
+    newest.newer = slot
+    head.older = slot
     this.#entries.set(key, slot)
     this.#bytes += size
     this.#evictOverflow()
@@ -389,23 +430,32 @@ class MemoryStoreImpl implements MemoryStore {
   #remove(slot: Slot): void {
     this.#entries.delete(slot.key)
     this.#bytes -= slot.size
+    slot.older.newer = slot.newer
+    slot.newer.older = slot.older
   }
 
-  // Second-chance (CLOCK) approximation of LRU: the Map's insertion order is
-  // the queue; a read only sets a flag, so hits pay no list surgery. The
-  // oldest entry is evicted unless it was read since the hand last passed, in
-  // which case it moves to the back with its flag cleared.
+  /** Makes `slot` the most recently used entry. */
+  #touch(slot: Slot): void {
+    const head = this.#head
+    if (head.older === slot) return
+    slot.older.newer = slot.newer
+    slot.newer.older = slot.older
+    const newest = head.older
+    slot.older = newest
+    slot.newer = head
+    newest.newer = slot
+    head.older = slot
+  }
+
+  // Exact LRU: the least recently used entry (head.newer) goes first. The
+  // entry just written is the most recently used, so it is evicted last, and
+  // only if it alone exceeds a bound (which #write already refuses for bytes).
   #evictOverflow(): void {
+    const head = this.#head
     while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
-      const oldest = this.#entries.values().next().value as Slot | undefined
-      if (oldest === undefined) return
-      if (oldest.used && this.#entries.size > 1) {
-        oldest.used = false
-        this.#entries.delete(oldest.key)
-        this.#entries.set(oldest.key, oldest)
-      } else {
-        this.#remove(oldest)
-      }
+      const oldest = head.newer
+      if (oldest === head) return
+      this.#remove(oldest as Slot)
     }
   }
 }

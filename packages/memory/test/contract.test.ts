@@ -2,7 +2,7 @@ import { storeContractSuite } from '@tagcache/testing'
 import { memoryStore } from '../src/index.js'
 
 for (const serialize of [false, true]) {
-  storeContractSuite(serialize ? 'memory (serialize: true)' : 'memory', {
+  storeContractSuite(serialize ? 'memory' : 'memory (serialize: false)', {
     createStore: () => {
       let now = 1_000
       const store = memoryStore({ now: () => now, serialize })
