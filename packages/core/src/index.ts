@@ -53,4 +53,4 @@ export type {
   StoreWriteWithKey,
 } from './store.js'
 export { parseTtl, type Ttl } from './ttl.js'
-export { createTagVersion } from './versions.js'
+export { createTagVersion, isTagVersion } from './versions.js'

@@ -1,5 +1,5 @@
 import { redisForTests, startCluster } from '@tagcache/redis-harness'
-import { storeContractSuite } from '@tagcache/testing'
+import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { ioredisStore } from '../src/index.js'
@@ -28,6 +28,7 @@ storeContractSuite('ioredis', {
     store: ioredisStore(redis),
     peer: () => ioredisStore(redis),
     dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
   }),
 })
 
@@ -36,6 +37,7 @@ storeContractSuite('ioredis, tagHints: 0 (always the full Lua read)', {
     store: ioredisStore(redis, { tagHints: 0 }),
     peer: () => ioredisStore(redis, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
   }),
 })
 
@@ -44,5 +46,12 @@ storeContractSuite('ioredis cluster', {
     store: ioredisStore(clusterClient),
     peer: () => ioredisStore(clusterClient),
     dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(clusterClient, `tagcache:${tag}`, kind),
   }),
 })
+
+/** A stray write from another program under a version key. */
+async function corrupt(client: Redis | Cluster, key: string, kind: ForeignVersion) {
+  if (kind === 'bytes') await client.set(key, Buffer.from([0xff, 0x00, 0x41, 0x20]))
+  else await client.multi().del(key).hset(key, 'not', 'a version').exec()
+}

@@ -1,5 +1,5 @@
 import { redisForTests, startCluster } from '@tagcache/redis-harness'
-import { storeContractSuite } from '@tagcache/testing'
+import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
 import { createClient, createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
 import { nodeRedisStore } from '../src/index.js'
@@ -32,6 +32,7 @@ storeContractSuite('node-redis', {
     store: nodeRedisStore(client),
     peer: () => nodeRedisStore(client),
     dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
   }),
 })
 
@@ -40,6 +41,7 @@ storeContractSuite('node-redis, tagHints: 0 (always the full Lua read)', {
     store: nodeRedisStore(client, { tagHints: 0 }),
     peer: () => nodeRedisStore(client, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
   }),
 })
 
@@ -48,6 +50,7 @@ storeContractSuite('node-redis, RESP3 client', {
     store: nodeRedisStore(resp3),
     peer: () => nodeRedisStore(client),
     dropTagVersion: async (tag) => void (await resp3.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(resp3, `tagcache:${tag}`, kind),
   }),
 })
 
@@ -56,5 +59,19 @@ storeContractSuite('node-redis cluster', {
     store: nodeRedisStore(clusterClient),
     peer: () => nodeRedisStore(clusterClient),
     dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(clusterClient, `tagcache:${tag}`, kind),
   }),
 })
+
+/** A stray write from another program under a version key. */
+async function corrupt(
+  client: { set(k: string, v: Buffer): Promise<unknown>; del(k: string): Promise<unknown>; hSet(k: string, f: string, v: string): Promise<unknown> },
+  key: string,
+  kind: ForeignVersion,
+) {
+  if (kind === 'bytes') await client.set(key, Buffer.from([0xff, 0x00, 0x41, 0x20]))
+  else {
+    await client.del(key)
+    await client.hSet(key, 'not', 'a version')
+  }
+}

@@ -9,6 +9,9 @@ import {
   type Store,
 } from '@tagcache/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type ForeignVersion, foreignVersionTests } from './foreign-versions.js'
+
+export type { ForeignVersion } from './foreign-versions.js'
 
 /** What a contract suite needs from the adapter under test, for one test. */
 export interface StoreHarness<S extends Store = Store> {
@@ -20,6 +23,14 @@ export interface StoreHarness<S extends Store = Store> {
    * `'ns:t:users'`). Redis adapters `DEL` the key; the memory store evicts it.
    */
   dropTagVersion(tagId: string): Promise<void>
+  /**
+   * Leaves something that is not a version under the key of tag version
+   * `tagId`, as a stray write from another program would: `'bytes'` sets it
+   * to binary garbage (with a NUL), `'type'` makes it a key of another type
+   * (a hash). Omit for stores no other program can write (the memory store):
+   * those tests are skipped.
+   */
+  corruptTagVersion?(tagId: string, kind: ForeignVersion): Promise<void>
   /**
    * Lets `ms` milliseconds pass for the store. Default: a real wait. A store
    * with an injectable clock advances it instead, which makes TTL tests instant.
@@ -372,6 +383,15 @@ export function storeContractSuite<S extends Store>(
         // If the tag version had kept the first entry's ttl it would be gone now.
         expect(await c.get('long')).toBe(2)
       })
+    })
+
+    foreignVersionTests({
+      store: () => store,
+      namespace: () => namespace,
+      cache: () => cache(),
+      get corrupt() {
+        return harness?.corruptTagVersion?.bind(harness)
+      },
     })
 
     describe('rule 2: an invalidation during a computation is never lost', () => {

@@ -432,8 +432,10 @@ class RedisStore implements Store {
         const current = await Promise.all(
           entry.tags.map(async (t) => {
             const tagKey = this.#prefix + t
-            const v = (await this.#call(['GET', tagKey], tagKey, 'get')) as Buffer | null
-            return v === null ? null : v.toString('latin1')
+            // MGET, not GET: a version key of another type (another program's
+            // hash...) reads as missing instead of failing the read.
+            const [v] = (await this.#call(['MGET', tagKey], tagKey, 'get')) as (Buffer | null)[]
+            return v == null ? null : v.toString('latin1')
           }),
         )
         return { value: entry.value, tags: entry.tags, versions: entry.versions, current }

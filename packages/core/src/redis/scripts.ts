@@ -22,7 +22,20 @@ function script(name: string, lua: string): LuaScript {
 
 // A tag version key gets a fresh version only when it has none (SET NX), and
 // otherwise lives at least as long as the entries written with it (rule 1).
+// A key holding something that is not a version (bytes another program
+// wrote, or a hash, list... under the name) reads as having none: it is
+// replaced by the fresh version, so one stray write never disables a
+// namespace. Versions are 1 to 64 characters of [A-Za-z0-9_-] (see
+// createTagVersion in core), so they never contain the entry format's NUL.
 const TAG_FUNCTIONS = `
+local function replace(key, candidate, ttl)
+  if ttl > 0 then
+    redis.call('SET', key, candidate, 'PX', ttl)
+  else
+    redis.call('SET', key, candidate)
+  end
+  return candidate
+end
 local function extend(key, ttl)
   local p = redis.call('PTTL', key)
   if p == -2 then return end
@@ -35,11 +48,14 @@ end
 local function ensure(key, candidate, ttl)
   local old
   if ttl > 0 then
-    old = redis.call('SET', key, candidate, 'NX', 'GET', 'PX', ttl)
+    old = redis.pcall('SET', key, candidate, 'NX', 'GET', 'PX', ttl)
   else
-    old = redis.call('SET', key, candidate, 'NX', 'GET')
+    old = redis.pcall('SET', key, candidate, 'NX', 'GET')
   end
   if not old then return candidate end
+  if type(old) ~= 'string' or #old > 64 or not string.find(old, '^[%w_%-]+$') then
+    return replace(key, candidate, ttl)
+  end
   extend(key, ttl)
   return old
 end
