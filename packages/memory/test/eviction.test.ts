@@ -34,7 +34,7 @@ describe('memoryStore eviction: the regressions', () => {
     const big = (c: string) => c.repeat(10 * MiB)
     for (const k of ['a', 'b', 'c']) {
       await cache.set(k, big(k))
-      expect((await cache.get(k))?.length).toBe(10 * MiB)
+      expect((await cache.get<string>(k))?.length).toBe(10 * MiB)
     }
     // Three 10 MiB values fit under 50 MiB: none is dropped.
     expect(store.size).toBe(3)
@@ -69,7 +69,14 @@ type Op =
 
 const keyArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g')
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), key: keyArb, size: fc.integer({ min: 0, max: 600 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      key: keyArb,
+      size: fc.integer({ min: 0, max: 600 }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('get' as const), key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('delete' as const), key: keyArb }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('ttl' as const), key: keyArb }) },
@@ -158,8 +165,10 @@ async function check(maxEntries: number, maxBytes: number, ops: Op[]): Promise<v
 describe('memoryStore eviction follows an exact LRU model', () => {
   it('bounded by entries', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.array(opArb, { maxLength: 80 }), (n, ops) =>
-        check(n, Number.MAX_SAFE_INTEGER, ops),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(opArb, { maxLength: 80 }),
+        (n, ops) => check(n, Number.MAX_SAFE_INTEGER, ops),
       ),
       { numRuns: 300 },
     )
@@ -179,8 +188,11 @@ describe('memoryStore eviction follows an exact LRU model', () => {
   it('bounded by both', async () => {
     const bound = fc.integer({ min: costOf('a', 0), max: 6 * costOf('a', 600) })
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), bound, fc.array(opArb, { maxLength: 80 }), (n, b, ops) =>
-        check(n, b, ops),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        bound,
+        fc.array(opArb, { maxLength: 80 }),
+        (n, b, ops) => check(n, b, ops),
       ),
       { numRuns: 300 },
     )

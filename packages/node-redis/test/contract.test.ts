@@ -65,7 +65,11 @@ storeContractSuite('node-redis cluster', {
 
 /** A stray write from another program under a version key. */
 async function corrupt(
-  client: { set(k: string, v: Buffer): Promise<unknown>; del(k: string): Promise<unknown>; hSet(k: string, f: string, v: string): Promise<unknown> },
+  client: {
+    set(k: string, v: Buffer): Promise<unknown>
+    del(k: string): Promise<unknown>
+    hSet(k: string, f: string, v: string): Promise<unknown>
+  },
   key: string,
   kind: ForeignVersion,
 ) {
