@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { countResults } from './count.mjs'
 
 const root = new URL('../..', import.meta.url).pathname
 const groups = ['packages', 'apps', 'tooling']
@@ -31,10 +32,7 @@ let skipped = 0
 const rows = []
 for (const { pkg, file } of resultFiles) {
   if (!existsSync(file)) continue
-  const report = JSON.parse(readFileSync(file, 'utf8'))
-  const p = report.numPassedTests ?? 0
-  const f = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0)
-  const s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+  const { passed: p, failed: f, skipped: s } = countResults(JSON.parse(readFileSync(file, 'utf8')))
   passed += p
   failed += f
   skipped += s
