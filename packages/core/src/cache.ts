@@ -20,6 +20,7 @@ import {
 import { createKeySpace, type KeySpace } from './keys.js'
 import {
   type CacheOptions,
+  cachedOptionsSchema,
   cacheOptionsSchema,
   type OnErrorHandler,
   validateOptions,
@@ -92,6 +93,29 @@ export interface CachedOptions<Args extends unknown[], R = unknown> extends Read
   ttl?: Ttl | ((...args: Args) => Ttl)
   /** Names the function in default keys (defaults to `fn.name`). */
   name?: string
+  /**
+   * Decides per call, from the call's arguments, whether to skip the cached
+   * value: when it returns `true` the function runs (even if a valid entry
+   * exists), its result is written under the same key, tags and ttl as on a
+   * miss, and the caller gets it. Tag versions are still captured before the
+   * function runs, so an invalidation meanwhile is not lost. Concurrent calls
+   * without bypass share the recomputation. Must return a boolean
+   * synchronously (`undefined` counts as `false`, for optional flags); if it
+   * throws, or returns anything else (a promise), the call rejects with that
+   * error (a `TypeError` for a wrong result) and nothing runs.
+   * Unlike the `.bypass(...args)` method, which never touches the cache.
+   * The `after` hook reports such a call with outcome `'ok'`, neither hit nor miss.
+   * @default undefined (never bypass)
+   * @example
+   * ```ts
+   * const getUser = cache.cached((id: number, force?: boolean) => db.user(id), {
+   *   key: (id) => `user:${id}`, // so that getUser(1, true) refreshes getUser(1)'s entry
+   *   bypass: (_id, force) => force,
+   * })
+   * await getUser(1, true) // reads the database, rewrites the entry
+   * ```
+   */
+  bypass?: (...args: Args) => boolean | undefined
 }
 
 /** A function memoized by `cache.cached`. */
@@ -113,6 +137,17 @@ export interface DecoratorOptions<Args extends unknown[]> {
   tags?: readonly string[] | ((...args: Args) => readonly string[])
   /** Time to live, or a function of the arguments returning it. */
   ttl?: Ttl | ((...args: Args) => Ttl)
+  /**
+   * Recomputes and rewrites the entry when it returns `true` for the call's
+   * arguments; see {@link CachedOptions.bypass}.
+   * @default undefined (never bypass)
+   * @example
+   * ```ts
+   * @cache.decorator({ key: (id: string) => `user:${id}`, bypass: (_id, fresh?: boolean) => fresh === true })
+   * async find(id: string, fresh?: boolean) { ... }
+   * ```
+   */
+  bypass?: (...args: Args) => boolean | undefined
 }
 
 /** Operations bound to one key, from `cache.bind(key)`. */
@@ -180,10 +215,13 @@ export interface Cache {
     batchFactory: (missing: string[]) => BatchResult<T> | Promise<BatchResult<T>>,
     options?: WrapManyOptions,
   ): Promise<(T | undefined)[]>
-  /** Memoizes an async function in this cache; see {@link CachedOptions}. */
+  /**
+   * Memoizes an async function in this cache; see {@link CachedOptions}. The
+   * argument types come from `fn` alone: the option functions take them as given.
+   */
   cached<Args extends unknown[], R>(
     fn: (...args: Args) => R,
-    options?: CachedOptions<Args, Awaited<R>>,
+    options?: NoInfer<CachedOptions<Args, Awaited<R>>>,
   ): CachedFunction<Args, R>
   /** A TC39 standard method decorator caching the method's results. */
   decorator<Args extends unknown[]>(
@@ -665,11 +703,13 @@ class TagCache implements Cache {
     return this.#wrap('wrap', key, factory, options)
   }
 
+  /** `force`: skip the cached value (and any computation in flight), recompute and write. */
   async #wrap<T>(
     operation: 'wrap' | 'cached',
     key: string,
     factory: () => T | Promise<T>,
     options?: WrapOptions<T>,
+    force = false,
   ): Promise<T> {
     this.#open()
     assertKey(key, operation)
@@ -677,7 +717,7 @@ class TagCache implements Cache {
       throw invalidArgument(operation, 'factory', factory, 'a function')
     const id = this.#keys.entry(key)
     const quiet = this.#quiet()
-    const inflight = this.#flights.get<T>(id)
+    const inflight = force ? undefined : this.#flights.get<T>(id)
     if (inflight !== undefined) {
       this.#stats.coalesced++
       if (this.#watching('coalesced')) this.#emit('coalesced', this.#keyEvent(key))
@@ -686,10 +726,14 @@ class TagCache implements Cache {
         : this.#observe(operation, [key], options?.tags ?? EMPTY, () => inflight)
     }
     if (quiet) {
-      return this.#flights.run(id, () => this.#wrapOnce(operation, key, id, factory, options))
+      return this.#flights.run(id, () =>
+        this.#wrapOnce(operation, key, id, factory, options, force),
+      )
     }
     return this.#observe(operation, [key], options?.tags ?? EMPTY, (event) =>
-      this.#flights.run(id, () => this.#wrapOnce(operation, key, id, factory, options, event)),
+      this.#flights.run(id, () =>
+        this.#wrapOnce(operation, key, id, factory, options, force, event),
+      ),
     )
   }
 
@@ -698,7 +742,8 @@ class TagCache implements Cache {
     key: string,
     id: string,
     factory: () => T | Promise<T>,
-    options?: WrapOptions<T>,
+    options: WrapOptions<T> | undefined,
+    force: boolean,
     event?: MutableEndEvent,
   ): Promise<T> {
     const ttl = this.#ttl(options?.ttl, operation)
@@ -708,7 +753,9 @@ class TagCache implements Cache {
     let captured: readonly string[] | undefined
     let storeOk = true
     try {
-      if (this.store.getOrCapture !== undefined) {
+      if (force) {
+        // Bypassed: nothing is read; the versions are still captured below, before the factory.
+      } else if (this.store.getOrCapture !== undefined) {
         // One round trip for the read and, when it misses, the capture.
         const read = await this.#call(
           this.store.getOrCapture(id, tagIds, createTagVersion(), ttl),
@@ -723,7 +770,9 @@ class TagCache implements Cache {
       this.#storeFailed(operation, key, error)
       storeOk = false
     }
-    if (storeOk) {
+    if (force) {
+      // Bypassed: neither a hit nor a miss.
+    } else if (storeOk) {
       const value = await this.#accept(operation, key, id, entry, true, options?.schema)
       if (value !== undefined) {
         if (event !== undefined) event.outcome = 'hit'
@@ -732,7 +781,7 @@ class TagCache implements Cache {
     } else {
       this.#missed(key)
     }
-    if (event !== undefined) event.outcome = 'miss'
+    if (event !== undefined && !force) event.outcome = 'miss'
     // Rule 2: capture the versions before the factory runs; an invalidation
     // that lands while it runs replaces them, and the stored entry is born stale.
     if (storeOk && captured === undefined) {
@@ -848,17 +897,24 @@ class TagCache implements Cache {
 
   cached<Args extends unknown[], R>(
     fn: (...args: Args) => R,
-    options: CachedOptions<Args, Awaited<R>> = {},
+    options: NoInfer<CachedOptions<Args, Awaited<R>>> = {},
   ): CachedFunction<Args, R> {
     if (typeof fn !== 'function') throw invalidArgument('cached', 'fn', fn, 'a function')
     const identity = `${options.name ?? (fn.name || 'anonymous')}#${stableHash(fn.toString()).slice(0, 8)}`
+    validateOptions('cached', cachedOptionsSchema, options)
     const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
     const call = (async (...args: Args) =>
-      this.#wrap('cached', keyOf(...args), async () => (await fn(...args)) as Awaited<R>, {
-        tags: resolve(options.tags, args),
-        ttl: resolve(options.ttl, args),
-        schema: options.schema,
-      })) as CachedFunction<Args, R>
+      this.#wrap(
+        'cached',
+        keyOf(...args),
+        async () => (await fn(...args)) as Awaited<R>,
+        {
+          tags: resolve(options.tags, args),
+          ttl: resolve(options.ttl, args),
+          schema: options.schema,
+        },
+        bypassed(options.bypass, args),
+      )) as CachedFunction<Args, R>
     call.invalidate = (...args: Args) => this.delete(keyOf(...args))
     call.bypass = async (...args: Args): Promise<Awaited<R>> => (await fn(...args)) as Awaited<R>
     call.key = (...args: Args) => keyOf(...args)
@@ -866,6 +922,7 @@ class TagCache implements Cache {
   }
 
   decorator<Args extends unknown[]>(options: DecoratorOptions<Args> = {}) {
+    validateOptions('decorator', cachedOptionsSchema, options)
     const cache = this
     return <This, R>(
       method: (this: This, ...args: Args) => R,
@@ -884,10 +941,13 @@ class TagCache implements Cache {
         const key = options.key
           ? options.key(...args)
           : `method:${owner}.${methodName}:${stableHash(args)}`
-        return cache.#wrap('cached', key, async () => method.apply(this, args), {
-          tags: resolve(options.tags, args),
-          ttl: resolve(options.ttl, args),
-        }) as Promise<Awaited<R>>
+        return cache.#wrap(
+          'cached',
+          key,
+          async () => method.apply(this, args),
+          { tags: resolve(options.tags, args), ttl: resolve(options.ttl, args) },
+          bypassed(options.bypass, args),
+        ) as Promise<Awaited<R>>
       }
     }
   }
@@ -1331,6 +1391,25 @@ function resolve<Args extends unknown[], V>(
   args: Args,
 ): V | undefined {
   return typeof option === 'function' ? (option as (...args: Args) => V)(...args) : option
+}
+
+/** Asks a `bypass` predicate; anything but a boolean is a mistake (an async predicate would always bypass). */
+function bypassed<Args extends unknown[]>(
+  bypass: ((...args: Args) => boolean | undefined) | undefined,
+  args: Args,
+): boolean {
+  if (bypass === undefined) return false
+  const result: unknown = bypass(...args)
+  if (result === undefined) return false
+  if (typeof result !== 'boolean') {
+    throw invalidArgument(
+      'cached',
+      'bypass result',
+      result,
+      'a boolean (true: recompute and rewrite)',
+    )
+  }
+  return result
 }
 
 function pick<T>(produced: BatchResult<T>, key: string, index: number): T | undefined {

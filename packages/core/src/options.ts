@@ -37,7 +37,10 @@ export interface CacheOptions {
   defaultTtl?: Ttl
   /**
    * Shortens each time to live by a random fraction up to this value (0..1),
-   * so entries written together do not expire together.
+   * so entries written together do not expire together: a ttl of `t` ms is
+   * written as a whole number of ms in `[t × (1 − ttlJitter), t]`, at least 1.
+   * Applies to `set`, `setMany`, `wrap`, `wrapMany`, `cached` and `decorator`;
+   * an infinite ttl stays infinite, and `expire(key, ttl)` sets exactly `ttl`.
    * @default 0
    */
   ttlJitter?: number
@@ -53,7 +56,10 @@ export interface CacheOptions {
   onError?: 'throw' | 'miss' | OnErrorHandler
   /**
    * Maximum time a single store operation may take before it fails with
-   * `TimeoutError` (milliseconds or duration string). `false` for none.
+   * `TimeoutError` (`E_TIMEOUT`; milliseconds or duration string). `false`
+   * for none. The failure goes through `onError` like any store error
+   * (`'miss'`: a read returns `undefined`, `wrap` still runs the factory),
+   * except for invalidations, which always throw.
    * @default false
    */
   timeout?: Ttl | false
@@ -123,6 +129,18 @@ export const cacheOptionsSchema = z.strictObject({
     })
     .optional(),
   timeout: z.union([z.literal(false), ttlSchema]).optional(),
+})
+
+/**
+ * @internal Options of `cached` and `decorator` checked when the memoized
+ * function is created; `key`, `tags` and `ttl` are checked where they are used.
+ */
+export const cachedOptionsSchema = z.looseObject({
+  bypass: z
+    .custom<(...args: never[]) => boolean>(isFunction, {
+      error: 'expected a function (...args) => boolean',
+    })
+    .optional(),
 })
 
 /** @internal Validates options; one error lists every bad path. */
