@@ -107,3 +107,47 @@ export declare function redisForTests(): Promise<{
   readonly external: boolean
   stop(): Promise<void>
 }>
+
+/** A TCP proxy started by {@link startProxy}. */
+export interface TcpProxy {
+  /** Always the loopback address. */
+  readonly host: '127.0.0.1'
+  /** The port clients connect to instead of the target's. */
+  readonly port: number
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string
+  /** Sockets open through the proxy right now, client and upstream sides alike. */
+  readonly connections: number
+  /**
+   * Resets every connection through the proxy (the client sees the link fail,
+   * as when the server crashes or the network partitions) and refuses new
+   * ones until {@link TcpProxy.restore}. Resolves once every socket is closed.
+   */
+  cut(): Promise<void>
+  /** Lets new connections through again. Open ones stay closed: clients reconnect. */
+  restore(): void
+  /** Cuts every connection and stops listening. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a TCP proxy on a free 127.0.0.1 port that forwards each connection
+ * to `target` (default host 127.0.0.1), so that a test can cut a client off its
+ * server ({@link TcpProxy.cut}) and let it reconnect ({@link TcpProxy.restore})
+ * while the server itself keeps running and keeps its data.
+ */
+export declare function startProxy(target: {
+  readonly host?: string
+  readonly port: number
+}): Promise<TcpProxy>
+
+/**
+ * Begins an outage for clients connected through `proxy`: {@link TcpProxy.cut},
+ * then waits (up to 30 s) until `ready()`, the clients' own view of their
+ * connection, turns false. The returned `restore()` lets connections through
+ * again and resolves once `ready()` is true (up to 30 s).
+ */
+export declare function outage(
+  proxy: TcpProxy,
+  ready: () => boolean,
+): Promise<{ restore(): Promise<void> }>

@@ -1,4 +1,10 @@
-import { redisForTests, startCluster } from '@tagcache/redis-harness'
+import {
+  outage,
+  redisForTests,
+  startCluster,
+  startProxy,
+  type TcpProxy,
+} from '@tagcache/redis-harness'
 import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
@@ -7,6 +13,7 @@ import { ioredisStore } from '../src/index.js'
 type Server = { stop(): Promise<void> }
 let server: Server | undefined
 let cluster: Server | undefined
+let proxy: TcpProxy | undefined
 let redis: Redis
 let clusterClient: Cluster
 
@@ -14,14 +21,29 @@ beforeAll(async () => {
   const [standalone, clustered] = await Promise.all([redisForTests(), startCluster()])
   server = standalone
   cluster = clustered
-  redis = new Redis(standalone.url)
+  // The standalone client reaches Redis through a proxy the outage tests cut.
+  const direct = new URL(standalone.url)
+  proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
+  const via = new URL(standalone.url)
+  via.host = `${proxy.host}:${proxy.port}`
+  redis = new Redis(via.toString(), {
+    lazyConnect: true,
+    // While disconnected, commands fail at once instead of waiting in a queue.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 50,
+  })
+  redis.on('error', () => {}) // connection errors are expected during outages
+  await redis.connect()
   clusterClient = new Cluster(clustered.nodes.map((n) => ({ host: n.host, port: n.port })))
 })
 
 afterAll(async () => {
   await Promise.allSettled([redis?.quit(), clusterClient?.quit()])
-  await Promise.allSettled([server?.stop(), cluster?.stop()])
+  await Promise.allSettled([proxy?.close(), server?.stop(), cluster?.stop()])
 })
+
+const standaloneOutage = () => outage(proxy!, () => redis.status === 'ready')
 
 storeContractSuite('ioredis', {
   createStore: () => ({
@@ -29,6 +51,7 @@ storeContractSuite('ioredis', {
     peer: () => ioredisStore(redis),
     dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
     corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
   }),
 })
 
@@ -38,6 +61,7 @@ storeContractSuite('ioredis, tagHints: 0 (always the full Lua read)', {
     peer: () => ioredisStore(redis, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
     corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
   }),
 })
 

@@ -1,4 +1,10 @@
-import { redisForTests, startCluster } from '@tagcache/redis-harness'
+import {
+  outage,
+  redisForTests,
+  startCluster,
+  startProxy,
+  type TcpProxy,
+} from '@tagcache/redis-harness'
 import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
 import { createClient, createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
@@ -7,25 +13,37 @@ import { nodeRedisStore } from '../src/index.js'
 type Server = { stop(): Promise<void> }
 let server: Server | undefined
 let cluster: Server | undefined
-let client: ReturnType<typeof createClient>
-const createResp3Client = (url: string) => createClient({ url, RESP: 3 })
-let resp3: ReturnType<typeof createResp3Client>
+let proxy: TcpProxy | undefined
+// The standalone clients reach Redis through a proxy the outage tests cut.
+// While disconnected, their commands fail at once instead of waiting in a queue.
+const createFastFailingClient = (url: string, RESP?: 3) =>
+  createClient({ url, RESP, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } })
+let client: ReturnType<typeof createFastFailingClient>
+let resp3: ReturnType<typeof createFastFailingClient>
 let clusterClient: ReturnType<typeof createCluster>
 
 beforeAll(async () => {
   const [standalone, clustered] = await Promise.all([redisForTests(), startCluster()])
   server = standalone
   cluster = clustered
-  client = createClient({ url: standalone.url })
+  const direct = new URL(standalone.url)
+  proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
+  const via = new URL(standalone.url)
+  via.host = `${proxy.host}:${proxy.port}`
+  client = createFastFailingClient(via.toString())
+  resp3 = createFastFailingClient(via.toString(), 3)
+  // Connection errors are expected during outages; unheard, they would crash the process.
+  for (const c of [client, resp3]) c.on('error', () => {})
   clusterClient = createCluster({ rootNodes: clustered.urls.map((url) => ({ url })) })
-  resp3 = createResp3Client(standalone.url)
   await Promise.all([client.connect(), clusterClient.connect(), resp3.connect()])
 })
 
 afterAll(async () => {
   await Promise.allSettled([client?.close(), clusterClient?.close(), resp3?.close()])
-  await Promise.allSettled([server?.stop(), cluster?.stop()])
+  await Promise.allSettled([proxy?.close(), server?.stop(), cluster?.stop()])
 })
+
+const standaloneOutage = () => outage(proxy!, () => client.isReady && resp3.isReady)
 
 storeContractSuite('node-redis', {
   createStore: () => ({
@@ -33,6 +51,7 @@ storeContractSuite('node-redis', {
     peer: () => nodeRedisStore(client),
     dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
     corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
   }),
 })
 
@@ -42,6 +61,7 @@ storeContractSuite('node-redis, tagHints: 0 (always the full Lua read)', {
     peer: () => nodeRedisStore(client, { tagHints: 0 }),
     dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
     corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
   }),
 })
 
@@ -51,6 +71,7 @@ storeContractSuite('node-redis, RESP3 client', {
     peer: () => nodeRedisStore(client),
     dropTagVersion: async (tag) => void (await resp3.del(`tagcache:${tag}`)),
     corruptTagVersion: (tag, kind) => corrupt(resp3, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
   }),
 })
 

@@ -8,6 +8,7 @@ import {
   type RedisServer,
   redisUrlFromEnv,
   startCluster,
+  startProxy,
   startRedis,
 } from '@tagcache/redis-harness'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -208,5 +209,34 @@ describe('commandsSent', () => {
     } finally {
       await server.stop()
     }
+  })
+})
+
+describe('startProxy', () => {
+  it('forwards to the server, cuts every connection and refuses new ones, then lets them through again', async () => {
+    const s = await server()
+    const proxy = await startProxy(s)
+    try {
+      expect(proxy.port).not.toBe(s.port)
+      expect(proxy.url).toBe(`redis://127.0.0.1:${proxy.port}`)
+      expect(await rawCommand(proxy.port, 'SET through proxy')).toBe('+OK')
+      const open = createConnection({ host: '127.0.0.1', port: proxy.port })
+      open.on('error', () => {})
+      await new Promise((resolve) => open.once('connect', resolve))
+      const closed = new Promise((resolve) => open.once('close', resolve))
+      await vi.waitFor(() => expect(proxy.connections).toBe(2), { timeout: 5_000 })
+
+      await proxy.cut()
+      await closed // the open connection saw the link fail
+      expect(proxy.connections).toBe(0)
+      await expect(rawCommand(proxy.port, 'PING')).rejects.toThrow()
+      expect(await cli(s.port, 'get', 'through')).toBe('proxy') // the server kept running
+
+      proxy.restore()
+      expect(await rawCommand(proxy.port, 'GET through')).toBe('$5')
+    } finally {
+      await proxy.close()
+    }
+    await expect(rawCommand(proxy.port, 'PING')).rejects.toThrow()
   })
 })
