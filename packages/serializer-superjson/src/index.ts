@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { InvalidOptionsError, type Serializer } from '@tagcache/core'
 import { SuperJSON, type SuperJSONResult } from 'superjson'
+import { z } from 'zod'
 
 /** Options of {@link superjsonSerializer}. */
 export interface SuperjsonSerializerOptions {
@@ -14,6 +15,14 @@ export interface SuperjsonSerializerOptions {
    */
   configure?: (superjson: SuperJSON) => void
 }
+
+const optionsSchema = z.strictObject({
+  configure: z
+    .custom<(superjson: SuperJSON) => void>((v) => typeof v === 'function', {
+      message: 'expected a function (superjson) => void',
+    })
+    .optional(),
+})
 
 // Exact prototypes only: an instance of a subclass (class Money extends Map)
 // would come back as its base class.
@@ -141,23 +150,18 @@ function isSuperjsonResult(parsed: unknown): parsed is SuperJSONResult {
  * ```
  */
 export function superjsonSerializer(options: SuperjsonSerializerOptions = {}): Serializer {
-  const issues: string[] = []
-  if (typeof options !== 'object' || options === null) {
-    issues.push(`(options): expected an object, got ${options === null ? 'null' : typeof options}`)
-  } else {
-    for (const key of Object.keys(options)) {
-      if (key !== 'configure') issues.push(`${key}: unknown option; expected only configure`)
-    }
-    if (options.configure !== undefined && typeof options.configure !== 'function') {
-      issues.push(
-        `configure: invalid value ${typeof options.configure}; expected a function (superjson) => void`,
-      )
-    }
+  const parsed = optionsSchema.safeParse(options)
+  if (!parsed.success) {
+    throw new InvalidOptionsError(
+      'superjson',
+      parsed.error.issues.map(
+        (i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`,
+      ),
+      { cause: parsed.error },
+    )
   }
-  if (issues.length > 0) throw new InvalidOptionsError('superjson', issues)
-
   const superjson = new SuperJSON()
-  options.configure?.(superjson)
+  parsed.data.configure?.(superjson)
   // Registered after configure, so user transformers match first.
   superjson.registerCustom<Uint8Array, string>(
     {

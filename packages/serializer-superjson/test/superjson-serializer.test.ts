@@ -158,10 +158,10 @@ describe('superjsonSerializer', () => {
   it('validates its options', () => {
     const bad = (options: unknown) => () => superjsonSerializer(options as never)
     expect(bad({ configure: 'x' })).toThrow(
-      /\[tagcache\] \[superjson\] invalid options:\n {2}- configure: invalid value string; expected a function/,
+      /\[tagcache\] \[superjson\] invalid options:\n {2}- configure: expected a function \(superjson\) => void/,
     )
-    expect(bad({ dedupe: true })).toThrow(/dedupe: unknown option/)
-    expect(bad(null)).toThrow(/expected an object, got null/)
+    expect(bad({ dedupe: true })).toThrow(/\(options\): Unrecognized key: "dedupe"/)
+    expect(bad(null)).toThrow(/expected object, received null/)
     try {
       bad({ dedupe: true })()
     } catch (error) {
