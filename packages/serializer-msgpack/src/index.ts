@@ -1,4 +1,4 @@
-import { InvalidOptionsError, type Serializer } from '@tagcache/core'
+import { type Serializer, validateOptions } from '@tagcache/core'
 import { type Options, Packr, Unpackr } from 'msgpackr'
 import { z } from 'zod'
 
@@ -223,17 +223,7 @@ function refuseFunction(): never {
  * ```
  */
 export function msgpackSerializer(options: MsgpackSerializerOptions = {}): Serializer {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new InvalidOptionsError(
-      'msgpack',
-      parsed.error.issues.map(
-        (i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`,
-      ),
-      { cause: parsed.error },
-    )
-  }
-  const records = parsed.data.records === true
+  const records = validateOptions('msgpack', optionsSchema, options).records === true
   const msgpackrOptions: Options = {
     useRecords: records,
     mapsAsObjects: !records,

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer'
-import { InvalidOptionsError, type Serializer } from '@tagcache/core'
+import { type Serializer, validateOptions } from '@tagcache/core'
 import { SuperJSON, type SuperJSONResult } from 'superjson'
 import { z } from 'zod'
 
@@ -150,18 +150,9 @@ function isSuperjsonResult(parsed: unknown): parsed is SuperJSONResult {
  * ```
  */
 export function superjsonSerializer(options: SuperjsonSerializerOptions = {}): Serializer {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new InvalidOptionsError(
-      'superjson',
-      parsed.error.issues.map(
-        (i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`,
-      ),
-      { cause: parsed.error },
-    )
-  }
+  const { configure } = validateOptions('superjson', optionsSchema, options)
   const superjson = new SuperJSON()
-  parsed.data.configure?.(superjson)
+  configure?.(superjson)
   // Registered after configure, so user transformers match first.
   superjson.registerCustom<Uint8Array, string>(
     {
