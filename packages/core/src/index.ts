@@ -40,7 +40,12 @@ export {
   type OperationStartEvent,
   type SetEvent,
 } from './hooks.js'
-export type { CacheOptions, ErrorContext, OnErrorHandler } from './options.js'
+export {
+  type CacheOptions,
+  type ErrorContext,
+  type OnErrorHandler,
+  validateOptions,
+} from './options.js'
 export { jsonSerializer, type Serializer } from './serializer.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export type { CacheStats } from './stats.js'

@@ -143,7 +143,20 @@ export const cachedOptionsSchema = z.looseObject({
     .optional(),
 })
 
-/** @internal Validates options; one error lists every bad path. */
+/**
+ * Validates a factory's options against a zod schema and returns the parsed
+ * options, or throws one {@link InvalidOptionsError} (`E_INVALID_OPTIONS`)
+ * listing every bad path: `[tagcache] [component] invalid options:` then one
+ * `path: problem` line each. For plug-in packages, so that every factory
+ * reports bad options alike.
+ *
+ * @experimental
+ * @example
+ * ```ts
+ * const schema = z.strictObject({ records: z.boolean().optional() })
+ * const { records = false } = validateOptions('msgpack', schema, options)
+ * ```
+ */
 export function validateOptions<T>(component: string, schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input)
   if (result.success) return result.data

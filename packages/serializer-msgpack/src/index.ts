@@ -1,5 +1,6 @@
-import { InvalidOptionsError, type Serializer } from '@tagcache/core'
+import { type Serializer, validateOptions } from '@tagcache/core'
 import { type Options, Packr, Unpackr } from 'msgpackr'
+import { z } from 'zod'
 
 /** Options of {@link msgpackSerializer}. */
 export interface MsgpackSerializerOptions {
@@ -41,6 +42,8 @@ const TYPED = new Set<unknown>(
     DataView,
   ].map((ctor) => ctor.prototype),
 )
+
+const optionsSchema = z.strictObject({ records: z.boolean().optional() })
 
 type Path = (string | number)[]
 
@@ -220,20 +223,7 @@ function refuseFunction(): never {
  * ```
  */
 export function msgpackSerializer(options: MsgpackSerializerOptions = {}): Serializer {
-  const issues: string[] = []
-  if (typeof options !== 'object' || options === null) {
-    issues.push(`(options): expected an object, got ${options === null ? 'null' : typeof options}`)
-  } else {
-    for (const key of Object.keys(options)) {
-      if (key !== 'records') issues.push(`${key}: unknown option; expected only records`)
-    }
-    if (options.records !== undefined && typeof options.records !== 'boolean') {
-      issues.push(`records: invalid value ${JSON.stringify(options.records)}; expected a boolean`)
-    }
-  }
-  if (issues.length > 0) throw new InvalidOptionsError('msgpack', issues)
-
-  const records = options.records === true
+  const records = validateOptions('msgpack', optionsSchema, options).records === true
   const msgpackrOptions: Options = {
     useRecords: records,
     mapsAsObjects: !records,
