@@ -1,10 +1,10 @@
 import { performance as clock } from 'node:perf_hooks'
 import {
-  InvalidOptionsError,
   type Store,
   type StoredEntry,
   type StoreWrite,
   type StoreWriteWithKey,
+  validateOptions,
 } from '@tagcache/core'
 import { z } from 'zod'
 
@@ -139,17 +139,7 @@ const optionsSchema = z.strictObject({
  * ```
  */
 export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new InvalidOptionsError(
-      'memory',
-      parsed.error.issues.map(
-        (i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}`,
-      ),
-      { cause: parsed.error },
-    )
-  }
-  return new MemoryStoreImpl(parsed.data)
+  return new MemoryStoreImpl(validateOptions('memory', optionsSchema, options))
 }
 
 class MemoryStoreImpl implements MemoryStore {
