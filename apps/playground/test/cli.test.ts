@@ -35,6 +35,8 @@ describe('playground command line', () => {
     [['--duration', '-1'], 'invalid --duration "-1"; expected seconds, more than 0'],
     [['--metrics-port', '0', '--duration', '-1'], 'invalid --duration "-1"'],
     [['--duration', '5'], '--duration only applies with --metrics-port'],
+    [['--metrics-port', 'abc'], 'invalid --metrics-port "abc"; expected 0 to 65535'],
+    [['--metrics-port', '0', '--duration', '0'], 'invalid --duration "0"'],
     [['--metrics-port', '70000'], 'invalid --metrics-port "70000"; expected 0 to 65535'],
     [['--store', 'mongo'], 'unknown --store "mongo"; expected memory, ioredis or node-redis'],
     [['--serializer', 'xml'], 'unknown --serializer "xml"; expected json, superjson, msgpack or'],
@@ -65,6 +67,7 @@ describe('playground command line', () => {
     const result = playground('--', '--bogus')
     expect(result.status).toBe(2)
     expect(expectOneLine(result.stderr)).toContain('unknown flag --bogus')
+    expect(playground('--', '-h').status).toBe(0)
   })
 
   for (const store of ['ioredis', 'node-redis']) {
