@@ -1,22 +1,13 @@
 import { spawnSync } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { closedPort } from './closed-port.ts'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 
 function playground(...args: string[]) {
   const result = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 30_000 })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
-}
-
-/** A loopback port nothing listens on: bound by the OS, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** One line on stderr, starting `[playground]`, with no stack frame and no driver noise. */

@@ -13,12 +13,12 @@
 //   <!-- not-runnable: why -->
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type RedisCluster, redisForTests, startCluster } from '@tagcache/redis-harness'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closedPort } from './closed-port.ts'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const workDir = fileURLToPath(new URL('../.tmp/readme-examples/', import.meta.url))
@@ -187,11 +187,8 @@ describe('README examples', () => {
   it('the Redis Cluster example gives up when no cluster is there', async () => {
     const block = runnable.find(usesCluster)
     expect(block).toBeDefined()
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as { port: number }
-    await new Promise((resolve) => server.close(resolve))
-    const run = await runBlock(block!, { REDIS_CLUSTER_URL: `redis://127.0.0.1:${port}` }, limitMs)
+    const url = `redis://127.0.0.1:${await closedPort()}`
+    const run = await runBlock(block!, { REDIS_CLUSTER_URL: url }, limitMs)
     expect(run.timedOut, run.stderr).toBe(false)
     expect(run.code).not.toBe(0)
     expect(run.stderr).toContain('None of startup nodes is available')
