@@ -3,68 +3,33 @@
 //   pnpm demo -- --store ioredis --redis-url redis://127.0.0.1:6379
 // With --metrics-port it then keeps the cache busy and serves Prometheus metrics:
 //   pnpm demo -- --metrics-port 9464
-import { parseArgs } from 'node:util'
 import { type Hook, jsonSerializer, type Serializer, type Store } from '@tagcache/core'
+import { type PlaygroundOptions, parseCli, UsageError, usage } from './cli.ts'
 import { runDemo } from './demo.ts'
 import type { MetricsServer } from './metrics-server.ts'
+import { connectIoredis, connectNodeRedis, RedisUnavailableError } from './redis.ts'
 
-// pnpm passes the `--` of `pnpm demo -- --flag` on to the script, and parseArgs would
-// read every flag after it as a (rejected) positional argument.
-const args = process.argv.slice(2)
-if (args[0] === '--') args.shift()
-const { values } = parseArgs({
-  args,
-  options: {
-    store: { type: 'string', default: 'memory' },
-    'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
-    serializer: { type: 'string', default: 'json' },
-    'metrics-port': { type: 'string' },
-    duration: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-})
+// A wrong flag or a missing Redis is one line on stderr and an exit code, never a stack trace.
+function exit(message: string, code: number): never {
+  console.error(`[playground] ${message}`)
+  process.exit(code)
+}
 
-const usage = `usage: pnpm demo [--store memory|ioredis|node-redis] [--redis-url redis://host:port]
-                 [--serializer json|superjson|msgpack|compressed]
-                 [--metrics-port <port> [--duration <seconds>]]
-
-  --metrics-port <port>  after the demo, keep the cache busy and serve Prometheus metrics
-                         on http://127.0.0.1:<port>/metrics (0 picks a free port), printing
-                         a live stats line every second until Ctrl+C
-  --duration <seconds>   with --metrics-port: stop after this many seconds`
-if (values.help) {
+let options: PlaygroundOptions
+try {
+  options = parseCli(process.argv.slice(2))
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error
+  exit(`${error.message}; run with -h for the flags`, 2)
+}
+if (options.help) {
   console.log(usage)
   process.exit(0)
 }
-
-function fail(message: string): never {
-  console.error(`[playground] ${message}\n${usage}`)
-  process.exit(2)
-}
-
-let metricsPort: number | undefined
-if (values['metrics-port'] !== undefined) {
-  const port = Number(values['metrics-port'])
-  if (!/^\d+$/.test(values['metrics-port']) || port > 65_535) {
-    fail(
-      `invalid --metrics-port ${JSON.stringify(values['metrics-port'])}; expected 0 to 65535 (0 picks a free port)`,
-    )
-  }
-  metricsPort = port
-}
-let durationMs: number | undefined
-if (values.duration !== undefined) {
-  if (metricsPort === undefined) fail('--duration only applies with --metrics-port')
-  const seconds = Number(values.duration)
-  // The upper bound is what a timer accepts (2^31 - 1 ms, about 24 days).
-  if (!(seconds > 0 && seconds * 1000 <= 2 ** 31 - 1)) {
-    fail(`invalid --duration ${JSON.stringify(values.duration)}; expected seconds, more than 0`)
-  }
-  durationMs = seconds * 1000
-}
+const { metricsPort, durationMs } = options
 
 let serializer: Serializer
-switch (values.serializer) {
+switch (options.serializer) {
   case 'json':
     serializer = jsonSerializer()
     break
@@ -79,41 +44,28 @@ switch (values.serializer) {
     serializer = compressed(jsonSerializer(), { algorithm: 'gzip', threshold: 64 })
     break
   }
-  default:
-    fail(
-      `unknown --serializer ${JSON.stringify(values.serializer)}; expected json, superjson, msgpack or compressed`,
-    )
 }
 
 let store: Store
 let close = async () => {}
-switch (values.store) {
-  case 'memory': {
-    const { memoryStore } = await import('@tagcache/memory')
-    // serialize: true so that the chosen serializer really runs.
-    store = memoryStore({ serialize: values.serializer !== 'json' })
-    break
+try {
+  switch (options.store) {
+    case 'memory': {
+      const { memoryStore } = await import('@tagcache/memory')
+      // serialize: true so that the chosen serializer really runs.
+      store = memoryStore({ serialize: options.serializer !== 'json' })
+      break
+    }
+    case 'ioredis':
+      ;({ store, close } = await connectIoredis(options.redisUrl))
+      break
+    case 'node-redis':
+      ;({ store, close } = await connectNodeRedis(options.redisUrl))
+      break
   }
-  case 'ioredis': {
-    const { Redis } = await import('ioredis')
-    const { ioredisStore } = await import('@tagcache/ioredis')
-    const client = new Redis(values['redis-url'], { maxRetriesPerRequest: 1, lazyConnect: true })
-    await client.connect()
-    store = ioredisStore(client)
-    close = async () => void (await client.quit())
-    break
-  }
-  case 'node-redis': {
-    const { createClient } = await import('redis')
-    const { nodeRedisStore } = await import('@tagcache/node-redis')
-    const client = createClient({ url: values['redis-url'] })
-    await client.connect()
-    store = nodeRedisStore(client)
-    close = async () => void (await client.close())
-    break
-  }
-  default:
-    fail(`unknown --store ${JSON.stringify(values.store)}; expected memory, ioredis or node-redis`)
+} catch (error) {
+  if (!(error instanceof RedisUnavailableError)) throw error
+  exit(error.message, 1)
 }
 
 try {

@@ -85,11 +85,4 @@ describe('playground demo', () => {
       })
     }
   })
-
-  it('rejects an unknown store with a clear message', () => {
-    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-    const result = spawnSync(process.execPath, [main, '--store', 'mongo'], { encoding: 'utf8' })
-    expect(result.status).toBe(2)
-    expect(result.stderr).toContain('expected memory, ioredis or node-redis')
-  })
 })

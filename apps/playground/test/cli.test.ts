@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { closedPort } from './closed-port.ts'
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+
+function playground(...args: string[]) {
+  const result = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 30_000 })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** One line on stderr, starting `[playground]`, with no stack frame and no driver noise. */
+function expectOneLine(stderr: string): string {
+  expect(stderr).toMatch(/^\[playground\] [^\n]+\n$/)
+  expect(stderr).not.toMatch(/\n\s+at /)
+  return stderr.trimEnd()
+}
+
+describe('playground command line', () => {
+  it.each([
+    [['--bogus'], 'unknown flag --bogus; run with -h for the flags'],
+    [['-x'], 'unknown flag -x; run with -h for the flags'],
+    [['--store'], '--store needs a value; run with -h for the flags'],
+    [['--store', '--serializer', 'json'], '--store needs a value'],
+    [['--duration', '-1'], 'invalid --duration "-1"; expected seconds, more than 0'],
+    [['--metrics-port', '0', '--duration', '-1'], 'invalid --duration "-1"'],
+    [['--duration', '5'], '--duration only applies with --metrics-port'],
+    [['--metrics-port', 'abc'], 'invalid --metrics-port "abc"; expected 0 to 65535'],
+    [['--metrics-port', '0', '--duration', '0'], 'invalid --duration "0"'],
+    [['--metrics-port', '70000'], 'invalid --metrics-port "70000"; expected 0 to 65535'],
+    [['--store', 'mongo'], 'unknown --store "mongo"; expected memory, ioredis or node-redis'],
+    [['--serializer', 'xml'], 'unknown --serializer "xml"; expected json, superjson, msgpack or'],
+    [
+      ['--store', 'ioredis', '--redis-url', 'localhost:6379'],
+      'invalid --redis-url "localhost:6379"',
+    ],
+    [['--redis-url', 'redis://127.0.0.1:1'], '--redis-url only applies with --store ioredis'],
+    [['--help=yes'], '--help takes no value'],
+    [['memory'], 'unexpected argument "memory"; run with -h for the flags'],
+  ])('%j is a usage error: exit 2 and one line saying what was wrong', (args, message) => {
+    const result = playground(...args)
+    expect(result.status).toBe(2)
+    expect(expectOneLine(result.stderr)).toContain(message)
+    expect(result.stdout).toBe('')
+  })
+
+  it('-h prints the flags and exits 0', () => {
+    const result = playground('-h')
+    expect(result.status).toBe(0)
+    expect(result.stderr).toBe('')
+    for (const flag of ['--store', '--redis-url', '--serializer', '--metrics-port', '--duration']) {
+      expect(result.stdout).toContain(`\n  ${flag} `)
+    }
+  })
+
+  it('takes the flags after the `--` that `pnpm demo -- ...` passes on', () => {
+    const result = playground('--', '--bogus')
+    expect(result.status).toBe(2)
+    expect(expectOneLine(result.stderr)).toContain('unknown flag --bogus')
+    expect(playground('--', '-h').status).toBe(0)
+  })
+
+  for (const store of ['ioredis', 'node-redis']) {
+    it(`--store ${store} with no Redis listening: exit 1, naming the URL and what to do`, async () => {
+      const port = await closedPort()
+      const url = `redis://127.0.0.1:${port}`
+      const result = playground('--store', store, '--redis-url', url)
+      expect(result.status).toBe(1)
+      const line = expectOneLine(result.stderr)
+      expect(line).toContain(`cannot connect to Redis at ${url} (connect ECONNREFUSED`)
+      expect(line).toContain(`start one with \`redis-server --port ${port}\``)
+      expect(line).toContain('or run with --store memory')
+      expect(result.stdout).toBe('')
+    })
+  }
+
+  it('never prints the password of --redis-url', async () => {
+    const port = await closedPort()
+    const result = playground(
+      '--store',
+      'ioredis',
+      '--redis-url',
+      `redis://app:s3cret@127.0.0.1:${port}`,
+    )
+    expect(result.status).toBe(1)
+    expect(expectOneLine(result.stderr)).toContain(`redis://app:***@127.0.0.1:${port}`)
+    expect(result.stderr).not.toContain('s3cret')
+  })
+})
