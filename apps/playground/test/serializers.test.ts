@@ -1,4 +1,4 @@
-// End to end: every serializer through the memory store (serialize: true) and
+// End to end: every serializer through the memory store (which copies values) and
 // both Redis adapters, including a project that switches serializer.
 import {
   createCache,
@@ -61,7 +61,7 @@ const serializers: [string, () => Serializer, unknown][] = [
 ]
 
 const stores: [string, () => Store][] = [
-  ['memory', () => memoryStore({ serialize: true })],
+  ['memory', () => memoryStore()],
   ['ioredis', () => ioredisStore(ioredis)],
   ['node-redis', () => nodeRedisStore(nodeRedis)],
 ]

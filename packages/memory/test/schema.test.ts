@@ -7,7 +7,7 @@ describe('schema-checked reads with zod 4', () => {
   const User = z.object({ id: z.number(), name: z.string(), joined: z.coerce.date() })
 
   it('infers the type from the schema and returns the parsed output', async () => {
-    const cache = createCache({ store: memoryStore({ serialize: true }) })
+    const cache = createCache({ store: memoryStore() })
     await cache.set('u', { id: 1, name: 'Ada', joined: '2026-01-01T00:00:00.000Z' })
     const user = await cache.get('u', { schema: User })
     expectTypeOf(user).toEqualTypeOf<{ id: number; name: string; joined: Date } | undefined>()

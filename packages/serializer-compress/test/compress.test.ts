@@ -210,7 +210,7 @@ describe('compressed', () => {
   })
 
   it('works behind createCache; switching algorithm is a miss, never garbage', async () => {
-    const store = memoryStore({ serialize: true })
+    const store = memoryStore()
     const errors: ErrorEvent[] = []
     const gzip = createCache({ store, serializer: compressed(jsonSerializer()) })
     const zstd = createCache({

@@ -217,7 +217,7 @@ describe('msgpackSerializer', () => {
   })
 
   it('works behind createCache; switching records is a miss, never garbage', async () => {
-    const store = memoryStore({ serialize: true })
+    const store = memoryStore()
     const errors: ErrorEvent[] = []
     const plain = createCache({ store, serializer: msgpackSerializer() })
     const records = createCache({

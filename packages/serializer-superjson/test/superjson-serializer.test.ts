@@ -171,7 +171,7 @@ describe('superjsonSerializer', () => {
 
   it('works behind createCache, as the README shows', async () => {
     const cache = createCache({
-      store: memoryStore({ serialize: true }),
+      store: memoryStore(),
       serializer: superjsonSerializer(),
     })
     const session = { userId: 1n, expires: new Date('2030-01-01'), roles: new Set(['admin']) }
