@@ -5,6 +5,11 @@ import ts from 'typescript'
 // them, and Node cannot run them yet: files that use them go through the
 // TypeScript compiler, exactly as a user's `tsc` build would.
 export default defineTestConfig({
+  // Nearly every test here spawns Node (the CLI, README examples) or runs the
+  // TypeScript compiler: seconds alone, tens of seconds on a loaded 2-core
+  // machine with turbo running other packages beside it. The limits only
+  // catch hangs, so they are far above what a run needs.
+  test: { testTimeout: 180_000 },
   plugins: [
     {
       name: 'tagcache:tc39-decorators',

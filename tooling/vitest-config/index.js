@@ -15,7 +15,9 @@ export function defineTestConfig(overrides = {}) {
         include: ['test/**/*.test.ts'],
         reporters: ['default', 'json'],
         outputFile: { json: '.vitest/results.json' },
-        testTimeout: 20_000,
+        // Limits catch hangs, not slowness: CI runs every package at once on
+        // 2 cores, where a test that takes 2 s alone can take 30 s.
+        testTimeout: 60_000,
         hookTimeout: 60_000,
       },
     }),

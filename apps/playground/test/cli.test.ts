@@ -6,7 +6,10 @@ import { closedPort } from './closed-port.ts'
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 
 function playground(...args: string[]) {
-  const result = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 30_000 })
+  const result = spawnSync(process.execPath, [main, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 

@@ -74,7 +74,7 @@ describe('playground demo', () => {
             [main, '--store', store, '--redis-url', server.url],
             {
               encoding: 'utf8',
-              timeout: 30_000,
+              timeout: 120_000,
             },
           )
           expect(result.stderr).toBe('')

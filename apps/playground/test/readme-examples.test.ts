@@ -113,7 +113,7 @@ function runBlock(block: Block, env: Record<string, string>, limitMs: number): P
 }
 
 /** Generous: a loaded 2-core machine. A client left open never exits at all. */
-const limitMs = 60_000
+const limitMs = 120_000
 
 describe('README examples', () => {
   let env: Record<string, string>
