@@ -1,4 +1,10 @@
-import type { Store, StoredEntry, StoreWrite, StoreWriteWithKey } from '../../src/index.js'
+import {
+  type Store,
+  type StoredEntry,
+  StoreError,
+  type StoreWrite,
+  type StoreWriteWithKey,
+} from '../../src/index.js'
 
 /** The Store methods a {@link TestStore} can be told to hang on. */
 export type StoreMethod =
@@ -27,6 +33,11 @@ export interface TestStore extends Store {
   readonly writes: StoreWriteWithKey[]
   /** Methods whose calls never settle from now on (a store that stopped answering). */
   readonly hanging: Set<StoreMethod>
+  /**
+   * Methods whose calls reject from now on with a `StoreError` (`E_STORE`,
+   * message `store unavailable`), as an adapter's do while its backend is down.
+   */
+  readonly failing: Set<StoreMethod>
 }
 
 interface Slot {
@@ -50,10 +61,12 @@ export function testStore(): TestStore {
   const calls: StoreCall[] = []
   const writes: StoreWriteWithKey[] = []
   const hanging = new Set<StoreMethod>()
+  const failing = new Set<StoreMethod>()
 
   const answer = <T>(method: StoreMethod, args: unknown[], run: () => T): Promise<T> => {
     calls.push({ method, args })
     if (hanging.has(method)) return new Promise<T>(() => {})
+    if (failing.has(method)) return Promise.reject(new StoreError('store unavailable'))
     try {
       return Promise.resolve(run())
     } catch (error) {
@@ -103,6 +116,7 @@ export function testStore(): TestStore {
     calls,
     writes,
     hanging,
+    failing,
     get: (key) => answer('get', [key], () => read(key)),
     getMany: (keys) => answer('getMany', [keys], () => keys.map(read)),
     set: (key, w) => answer('set', [key, w], () => write(key, w)),
