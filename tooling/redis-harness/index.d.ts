@@ -119,6 +119,18 @@ export interface TcpProxy {
   /** Sockets open through the proxy right now, client and upstream sides alike. */
   readonly connections: number
   /**
+   * Chunks the proxy has read from its clients so far, all connections
+   * together: one per read that returned data. TCP keeps no write
+   * boundaries, so writes that reach the proxy before it reads are read as
+   * one chunk; a write (below 64 KiB, over loopback) is never split. The
+   * count is thus at most the number of socket writes the clients made, and
+   * fewer when the proxy reads late. To see separate writes that a client
+   * makes in one tick of the caller's thread, start the proxy with
+   * `thread: true`: on the caller's own loop it reads only after that tick,
+   * when most of them have arrived together.
+   */
+  readonly chunks: number
+  /**
    * Resets every connection through the proxy (the client sees the link fail,
    * as when the server crashes or the network partitions) and refuses new
    * ones until {@link TcpProxy.restore}. Resolves once every socket is closed.
@@ -130,16 +142,31 @@ export interface TcpProxy {
   close(): Promise<void>
 }
 
+/** Options for {@link startProxy}. */
+export interface StartProxyOptions {
+  /**
+   * Run the proxy on a worker thread instead of the caller's event loop, so
+   * that it reads while the caller's thread is still writing (see
+   * {@link TcpProxy.chunks}). `connections`, `chunks` and `restore()` stay
+   * synchronous. Defaults to false.
+   */
+  thread?: boolean
+}
+
 /**
  * Starts a TCP proxy on a free 127.0.0.1 port that forwards each connection
  * to `target` (default host 127.0.0.1), so that a test can cut a client off its
  * server ({@link TcpProxy.cut}) and let it reconnect ({@link TcpProxy.restore})
- * while the server itself keeps running and keeps its data.
+ * while the server itself keeps running and keeps its data, or count the
+ * chunks a client's writes arrive in ({@link TcpProxy.chunks}).
  */
-export declare function startProxy(target: {
-  readonly host?: string
-  readonly port: number
-}): Promise<TcpProxy>
+export declare function startProxy(
+  target: {
+    readonly host?: string
+    readonly port: number
+  },
+  options?: StartProxyOptions,
+): Promise<TcpProxy>
 
 /**
  * Begins an outage for clients connected through `proxy`: {@link TcpProxy.cut},

@@ -650,83 +650,9 @@ export async function commandsSent(server, fn) {
   return commands
 }
 
-/**
- * @typedef {import('./index.d.ts').TcpProxy} TcpProxy
- */
+/** @typedef {import('./index.d.ts').TcpProxy} TcpProxy */
 
-/**
- * A TCP proxy on a free 127.0.0.1 port that forwards every connection to
- * `target`, and can cut them all (and refuse new ones) to simulate a crashed
- * server or a network partition, then let connections through again.
- *
- * @param {{ host?: string, port: number }} target
- * @returns {Promise<TcpProxy>}
- */
-export async function startProxy(target) {
-  /** @type {Set<import('node:net').Socket>} */
-  const sockets = new Set()
-  let down = false
-  /** @param {import('node:net').Socket} socket */
-  const adopt = (socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-    // A reset from either side only ends the pair: the proxy itself never throws.
-    socket.on('error', () => {})
-  }
-  const server = createServer((client) => {
-    adopt(client)
-    if (down) {
-      client.resetAndDestroy()
-      return
-    }
-    const upstream = createConnection({ host: target.host ?? HOST, port: target.port })
-    adopt(upstream)
-    // Either side ending or failing ends both, as a dropped link would.
-    client.once('close', () => upstream.destroy())
-    upstream.once('close', () => client.destroy())
-    client.pipe(upstream)
-    upstream.pipe(client)
-  })
-  await new Promise((resolveListen, reject) => {
-    server.once('error', reject)
-    server.listen(0, HOST, () => resolveListen(undefined))
-  })
-  server.unref()
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  const cut = async () => {
-    down = true
-    const closing = [...sockets].map(
-      (socket) =>
-        new Promise((resolveClose) => {
-          if (socket.destroyed) return resolveClose(undefined)
-          socket.once('close', () => resolveClose(undefined))
-          // RST, not FIN: the client sees the link fail, not a polite goodbye.
-          // A socket already half closed (or still connecting) is just destroyed:
-          // resetting one that is closing may never emit 'close'.
-          if (socket.readyState === 'open') socket.resetAndDestroy()
-          else socket.destroy()
-        }),
-    )
-    await Promise.all(closing)
-  }
-  return {
-    host: HOST,
-    port,
-    url: `redis://${HOST}:${port}`,
-    get connections() {
-      return sockets.size
-    },
-    cut,
-    restore() {
-      down = false
-    },
-    async close() {
-      await cut()
-      await new Promise((resolveClose) => server.close(() => resolveClose(undefined)))
-    },
-  }
-}
+export { startProxy } from './proxy.js'
 
 /** How long a client may take to notice a cut, or to reconnect after it. */
 const OUTAGE_TIMEOUT_MS = 30_000

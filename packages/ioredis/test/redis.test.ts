@@ -10,11 +10,13 @@ import {
   type RedisCluster,
   type RedisServer,
   startCluster,
+  startProxy,
   startRedis,
+  type TcpProxy,
 } from '@tagcache/redis-harness'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ioredisStore } from '../src/index.js'
+import { type IoredisStoreOptions, ioredisStore } from '../src/index.js'
 
 let server: RedisServer
 let cluster: RedisCluster
@@ -113,57 +115,130 @@ describe('round trips on standalone Redis (MONITOR)', () => {
 })
 
 describe('write coalescing on standalone Redis', () => {
-  /** Counts the socket writes of a client and the commands each carries. */
-  function countWrites(client: Redis): { writes: number[]; restore(): void } {
-    const stream = client.stream as unknown as {
-      _write: (...a: unknown[]) => unknown
-      _writev: (chunks: unknown[], cb: unknown) => unknown
-    }
-    const { _write, _writev } = stream
-    const writes: number[] = []
-    stream._write = function (this: unknown, ...a: unknown[]) {
-      writes.push(1)
-      return _write.apply(this, a)
-    }
-    stream._writev = function (this: unknown, chunks: unknown[], cb: unknown) {
-      writes.push(chunks.length)
-      return _writev.call(this, chunks, cb)
-    }
-    return {
-      writes,
-      restore: () => {
-        stream._write = _write
-        stream._writev = _writev
-      },
-    }
+  // Socket writes are counted as the chunks a proxy reads them in. The proxy
+  // runs on a worker thread, so it reads while this thread is still writing;
+  // writes that reach it before it reads make one chunk, so a count is at
+  // most the number of writes, and fewer when the thread gets a core late.
+  let proxy: TcpProxy
+  const viaProxy: Redis[] = []
+  beforeAll(async () => {
+    proxy = await startProxy(server, { thread: true })
+  })
+  afterAll(async () => {
+    await Promise.allSettled(viaProxy.map((c) => c.quit()))
+    await proxy?.close()
+  })
+
+  const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
+
+  /** A cache over a client of its own through the proxy, holding 40 tagged entries, warm. */
+  async function cacheVia(
+    namespace: string,
+    options: IoredisStoreOptions = {},
+    present: (c: Redis) => Redis = (c) => c,
+  ) {
+    const own = new Redis(proxy.port, '127.0.0.1')
+    viaProxy.push(own)
+    const cache = createCache({ store: ioredisStore(present(own), options), namespace })
+    await cache.setMany(keys.map((key, i) => ({ key, value: { i }, tags: [`t${i % 3}`] })))
+    await cache.get('k0') // loads the read script
+    return cache
   }
 
-  it('commands issued in one tick share socket writes of at most 16 commands', async () => {
-    const own = client(new Redis(server.port, '127.0.0.1'))
-    const cache = createCache({ store: ioredisStore(own), namespace: 'coalesce' })
-    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`)
-    await cache.setMany(keys.map((key, i) => ({ key, value: { i }, tags: [`t${i % 3}`] })))
-    await cache.get('k0')
-    const counter = countWrites(own)
-    try {
-      const values = await Promise.all(keys.map((key) => cache.get(key)))
-      expect(values).toEqual(keys.map((_, i) => ({ i })))
-    } finally {
-      counter.restore()
-    }
-    // 40 commands, one per get: 3 writes (16 + 16 + 8), not 40.
-    expect(counter.writes.reduce((a, b) => a + b, 0)).toBe(40)
-    expect(counter.writes.length).toBe(3)
-    expect(Math.max(...counter.writes)).toBeLessThanOrEqual(16)
+  /** The chunks 40 gets issued in one tick (one command each) reach the proxy in. */
+  async function chunksOfOneTick(cache: ReturnType<typeof createCache>): Promise<number> {
+    const before = proxy.chunks
+    expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(
+      keys.map((_, i) => ({ i })),
+    )
+    return proxy.chunks - before
+  }
 
-    // A plain ioredis client writes each command on its own.
-    const raw = countWrites(own)
-    try {
-      await Promise.all(keys.map((key) => own.get(key)))
-    } finally {
-      raw.restore()
+  /**
+   * Rounds of {@link chunksOfOneTick} for each cache, until `enough` holds
+   * (at most 50 rounds): how many writes the proxy tells apart depends on
+   * when its thread gets a core, so a round may show fewer than were made.
+   */
+  async function rounds<K extends string>(
+    caches: Record<K, ReturnType<typeof createCache>>,
+    enough: (seen: Record<K, number[]>) => boolean,
+  ): Promise<Record<K, number>> {
+    const names = Object.keys(caches) as K[]
+    const seen = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<
+      K,
+      number[]
+    >
+    for (let round = 0; round < 50 && !enough(seen); round++) {
+      for (const name of names) seen[name].push(await chunksOfOneTick(caches[name]))
     }
-    expect(raw.writes).toHaveLength(40)
+    return Object.fromEntries(names.map((name) => [name, Math.max(...seen[name])])) as Record<
+      K,
+      number
+    >
+  }
+
+  it('40 commands issued in one tick go out in 3 writes of at most 16; with coalesceWrites: false, in 40', async () => {
+    const most = await rounds(
+      {
+        coalesced: await cacheVia('coalesce'),
+        plain: await cacheVia('coalesce', { coalesceWrites: false }),
+      },
+      (seen) => seen.coalesced.includes(3) && seen.plain.some((n) => n > 3),
+    )
+    // 16 + 16 + 8: never more than 3 chunks, and 3 once the proxy reads between writes.
+    expect(most.coalesced).toBe(3)
+    // One write per command: more than 3 chunks as soon as the proxy keeps up at all.
+    expect(most.plain).toBeGreaterThan(3)
+  })
+
+  // A client as another ioredis might present it, lacking what coalescing
+  // needs (its own methods still see the real client): the store detects it
+  // and sends each command plainly.
+  const hide =
+    (what: (stream: object) => object | undefined) =>
+    (c: Redis): Redis =>
+      new Proxy(c, {
+        get(target, key) {
+          if (key === 'stream') return what(target.stream)
+          const value = Reflect.get(target, key, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+  it.each([
+    { lacking: 'a stream', present: hide(() => undefined) },
+    {
+      lacking: 'uncork on its stream',
+      present: hide(
+        (stream) =>
+          new Proxy(stream, {
+            get: (target, key) => (key === 'uncork' ? undefined : Reflect.get(target, key)),
+          }),
+      ),
+    },
+  ])('a client lacking $lacking gets plain writes', async ({ present }) => {
+    const most = await rounds({ plain: await cacheVia('coalesce-fallback', {}, present) }, (seen) =>
+      seen.plain.some((n) => n > 3),
+    )
+    expect(most.plain).toBeGreaterThan(3)
+  })
+
+  it('refuses a coalesceWrites that is not a boolean, and the Redis store still checks its own options', () => {
+    const error = (options: unknown) => {
+      try {
+        ioredisStore(redis, options as IoredisStoreOptions)
+      } catch (e) {
+        return e
+      }
+      throw new Error('accepted')
+    }
+    const bad = error({ coalesceWrites: 'no' })
+    expect(isTagCacheError(bad, 'E_INVALID_OPTIONS')).toBe(true)
+    expect((bad as Error).message).toMatch(
+      /^\[tagcache\] \[ioredis\] invalid options:\n {2}- coalesceWrites: /,
+    )
+    const unknown = error({ coalesceWrites: false, tagHint: 5 })
+    expect(isTagCacheError(unknown, 'E_INVALID_OPTIONS')).toBe(true)
+    expect((unknown as Error).message).toContain('tagHint')
   })
 
   it('works on a client with enableAutoPipelining', async () => {
@@ -233,6 +308,28 @@ describe('round trips on Redis Cluster', () => {
     expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(keys.map((_, i) => i))
     await cache.invalidate('t1')
     expect(await cache.getMany(keys)).toEqual(keys.map((_, i) => (i % 3 === 1 ? undefined : i)))
+  })
+
+  it('sends each command to the node serving its keys: Redis answers none with MOVED', async () => {
+    const c = client(new Cluster(cluster.nodes.map((n) => ({ host: n.host, port: n.port }))))
+    const cache = createCache({ store: ioredisStore(c), namespace: 'cluster-moved' })
+    await cache.set('warm', 0, { tags: ['t0'] }) // connects, learns the slots
+    /** MOVED replies the masters have sent so far (INFO errorstats). */
+    const moved = async () => {
+      let total = 0
+      for (const node of c.nodes('master')) {
+        const stats = await node.info('errorstats')
+        total += Number(/errorstat_MOVED:count=(\d+)/.exec(stats)?.[1] ?? 0)
+      }
+      return total
+    }
+    const before = await moved()
+    const keys = Array.from({ length: 30 }, (_, i) => `k${i}`)
+    await cache.setMany(keys.map((key, i) => ({ key, value: i, tags: [`t${i % 3}`] })))
+    expect(await Promise.all(keys.map((key) => cache.get(key)))).toEqual(keys.map((_, i) => i))
+    await cache.invalidate('t1')
+    expect(await cache.getMany(keys)).toEqual(keys.map((_, i) => (i % 3 === 1 ? undefined : i)))
+    expect(await moved()).toBe(before)
   })
 
   it('a tagged get takes two round trips and a set at most two, never cross-slot', async () => {
@@ -321,6 +418,43 @@ describe('ACL, keyPrefix and databases', () => {
     await cache.set('k2', 'v2', { tags: ['t'], ttl: '1h' })
     expect(await cache.expire('k2', '2h')).toBe(true)
     expect(await db3.pttl('tenant1:tagcache:kp:t:t')).toBeGreaterThan(3_600_000)
+  })
+})
+
+describe('showFriendlyErrorStack', () => {
+  it("is honoured: a failed command's stack shows where the store sent it", async () => {
+    await redis.call(
+      'ACL',
+      'SETUSER',
+      'stackuser',
+      'on',
+      '>secret',
+      'resetkeys',
+      '~elsewhere:*',
+      '+@all',
+    )
+    const causeOf = async (showFriendlyErrorStack: boolean) => {
+      const own = client(
+        new Redis({
+          port: server.port,
+          host: '127.0.0.1',
+          username: 'stackuser',
+          password: 'secret',
+          showFriendlyErrorStack,
+        }),
+      )
+      const error = await createCache({ store: ioredisStore(own) })
+        .get('k')
+        .catch((e: unknown) => e)
+      expect(isTagCacheError(error, 'E_STORE')).toBe(true)
+      const cause = (error as Error).cause as Error
+      expect(cause.message).toMatch(/NOPERM/)
+      return cause.stack ?? ''
+    }
+    // The caller's frames (this file), as ioredis' own commands show them.
+    expect(await causeOf(true)).toContain('redis.test.ts')
+    // Without it, only where the reply was parsed.
+    expect(await causeOf(false)).not.toContain('redis.test.ts')
   })
 })
 

@@ -212,10 +212,13 @@ describe('commandsSent', () => {
   })
 })
 
-describe('startProxy', () => {
+describe.each([
+  { where: "on the caller's loop", thread: false },
+  { where: 'on a worker thread', thread: true },
+])('startProxy $where', ({ thread }) => {
   it('forwards to the server, cuts every connection and refuses new ones, then lets them through again', async () => {
     const s = await server()
-    const proxy = await startProxy(s)
+    const proxy = await startProxy(s, { thread })
     try {
       expect(proxy.port).not.toBe(s.port)
       expect(proxy.url).toBe(`redis://127.0.0.1:${proxy.port}`)
@@ -238,5 +241,68 @@ describe('startProxy', () => {
       await proxy.close()
     }
     await expect(rawCommand(proxy.port, 'PING')).rejects.toThrow()
+  })
+
+  it('counts the chunks it reads from clients: a write sent after the last reply is one chunk', async () => {
+    const s = await server()
+    const proxy = await startProxy(s, { thread })
+    const socket = createConnection({ host: '127.0.0.1', port: proxy.port })
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve))
+      expect(proxy.chunks).toBe(0)
+      for (const line of ['SET a 1', 'GET a', 'PING']) {
+        await new Promise((resolve) => {
+          socket.once('data', resolve)
+          socket.write(`${line}\r\n`)
+        })
+      }
+      expect(proxy.chunks).toBe(3)
+    } finally {
+      socket.destroy()
+      await proxy.close()
+    }
+  })
+})
+
+describe('startProxy chunks, writes made in one tick', () => {
+  /** Rounds of 40 socket writes in one tick; resolves with the chunks the proxy read each in. */
+  async function oneTick(rounds: number): Promise<number[]> {
+    const s = await server()
+    const proxy = await startProxy(s, { thread: true })
+    // Without Nagle's algorithm, as Redis clients do: each write goes out at once.
+    const socket = createConnection({ host: '127.0.0.1', port: proxy.port, noDelay: true })
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve))
+      const seen: number[] = []
+      for (let round = 0; round < rounds; round++) {
+        const before = proxy.chunks
+        let replies = 0
+        const all = new Promise<void>((resolve) => {
+          const onData = (data: Buffer) => {
+            replies += data.toString().split('\r\n').length - 1
+            if (replies < 40) return
+            socket.off('data', onData)
+            resolve()
+          }
+          socket.on('data', onData)
+        })
+        for (let i = 0; i < 40; i++) socket.write('PING\r\n')
+        await all
+        seen.push(proxy.chunks - before)
+        if (seen.at(-1)! > 1) break
+      }
+      return seen
+    } finally {
+      socket.destroy()
+      await proxy.close()
+    }
+  }
+
+  it('on a worker thread: read as they come, in more than one chunk', async () => {
+    // How many depends on when the thread gets a core (fewer on a loaded
+    // machine): rounds until one shows more than one chunk, at most 50.
+    const seen = await oneTick(50)
+    expect(Math.max(...seen)).toBeGreaterThan(1)
+    expect(Math.max(...seen)).toBeLessThanOrEqual(40)
   })
 })
