@@ -2,6 +2,7 @@ import { performance as clock } from 'node:perf_hooks'
 import {
   type Store,
   type StoredEntry,
+  type StoreEvictionReason,
   type StoreWrite,
   type StoreWriteWithKey,
   validateOptions,
@@ -64,6 +65,16 @@ export interface MemoryStore extends Store {
    * Returns `true` if the tag had a version.
    */
   evictTagVersion(tag: string): boolean
+  /**
+   * Tells `listener` of every entry the store removes on its own: `'capacity'`
+   * when `maxEntries` or `maxBytes` pushes out a live entry (least recently
+   * used first), `'expired'` when an entry whose time to live ran out is
+   * dropped (lazily: when a read, write, `delete`, `ttl` or `expire` touches
+   * it, or when eviction reaches it). Not for `delete`, overwrites or
+   * `clear()`. Each cache over this store subscribes itself, to report these
+   * as its `evict` event. Returns the function that unsubscribes.
+   */
+  onEvict(listener: (key: string, reason: StoreEvictionReason) => void): () => void
 }
 
 interface Slot {
@@ -99,6 +110,8 @@ interface TagSlot {
   version: string | null
   expiresAt: number
 }
+
+type EvictListener = (key: string, reason: StoreEvictionReason) => void
 
 const SLOT_OVERHEAD = 120
 
@@ -144,7 +157,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
 class MemoryStoreImpl implements MemoryStore {
   readonly name = 'memory'
-  readonly capabilities: { readonly distributed: false; readonly liveValues: boolean }
+  readonly capabilities: { readonly liveValues: boolean }
   readonly #entries = new Map<string, Slot>()
   readonly #tags = new Map<string, TagSlot>()
   readonly #maxEntries: number
@@ -152,6 +165,8 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #maxTags: number
   readonly #now: () => number
   #bytes = 0
+  /** `onEvict` listeners: told of capacity evictions and expired entries dropped. */
+  #evictListeners: readonly EvictListener[] = []
   // Recency list, circular through this sentinel: head.older is the most
   // recently used entry, head.newer the least. Intrusive (the links live on
   // the slots) so that a hit moves its entry with six pointer writes and no
@@ -163,7 +178,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
-    this.capabilities = { distributed: false, liveValues: options.serialize === false }
+    this.capabilities = { liveValues: options.serialize === false }
     const head = {} as Head
     head.newer = head
     head.older = head
@@ -287,6 +302,14 @@ class MemoryStoreImpl implements MemoryStore {
     return this.#tags.delete(tag)
   }
 
+  onEvict(listener: EvictListener): () => void {
+    // Replaced, not mutated: an eviction notifying listeners is never disturbed.
+    this.#evictListeners = [...this.#evictListeners, listener]
+    return () => {
+      this.#evictListeners = this.#evictListeners.filter((l) => l !== listener)
+    }
+  }
+
   async close(): Promise<void> {
     this.clear()
   }
@@ -325,6 +348,7 @@ class MemoryStoreImpl implements MemoryStore {
     if (slot === undefined) return undefined
     if (slot.expiresAt <= now) {
       this.#remove(slot)
+      this.#evicted(slot.key, 'expired')
       return undefined
     }
     return slot
@@ -354,7 +378,11 @@ class MemoryStoreImpl implements MemoryStore {
       versions = tagSlots.map((t) => t?.version as string)
     }
     const existing = this.#entries.get(key)
-    if (existing !== undefined) this.#remove(existing)
+    if (existing !== undefined) {
+      this.#remove(existing)
+      // Overwritten: not an eviction, unless it had already expired.
+      if (existing.expiresAt <= now) this.#evicted(key, 'expired')
+    }
     const liveValue = write.liveValue
     let size = SLOT_OVERHEAD + key.length * 2 + write.value.byteLength
     if (liveValue !== undefined) size += estimateSize(liveValue)
@@ -380,7 +408,7 @@ class MemoryStoreImpl implements MemoryStore {
     head.older = slot
     this.#entries.set(key, slot)
     this.#bytes += size
-    this.#evictOverflow()
+    this.#evictOverflow(now)
   }
 
   /** The live slot of a tag, created with version `candidate` if it has none. */
@@ -414,7 +442,10 @@ class MemoryStoreImpl implements MemoryStore {
     const slot = this.#entries.get(key)
     if (slot === undefined) return false
     this.#remove(slot)
-    return slot.expiresAt > now
+    if (slot.expiresAt > now) return true
+    // Already expired: it had left the cache before this delete.
+    this.#evicted(key, 'expired')
+    return false
   }
 
   #remove(slot: Slot): void {
@@ -440,12 +471,29 @@ class MemoryStoreImpl implements MemoryStore {
   // Exact LRU: the least recently used entry (head.newer) goes first. The
   // entry just written is the most recently used, so it is evicted last, and
   // only if it alone exceeds a bound (which #write already refuses for bytes).
-  #evictOverflow(): void {
+  // An expired entry pushed out is reported as expired: `capacity` counts only
+  // live entries the bounds cost.
+  #evictOverflow(now: number): void {
     const head = this.#head
     while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
       const oldest = head.newer
       if (oldest === head) return
       this.#remove(oldest as Slot)
+      this.#evicted(
+        (oldest as Slot).key,
+        (oldest as Slot).expiresAt <= now ? 'expired' : 'capacity',
+      )
+    }
+  }
+
+  #evicted(key: string, reason: StoreEvictionReason): void {
+    const listeners = this.#evictListeners
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        ;(listeners[i] as EvictListener)(key, reason)
+      } catch {
+        // A listener must not throw (Store.onEvict); the store's state stays consistent.
+      }
     }
   }
 }
