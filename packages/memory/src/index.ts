@@ -7,47 +7,10 @@ import {
   type StoreWriteWithKey,
   validateOptions,
 } from '@tagcache/core'
-import { z } from 'zod'
+import { estimateSize } from './estimate-size.js'
+import { type MemoryStoreOptions, optionsSchema } from './options.js'
 
-/** Options of {@link memoryStore}. */
-export interface MemoryStoreOptions {
-  /**
-   * Maximum number of entries; the least recently used are evicted beyond it.
-   * @default 10_000
-   */
-  maxEntries?: number
-  /**
-   * Maximum bytes of entries (payload, key and tag ids, estimated overhead);
-   * the least recently used are evicted beyond it.
-   * @default 67_108_864 (64 MiB)
-   */
-  maxBytes?: number
-  /**
-   * Maximum number of tag versions kept. Beyond it the oldest-written are
-   * dropped; entries that carried them become misses (never stale hits).
-   * @default 100_000
-   */
-  maxTags?: number
-  /**
-   * Keep entries serialized through the cache's serializer, as the Redis
-   * stores do: every read returns a fresh copy, mutating what `set` stored or
-   * what `get` returned never changes the cache, and what Redis would refuse
-   * (a function, a cyclic object) is refused here too, so swapping stores
-   * changes nothing.
-   *
-   * `false` keeps values **by reference**, like `lru-cache`, for hot
-   * in-process paths: reads skip decoding (several times faster), the value
-   * you get is the very object that was set (do not mutate it), and the
-   * serializer never runs, so values Redis would refuse are accepted.
-   * @default true
-   */
-  serialize?: boolean
-  /**
-   * The clock, in milliseconds. Monotonic by default; tests pass their own.
-   * @default () => performance.now()
-   */
-  now?: () => number
-}
+export type { MemoryStoreOptions } from './options.js'
 
 /** The store returned by {@link memoryStore}: a {@link Store} plus introspection. */
 export interface MemoryStore extends Store {
@@ -114,18 +77,6 @@ interface TagSlot {
 type EvictListener = (key: string, reason: StoreEvictionReason) => void
 
 const SLOT_OVERHEAD = 120
-
-const optionsSchema = z.strictObject({
-  maxEntries: z.number().int().positive().optional(),
-  maxBytes: z.number().int().positive().optional(),
-  maxTags: z.number().int().positive().optional(),
-  serialize: z.boolean().optional(),
-  now: z
-    .custom<() => number>((v) => typeof v === 'function', {
-      message: 'expected a function returning milliseconds',
-    })
-    .optional(),
-})
 
 /**
  * An in-process {@link Store}: bounded by entry count and bytes with exact
@@ -496,41 +447,4 @@ class MemoryStoreImpl implements MemoryStore {
       }
     }
   }
-}
-
-/** Rough heap size of a value kept by reference, walked to a bounded depth. */
-function estimateSize(value: unknown, depth = 0): number {
-  switch (typeof value) {
-    case 'string':
-      return 16 + value.length * 2
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-    case 'undefined':
-    case 'symbol':
-      return 8
-    case 'function':
-      return 64
-  }
-  if (value === null) return 8
-  if (depth > 8) return 64
-  if (ArrayBuffer.isView(value)) return 64 + value.byteLength
-  if (value instanceof ArrayBuffer) return 32 + value.byteLength
-  let size = 32
-  if (Array.isArray(value)) {
-    for (const item of value) size += 8 + estimateSize(item, depth + 1)
-    return size
-  }
-  if (value instanceof Map) {
-    for (const [k, v] of value) size += 16 + estimateSize(k, depth + 1) + estimateSize(v, depth + 1)
-    return size
-  }
-  if (value instanceof Set) {
-    for (const v of value) size += 16 + estimateSize(v, depth + 1)
-    return size
-  }
-  for (const k in value as object) {
-    size += 16 + k.length * 2 + estimateSize((value as Record<string, unknown>)[k], depth + 1)
-  }
-  return size
 }
