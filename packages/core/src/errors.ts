@@ -5,7 +5,6 @@
 export type TagCacheErrorCode =
   | 'E_CACHE_MISS'
   | 'E_INVALID_OPTIONS'
-  | 'E_INVALID_TTL'
   | 'E_INVALID_VALUE'
   | 'E_SERIALIZE'
   | 'E_DESERIALIZE'

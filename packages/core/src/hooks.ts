@@ -79,11 +79,29 @@ export interface InvalidateEvent extends HookEventBase {
 }
 
 /**
- * Passed to `evict`: an entry core removed on read because it can never be
- * served: invalidated, unreadable, or no longer matching the read's schema.
+ * Why an entry left the cache without a `delete`:
+ * - `'capacity'`: the store removed a live entry to stay within its bounds
+ *   (the memory store's `maxEntries`/`maxBytes`, least recently used first);
+ * - `'expired'`: the store removed an entry whose time to live had run out
+ *   (the memory store does so lazily, when it next touches the entry);
+ * - `'invalidated'`: a read found the entry outdated by an invalidation (a tag
+ *   version, or the namespace's, changed or is gone) and core removed it;
+ * - `'unreadable'`: a read found an entry whose tag versions are not in core's
+ *   format (written by something else) and core removed it;
+ * - `'schema'`: the entry no longer matched the read's `schema` and core removed it.
+ *
+ * The first two are reported by stores that offer `Store.onEvict`; the
+ * Redis stores do not (Redis evicts and expires keys on the server).
+ */
+export type EvictReason = 'capacity' | 'expired' | 'invalidated' | 'unreadable' | 'schema'
+
+/**
+ * Passed to `evict`: an entry left the cache without a `delete`, either
+ * removed by core on read because it can never be served, or removed by the
+ * store on its own; `reason` says which.
  */
 export interface EvictEvent extends KeyEvent {
-  readonly reason: 'invalidated' | 'unreadable' | 'schema'
+  readonly reason: EvictReason
 }
 
 /**
@@ -109,7 +127,7 @@ export interface ErrorEvent extends HookEventBase {
 export interface HookErrorEvent extends HookEventBase {
   /** The method of the failing hook, e.g. `'after'`. */
   readonly method: string
-  /** Index of the failing hook in the cache's `hooks` option (-1 for a diagnostics_channel subscriber). */
+  /** Index of the failing hook in the cache's `hooks` option. */
   readonly hookIndex: number
   readonly error: unknown
 }
@@ -152,7 +170,11 @@ export interface Hook {
   set?(event: SetEvent): void
   /** Tags (or the whole namespace) were invalidated. */
   invalidate?(event: InvalidateEvent): void
-  /** Core removed an entry it could not serve. */
+  /**
+   * An entry left the cache without a `delete`: the store evicted it (capacity)
+   * or dropped it once expired, or core removed it on read because it can never
+   * be served (invalidated, unreadable, schema). See {@link EvictReason}.
+   */
   evict?(event: EvictEvent): void
   /**
    * A stale value was served within a grace period. Reserved: core has no

@@ -1,17 +1,17 @@
-export {
-  type BatchResult,
-  type BoundKey,
-  type Cache,
-  type CachedFunction,
-  type CachedOptions,
-  createCache,
-  type DecoratorOptions,
-  type ReadOptions,
-  type SetManyEntry,
-  type SetOptions,
-  type WrapManyOptions,
-  type WrapOptions,
-} from './cache.js'
+export { createCache } from './cache.js'
+export type {
+  BatchResult,
+  BoundKey,
+  Cache,
+  CachedFunction,
+  CachedOptions,
+  DecoratorOptions,
+  ReadOptions,
+  SetManyEntry,
+  SetOptions,
+  WrapManyOptions,
+  WrapOptions,
+} from './cache-api.js'
 export { type ChannelEvent, channelNames } from './diagnostics.js'
 export {
   CacheMiss,
@@ -29,6 +29,7 @@ export {
   type CacheOperation,
   type ErrorEvent,
   type EvictEvent,
+  type EvictReason,
   HOOK_METHODS,
   type Hook,
   type HookErrorEvent,
@@ -54,6 +55,7 @@ export type {
   Store,
   StoreCapabilities,
   StoredEntry,
+  StoreEvictionReason,
   StoreWrite,
   StoreWriteWithKey,
 } from './store.js'

@@ -1,4 +1,6 @@
-// Key and tag encoding (DESIGN.md rule 3).
+// Key and tag encoding. No user key or tag may collide with an internal id,
+// reach another namespace's data, or change a key's Redis Cluster hash slot,
+// whatever characters it holds: every component is escaped.
 //
 // Ids have the shape `<ns>:e:<key>`, `<ns>:t:<tag>` and `<ns>:n`. The
 // namespace is encoded without `:`, so the first `:` always ends it and the
@@ -57,6 +59,24 @@ export function encodeComponent(input: string): string {
   return encode(input, false)
 }
 
+/** @internal Reverses {@link encodeComponent}. */
+export function decodeComponent(input: string): string {
+  if (!input.includes('%')) return input
+  let out = ''
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i] as string
+    if (c !== '%') out += c
+    else if (input[i + 1] === 'u') {
+      out += String.fromCharCode(Number.parseInt(input.slice(i + 2, i + 6), 16))
+      i += 5
+    } else {
+      out += String.fromCharCode(Number.parseInt(input.slice(i + 1, i + 3), 16))
+      i += 2
+    }
+  }
+  return out
+}
+
 /** @internal Encodes a namespace: like keys, and `:` as well. */
 export function encodeNamespace(input: string): string {
   return encode(input, true)
@@ -72,6 +92,8 @@ export interface KeySpace {
   readonly namespaceTag: string
   entry(key: string): string
   tag(tag: string): string
+  /** The key of an entry id of this namespace; `undefined` for any other id. */
+  keyOf(id: string): string | undefined
 }
 
 const MEMO_SIZE = 16_384
@@ -105,5 +127,7 @@ export function createKeySpace(namespace: string, memo = true): KeySpace {
     namespaceTag: `${ns}:n`,
     entry,
     tag: (tag) => tagPrefix + encodeComponent(tag),
+    keyOf: (id) =>
+      id.startsWith(entryPrefix) ? decodeComponent(id.slice(entryPrefix.length)) : undefined,
   }
 }

@@ -83,15 +83,42 @@ export interface Store {
   expire(key: string, ttl: number): Promise<boolean>
 
   /**
+   * Optional: lets core hear of entries the store removed on its own, so that
+   * the cache's `evict` event reports them. The store calls `listener` with
+   * the entry's key (as core gave it) and why:
+   * - `'capacity'`: a live entry removed to keep the store within its bounds;
+   * - `'expired'`: an entry removed because its time to live had run out
+   *   (when the store notices: lazily, on the next touch, is fine).
+   *
+   * Not for removals core asked for (`delete`, a `set` over the key) nor for
+   * flushing the whole store. Call listeners synchronously and cheaply: they
+   * run in the store's own eviction path, and never throw. Each cache over the
+   * store subscribes once, at creation, and calls the returned function at
+   * `close()`; several caches (namespaces) may subscribe to one store.
+   * A store that cannot see its evictions (Redis evicts on the server) leaves
+   * this out.
+   *
+   * @returns A function that removes `listener`.
+   * @experimental
+   */
+  onEvict?(listener: (key: string, reason: StoreEvictionReason) => void): () => void
+
+  /**
    * Releases resources the store created itself (timers, connections it opened).
    * A store never closes a client that was passed to it.
    */
   close?(): Promise<void>
 }
 
+/** Why a store removed an entry on its own; see {@link Store.onEvict}. */
+export type StoreEvictionReason = 'capacity' | 'expired'
+
 /** Optional features a store declares. */
 export interface StoreCapabilities {
-  /** The store is shared between processes (Redis). Memory stores are not. */
+  /**
+   * @deprecated Never read: nothing in tagcache behaves differently for a
+   * store shared between processes. Leave it out; it will be removed.
+   */
   readonly distributed?: boolean
   /**
    * The store keeps JavaScript values as they are (an in-process store):

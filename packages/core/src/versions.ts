@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 
 // A tag version must differ from every version the tag ever had, even after
 // the store lost the tag (eviction, flush, failover) and a later write creates
-// it again (DESIGN.md rule 1). A counter per tag restarts and collides; this is
+// it again: were it equal to an old one, entries invalidated back then would be
+// served again. A counter per tag restarts and collides; this is
 // a 96-bit random process id plus a process-wide counter, which never repeats
 // and costs one string concatenation per write.
 const processId = randomBytes(12).toString('base64url')

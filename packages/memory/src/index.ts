@@ -2,51 +2,15 @@ import { performance as clock } from 'node:perf_hooks'
 import {
   type Store,
   type StoredEntry,
+  type StoreEvictionReason,
   type StoreWrite,
   type StoreWriteWithKey,
   validateOptions,
 } from '@tagcache/core'
-import { z } from 'zod'
+import { estimateSize } from './estimate-size.js'
+import { type MemoryStoreOptions, optionsSchema } from './options.js'
 
-/** Options of {@link memoryStore}. */
-export interface MemoryStoreOptions {
-  /**
-   * Maximum number of entries; the least recently used are evicted beyond it.
-   * @default 10_000
-   */
-  maxEntries?: number
-  /**
-   * Maximum bytes of entries (payload, key and tag ids, estimated overhead);
-   * the least recently used are evicted beyond it.
-   * @default 67_108_864 (64 MiB)
-   */
-  maxBytes?: number
-  /**
-   * Maximum number of tag versions kept. Beyond it the oldest-written are
-   * dropped; entries that carried them become misses (never stale hits).
-   * @default 100_000
-   */
-  maxTags?: number
-  /**
-   * Keep entries serialized through the cache's serializer, as the Redis
-   * stores do: every read returns a fresh copy, mutating what `set` stored or
-   * what `get` returned never changes the cache, and what Redis would refuse
-   * (a function, a cyclic object) is refused here too, so swapping stores
-   * changes nothing.
-   *
-   * `false` keeps values **by reference**, like `lru-cache`, for hot
-   * in-process paths: reads skip decoding (several times faster), the value
-   * you get is the very object that was set (do not mutate it), and the
-   * serializer never runs, so values Redis would refuse are accepted.
-   * @default true
-   */
-  serialize?: boolean
-  /**
-   * The clock, in milliseconds. Monotonic by default; tests pass their own.
-   * @default () => performance.now()
-   */
-  now?: () => number
-}
+export type { MemoryStoreOptions } from './options.js'
 
 /** The store returned by {@link memoryStore}: a {@link Store} plus introspection. */
 export interface MemoryStore extends Store {
@@ -64,6 +28,16 @@ export interface MemoryStore extends Store {
    * Returns `true` if the tag had a version.
    */
   evictTagVersion(tag: string): boolean
+  /**
+   * Tells `listener` of every entry the store removes on its own: `'capacity'`
+   * when `maxEntries` or `maxBytes` pushes out a live entry (least recently
+   * used first), `'expired'` when an entry whose time to live ran out is
+   * dropped (lazily: when a read, write, `delete`, `ttl` or `expire` touches
+   * it, or when eviction reaches it). Not for `delete`, overwrites or
+   * `clear()`. Each cache over this store subscribes itself, to report these
+   * as its `evict` event. Returns the function that unsubscribes.
+   */
+  onEvict(listener: (key: string, reason: StoreEvictionReason) => void): () => void
 }
 
 interface Slot {
@@ -100,19 +74,9 @@ interface TagSlot {
   expiresAt: number
 }
 
-const SLOT_OVERHEAD = 120
+type EvictListener = (key: string, reason: StoreEvictionReason) => void
 
-const optionsSchema = z.strictObject({
-  maxEntries: z.number().int().positive().optional(),
-  maxBytes: z.number().int().positive().optional(),
-  maxTags: z.number().int().positive().optional(),
-  serialize: z.boolean().optional(),
-  now: z
-    .custom<() => number>((v) => typeof v === 'function', {
-      message: 'expected a function returning milliseconds',
-    })
-    .optional(),
-})
+const SLOT_OVERHEAD = 120
 
 /**
  * An in-process {@link Store}: bounded by entry count and bytes with exact
@@ -144,7 +108,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
 class MemoryStoreImpl implements MemoryStore {
   readonly name = 'memory'
-  readonly capabilities: { readonly distributed: false; readonly liveValues: boolean }
+  readonly capabilities: { readonly liveValues: boolean }
   readonly #entries = new Map<string, Slot>()
   readonly #tags = new Map<string, TagSlot>()
   readonly #maxEntries: number
@@ -152,6 +116,8 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #maxTags: number
   readonly #now: () => number
   #bytes = 0
+  /** `onEvict` listeners: told of capacity evictions and expired entries dropped. */
+  #evictListeners: readonly EvictListener[] = []
   // Recency list, circular through this sentinel: head.older is the most
   // recently used entry, head.newer the least. Intrusive (the links live on
   // the slots) so that a hit moves its entry with six pointer writes and no
@@ -163,7 +129,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
-    this.capabilities = { distributed: false, liveValues: options.serialize === false }
+    this.capabilities = { liveValues: options.serialize === false }
     const head = {} as Head
     head.newer = head
     head.older = head
@@ -287,6 +253,14 @@ class MemoryStoreImpl implements MemoryStore {
     return this.#tags.delete(tag)
   }
 
+  onEvict(listener: EvictListener): () => void {
+    // Replaced, not mutated: an eviction notifying listeners is never disturbed.
+    this.#evictListeners = [...this.#evictListeners, listener]
+    return () => {
+      this.#evictListeners = this.#evictListeners.filter((l) => l !== listener)
+    }
+  }
+
   async close(): Promise<void> {
     this.clear()
   }
@@ -325,6 +299,7 @@ class MemoryStoreImpl implements MemoryStore {
     if (slot === undefined) return undefined
     if (slot.expiresAt <= now) {
       this.#remove(slot)
+      this.#evicted(slot.key, 'expired')
       return undefined
     }
     return slot
@@ -354,7 +329,11 @@ class MemoryStoreImpl implements MemoryStore {
       versions = tagSlots.map((t) => t?.version as string)
     }
     const existing = this.#entries.get(key)
-    if (existing !== undefined) this.#remove(existing)
+    if (existing !== undefined) {
+      this.#remove(existing)
+      // Overwritten: not an eviction, unless it had already expired.
+      if (existing.expiresAt <= now) this.#evicted(key, 'expired')
+    }
     const liveValue = write.liveValue
     let size = SLOT_OVERHEAD + key.length * 2 + write.value.byteLength
     if (liveValue !== undefined) size += estimateSize(liveValue)
@@ -380,7 +359,7 @@ class MemoryStoreImpl implements MemoryStore {
     head.older = slot
     this.#entries.set(key, slot)
     this.#bytes += size
-    this.#evictOverflow()
+    this.#evictOverflow(now)
   }
 
   /** The live slot of a tag, created with version `candidate` if it has none. */
@@ -414,7 +393,10 @@ class MemoryStoreImpl implements MemoryStore {
     const slot = this.#entries.get(key)
     if (slot === undefined) return false
     this.#remove(slot)
-    return slot.expiresAt > now
+    if (slot.expiresAt > now) return true
+    // Already expired: it had left the cache before this delete.
+    this.#evicted(key, 'expired')
+    return false
   }
 
   #remove(slot: Slot): void {
@@ -440,49 +422,29 @@ class MemoryStoreImpl implements MemoryStore {
   // Exact LRU: the least recently used entry (head.newer) goes first. The
   // entry just written is the most recently used, so it is evicted last, and
   // only if it alone exceeds a bound (which #write already refuses for bytes).
-  #evictOverflow(): void {
+  // An expired entry pushed out is reported as expired: `capacity` counts only
+  // live entries the bounds cost.
+  #evictOverflow(now: number): void {
     const head = this.#head
     while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
       const oldest = head.newer
       if (oldest === head) return
       this.#remove(oldest as Slot)
+      this.#evicted(
+        (oldest as Slot).key,
+        (oldest as Slot).expiresAt <= now ? 'expired' : 'capacity',
+      )
     }
   }
-}
 
-/** Rough heap size of a value kept by reference, walked to a bounded depth. */
-function estimateSize(value: unknown, depth = 0): number {
-  switch (typeof value) {
-    case 'string':
-      return 16 + value.length * 2
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-    case 'undefined':
-    case 'symbol':
-      return 8
-    case 'function':
-      return 64
+  #evicted(key: string, reason: StoreEvictionReason): void {
+    const listeners = this.#evictListeners
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        ;(listeners[i] as EvictListener)(key, reason)
+      } catch {
+        // A listener must not throw (Store.onEvict); the store's state stays consistent.
+      }
+    }
   }
-  if (value === null) return 8
-  if (depth > 8) return 64
-  if (ArrayBuffer.isView(value)) return 64 + value.byteLength
-  if (value instanceof ArrayBuffer) return 32 + value.byteLength
-  let size = 32
-  if (Array.isArray(value)) {
-    for (const item of value) size += 8 + estimateSize(item, depth + 1)
-    return size
-  }
-  if (value instanceof Map) {
-    for (const [k, v] of value) size += 16 + estimateSize(k, depth + 1) + estimateSize(v, depth + 1)
-    return size
-  }
-  if (value instanceof Set) {
-    for (const v of value) size += 16 + estimateSize(v, depth + 1)
-    return size
-  }
-  for (const k in value as object) {
-    size += 16 + k.length * 2 + estimateSize((value as Record<string, unknown>)[k], depth + 1)
-  }
-  return size
 }

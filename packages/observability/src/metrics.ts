@@ -2,6 +2,7 @@ import type {
   CacheOperation,
   ErrorEvent,
   EvictEvent,
+  EvictReason,
   Hook,
   OperationEndEvent,
   SetEvent,
@@ -39,8 +40,17 @@ export interface MetricsSnapshot {
   readonly sets: number
   /** `invalidate`/`invalidateAll` calls. */
   readonly invalidations: number
-  /** Entries removed on read because they could never be served. */
+  /**
+   * Entries that left the cache without a `delete`: evicted by the store
+   * (capacity), dropped once expired, or removed by core on read because they
+   * could never be served. The sum of {@link MetricsSnapshot.evictionsByReason}.
+   */
   readonly evictions: number
+  /**
+   * {@link MetricsSnapshot.evictions} by `reason` (see `EvictReason` in
+   * `@tagcache/core`): only the reasons seen at least once.
+   */
+  readonly evictionsByReason: Readonly<Partial<Record<EvictReason, number>>>
   /** Errors: failed operations and errors an operation survived as a miss. */
   readonly errors: number
   /** Callers that joined a computation in flight. */
@@ -75,7 +85,7 @@ class Collector implements MetricsCollector {
   #misses = 0
   #sets = 0
   #invalidations = 0
-  #evictions = 0
+  #evictions = new Map<EvictReason, number>()
   #errors = 0
   #coalesced = 0
   #stale = 0
@@ -128,8 +138,8 @@ class Collector implements MetricsCollector {
     this.#invalidations++
   }
 
-  evict = (_event: EvictEvent): void => {
-    this.#evictions++
+  evict = (event: EvictEvent): void => {
+    this.#evictions.set(event.reason, (this.#evictions.get(event.reason) ?? 0) + 1)
   }
 
   coalesced = (): void => {
@@ -152,13 +162,20 @@ class Collector implements MetricsCollector {
       }
     }
     const reads = this.#hits + this.#misses
+    let evictions = 0
+    const evictionsByReason: Partial<Record<EvictReason, number>> = {}
+    for (const [reason, count] of this.#evictions) {
+      evictions += count
+      evictionsByReason[reason] = count
+    }
     return {
       hits: this.#hits,
       misses: this.#misses,
       hitRatio: reads === 0 ? 0 : this.#hits / reads,
       sets: this.#sets,
       invalidations: this.#invalidations,
-      evictions: this.#evictions,
+      evictions,
+      evictionsByReason,
       errors: this.#errors,
       coalesced: this.#coalesced,
       stale: this.#stale,
@@ -172,7 +189,7 @@ class Collector implements MetricsCollector {
     this.#misses = 0
     this.#sets = 0
     this.#invalidations = 0
-    this.#evictions = 0
+    this.#evictions.clear()
     this.#errors = 0
     this.#coalesced = 0
     this.#stale = 0

@@ -70,7 +70,11 @@ export const instrumentNames = {
   sets: 'tagcache.sets',
   /** Counter of invalidate/invalidateAll calls. */
   invalidations: 'tagcache.invalidations',
-  /** Counter of entries removed on read, by `tagcache.evict.reason`. */
+  /**
+   * Counter of entries that left the cache without a delete, by
+   * `tagcache.evict.reason` (`capacity`, `expired`, `invalidated`,
+   * `unreadable`, `schema`; see `EvictReason` in `@tagcache/core`).
+   */
   evictions: 'tagcache.evictions',
   /** Counter of errors, by `error.type` and `tagcache.failed` (the operation rejected). */
   errors: 'tagcache.errors',
@@ -92,7 +96,8 @@ const COUNTER_DESCRIPTIONS: Record<CounterName, string> = {
   misses: 'Keys not found in the cache, or found invalid',
   sets: 'Entries written',
   invalidations: 'Tag or namespace invalidations',
-  evictions: 'Entries removed on read (invalidated, unreadable, schema)',
+  evictions:
+    'Entries that left the cache without a delete (capacity, expired, invalidated, unreadable, schema)',
   errors: 'Errors, whether or not they failed the operation',
   coalesced: 'Callers that joined a computation in flight',
   stale: 'Stale values served',

@@ -106,7 +106,11 @@ export function prometheusExporter(options: PrometheusExporterOptions = {}): Hoo
   const invalidations = counter('invalidations_total', 'Tag or namespace invalidations', [
     'namespace',
   ])
-  const evictions = counter('evictions_total', 'Entries removed on read', ['namespace', 'reason'])
+  const evictions = counter(
+    'evictions_total',
+    'Entries that left the cache without a delete, by reason: capacity, expired (reported by stores that can), invalidated, unreadable, schema (removed on read)',
+    ['namespace', 'reason'],
+  )
   const errors = counter('errors_total', 'Errors, whether or not they failed the operation', [
     'namespace',
     'operation',

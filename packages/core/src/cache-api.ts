@@ -1,0 +1,215 @@
+// The public `Cache` interface and the options of its methods.
+
+import type { StandardSchemaV1 } from './standard-schema.js'
+import type { CacheStats } from './stats.js'
+import type { Store } from './store.js'
+import type { Ttl } from './ttl.js'
+
+/** Options of a write. */
+export interface SetOptions {
+  /** Tags to invalidate this entry by. Any strings; they are encoded. */
+  tags?: readonly string[]
+  /** Time to live; defaults to the cache's `defaultTtl`. */
+  ttl?: Ttl
+}
+
+/** Options of reads. */
+export interface ReadOptions<T = unknown> {
+  /**
+   * A Standard Schema (zod 4, valibot, arktype...) the cached value must
+   * match. A value that does not (the code's types changed after a deploy) is
+   * a miss plus an `error` event (`E_SCHEMA`), and the entry is removed; the
+   * schema's output (after its transforms) is what the read returns.
+   */
+  schema?: StandardSchemaV1<unknown, T>
+}
+
+/** Options of `wrap`: where and how long to cache, and the schema reads must match. */
+export interface WrapOptions<T = unknown> extends SetOptions, ReadOptions<T> {}
+
+/** One entry of `setMany`. */
+export interface SetManyEntry<T = unknown> extends SetOptions {
+  key: string
+  value: T
+}
+
+/** Options of `wrapMany`. */
+export interface WrapManyOptions {
+  /** Tags of every computed entry, or a function of its key. */
+  tags?: readonly string[] | ((key: string) => readonly string[])
+  /** Time to live of every computed entry. */
+  ttl?: Ttl
+}
+
+/**
+ * What a `wrapMany` batch factory returns for the keys it was given: an array
+ * aligned with them, a `Map`, or a record keyed by key. A missing or
+ * `undefined` value is not cached and is returned as `undefined`.
+ */
+export type BatchResult<T> =
+  | readonly (T | undefined)[]
+  | ReadonlyMap<string, T>
+  | Readonly<Record<string, T>>
+
+/** Options of `cached(fn, options)`. */
+export interface CachedOptions<Args extends unknown[], R = unknown> extends ReadOptions<R> {
+  /**
+   * The cache key for these arguments. Default: the function's name and a hash
+   * of its source, plus a stable hash of the arguments (plain-object key order
+   * does not matter).
+   */
+  key?: (...args: Args) => string
+  /** Tags, or a function of the arguments returning them. */
+  tags?: readonly string[] | ((...args: Args) => readonly string[])
+  /** Time to live, or a function of the arguments returning it. */
+  ttl?: Ttl | ((...args: Args) => Ttl)
+  /** Names the function in default keys (defaults to `fn.name`). */
+  name?: string
+  /**
+   * Decides per call, from the call's arguments, whether to skip the cached
+   * value: when it returns `true` the function runs (even if a valid entry
+   * exists), its result is written under the same key, tags and ttl as on a
+   * miss, and the caller gets it. Tag versions are still captured before the
+   * function runs, so an invalidation meanwhile is not lost. Concurrent calls
+   * without bypass share the recomputation. Must return a boolean
+   * synchronously (`undefined` counts as `false`, for optional flags); if it
+   * throws, or returns anything else (a promise), the call rejects with that
+   * error (a `TypeError` for a wrong result) and nothing runs.
+   * Unlike the `.bypass(...args)` method, which never touches the cache.
+   * The `after` hook reports such a call with outcome `'ok'`, neither hit nor miss.
+   * @default undefined (never bypass)
+   * @example
+   * ```ts
+   * const getUser = cache.cached((id: number, force?: boolean) => db.user(id), {
+   *   key: (id) => `user:${id}`, // so that getUser(1, true) refreshes getUser(1)'s entry
+   *   bypass: (_id, force) => force,
+   * })
+   * await getUser(1, true) // reads the database, rewrites the entry
+   * ```
+   */
+  bypass?: (...args: Args) => boolean | undefined
+}
+
+/** A function memoized by `cache.cached`. */
+export interface CachedFunction<Args extends unknown[], R> {
+  (...args: Args): Promise<Awaited<R>>
+  /** Removes the entry for these arguments. Resolves `true` if one existed. */
+  invalidate(...args: Args): Promise<boolean>
+  /** Calls the function without reading or writing the cache. */
+  bypass(...args: Args): Promise<Awaited<R>>
+  /** The cache key used for these arguments. */
+  key(...args: Args): string
+}
+
+/** Options of `cache.decorator(options)`. */
+export interface DecoratorOptions<Args extends unknown[]> {
+  /** Key for these arguments. Default: `<Class>.<method>:<hash of arguments>`. */
+  key?: (...args: Args) => string
+  /** Tags, or a function of the arguments returning them. */
+  tags?: readonly string[] | ((...args: Args) => readonly string[])
+  /** Time to live, or a function of the arguments returning it. */
+  ttl?: Ttl | ((...args: Args) => Ttl)
+  /**
+   * Recomputes and rewrites the entry when it returns `true` for the call's
+   * arguments; see {@link CachedOptions.bypass}.
+   * @default undefined (never bypass)
+   * @example
+   * ```ts
+   * @cache.decorator({ key: (id: string) => `user:${id}`, bypass: (_id, fresh?: boolean) => fresh === true })
+   * async find(id: string, fresh?: boolean) { ... }
+   * ```
+   */
+  bypass?: (...args: Args) => boolean | undefined
+}
+
+/** Operations bound to one key, from `cache.bind(key)`. */
+export interface BoundKey<T> {
+  readonly key: string
+  get(options?: ReadOptions<T>): Promise<T | undefined>
+  getOrThrow(): Promise<T>
+  has(): Promise<boolean>
+  set(value: T, options?: SetOptions): Promise<void>
+  delete(): Promise<boolean>
+  wrap(factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T>
+  ttl(): Promise<number | undefined>
+  expire(ttl: Ttl): Promise<boolean>
+  persist(): Promise<boolean>
+}
+
+/**
+ * A tagged cache over one store and namespace. Create it with {@link createCache}.
+ */
+export interface Cache {
+  /** The namespace given at creation. */
+  readonly namespace: string
+  /** The store this cache writes to. */
+  readonly store: Store
+  /** Counters since creation or the last `stats.reset()`. */
+  readonly stats: CacheStats
+
+  /** The value under `key`, or `undefined` on a miss (absent, expired, invalidated, unreadable). */
+  get<T = unknown>(key: string, options?: ReadOptions<T>): Promise<T | undefined>
+  /** Like `get`, but throws {@link CacheMiss} on a miss. */
+  getOrThrow<T = unknown>(key: string, options?: ReadOptions<T>): Promise<T>
+  /** True if `key` has a valid entry. */
+  has(key: string): Promise<boolean>
+  /** Writes `value` (anything but `undefined`; `null` is cacheable) with tags and a time to live. */
+  set<T>(key: string, value: T, options?: SetOptions): Promise<void>
+  /** Deletes an entry. Resolves `true` if it existed. */
+  delete(key: string): Promise<boolean>
+  /** Reads many keys at once; the result is aligned with `keys`. */
+  getMany<T = unknown>(
+    keys: readonly string[],
+    options?: ReadOptions<T>,
+  ): Promise<(T | undefined)[]>
+  /** Writes many entries at once. */
+  setMany<T>(entries: readonly SetManyEntry<T>[]): Promise<void>
+  /** Deletes many entries. Resolves how many existed. */
+  deleteMany(keys: readonly string[]): Promise<number>
+  /** Invalidates every entry carrying any of these tags, in O(1) per tag. */
+  invalidate(...tags: string[]): Promise<void>
+  /** Invalidates every entry of this namespace, in O(1). */
+  invalidateAll(): Promise<void>
+  /**
+   * Cache-aside: returns the cached value, or runs `factory`, caches and
+   * returns its result. Concurrent calls for one key in this process run the
+   * factory once. Tag versions are captured **before** the factory runs, so
+   * an invalidation during the computation is never lost. A factory result
+   * of `undefined` is returned but not cached.
+   */
+  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T>
+  /**
+   * DataLoader-style cache-aside for many keys: one `getMany`, then one call of
+   * `batchFactory` with every missing key, then one `setMany`.
+   */
+  wrapMany<T>(
+    keys: readonly string[],
+    batchFactory: (missing: string[]) => BatchResult<T> | Promise<BatchResult<T>>,
+    options?: WrapManyOptions,
+  ): Promise<(T | undefined)[]>
+  /**
+   * Memoizes an async function in this cache; see {@link CachedOptions}. The
+   * argument types come from `fn` alone: the option functions take them as given.
+   */
+  cached<Args extends unknown[], R>(
+    fn: (...args: Args) => R,
+    options?: NoInfer<CachedOptions<Args, Awaited<R>>>,
+  ): CachedFunction<Args, R>
+  /** A TC39 standard method decorator caching the method's results. */
+  decorator<Args extends unknown[]>(
+    options?: DecoratorOptions<Args>,
+  ): <This, R>(
+    method: (this: This, ...args: Args) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
+  ) => (this: This, ...args: Args) => Promise<Awaited<R>>
+  /** Remaining time to live in ms, `Infinity` if none, `undefined` on a miss. */
+  ttl(key: string): Promise<number | undefined>
+  /** Sets the time to live of an existing valid entry. Resolves `false` on a miss. */
+  expire(key: string, ttl: Ttl): Promise<boolean>
+  /** Removes the expiry of an existing valid entry. Resolves `false` on a miss. */
+  persist(key: string): Promise<boolean>
+  /** Operations bound to one key. */
+  bind<T = unknown>(key: string): BoundKey<T>
+  /** Closes the cache and the resources its store created. Later calls throw `E_CLOSED`. */
+  close(): Promise<void>
+}

@@ -1,0 +1,274 @@
+// Reads: a stored entry is served only if every tag version it was written
+// with is still current (rule 1: a missing version never matches), it decodes,
+// and it matches the read's schema. Anything else is a miss.
+
+import type { ReadOptions } from './cache-api.js'
+import { assertKey, assertKeys, type CacheContext, EMPTY } from './context.js'
+import { operationChannel } from './diagnostics.js'
+import { CacheMiss, SchemaMismatchError } from './errors.js'
+import { evictOnRead } from './evictions.js'
+import type { CacheOperation } from './hooks.js'
+import type { MutableEndEvent } from './lifecycle.js'
+import { open } from './serializer.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
+import type { StoredEntry } from './store.js'
+
+/** @internal `cache.get`. */
+export function get<T>(
+  ctx: CacheContext,
+  key: string,
+  options: ReadOptions<T> | undefined,
+): Promise<T | undefined> {
+  const schema = options?.schema
+  const events = ctx.events
+  if (events.quiet()) return read(ctx, key, 'get', true, schema) as Promise<T | undefined>
+  if (ctx.sync && ctx.timeout === 0 && schema === undefined && !events.hasAround) {
+    const event = events.newEvent('get', [key], EMPTY)
+    if (!operationChannel.hasSubscribers) {
+      return getObservedSync(ctx, key, event) as Promise<T | undefined>
+    }
+    return operationChannel.tracePromise(() => getObservedSync(ctx, key, event), event) as Promise<
+      T | undefined
+    >
+  }
+  return events.observe(
+    'get',
+    [key],
+    EMPTY,
+    () => read(ctx, key, 'get', true, schema) as Promise<T | undefined>,
+  )
+}
+
+/** @internal `cache.getOrThrow`'s body. */
+export async function getOrThrow<T>(
+  ctx: CacheContext,
+  key: string,
+  options: ReadOptions<T> | undefined,
+): Promise<T> {
+  const value = await read(ctx, key, 'getOrThrow', true, options?.schema)
+  if (value === undefined) throw new CacheMiss(key, ctx.namespace)
+  return value as T
+}
+
+/** @internal `cache.has`'s body. */
+export async function has(ctx: CacheContext, key: string): Promise<boolean> {
+  return (await read(ctx, key, 'has', false)) !== undefined
+}
+
+/** @internal `cache.getMany`'s body; `event`, when observed, gets the hit count. */
+export async function getMany<T>(
+  ctx: CacheContext,
+  keys: readonly string[],
+  options: ReadOptions<T> | undefined,
+  _unused?: undefined,
+  event?: MutableEndEvent,
+): Promise<(T | undefined)[]> {
+  ctx.open()
+  assertKeys(keys, 'getMany')
+  if (keys.length === 0) return []
+  const ids = keys.map((k) => ctx.keys.entry(k))
+  let entries: (StoredEntry | undefined)[]
+  try {
+    entries = await ctx.call(ctx.store.getMany(ids), 'getMany')
+  } catch (error) {
+    ctx.storeFailed('getMany', undefined, error)
+    for (const key of keys) missed(ctx, key)
+    return keys.map(() => undefined)
+  }
+  const schema = options?.schema
+  const values = entries.map((entry, i) =>
+    accept(ctx, 'getMany', keys[i] as string, ids[i] as string, entry, true, schema),
+  )
+  const found = (schema === undefined ? values : await Promise.all(values)) as (T | undefined)[]
+  if (event !== undefined) event.hits = countFound(found)
+  return found
+}
+
+/** @internal How many of `values` are not `undefined`. */
+export function countFound(values: readonly unknown[]): number {
+  let n = 0
+  for (const value of values) if (value !== undefined) n++
+  return n
+}
+
+/** @internal Reads one key: `undefined` on any kind of miss. `decode: false` only checks validity. */
+export function read(
+  ctx: CacheContext,
+  key: string,
+  operation: CacheOperation,
+  decode: boolean,
+  schema?: StandardSchemaV1,
+): Promise<unknown> {
+  // Hot path: no async function, one promise hop through the store.
+  try {
+    ctx.open()
+    assertKey(key, operation)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  const id = ctx.keys.entry(key)
+  if (ctx.sync && ctx.timeout === 0) {
+    try {
+      return Promise.resolve(readSync(ctx, key, id, operation, decode, schema))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+  let pending: Promise<StoredEntry | undefined>
+  try {
+    pending = ctx.call(ctx.store.get(id), operation)
+  } catch (error) {
+    pending = Promise.reject(error)
+  }
+  return pending.then(
+    (entry) => accept(ctx, operation, key, id, entry, decode, schema),
+    (error: unknown) => {
+      ctx.storeFailed(operation, key, error)
+      missed(ctx, key)
+      return undefined
+    },
+  )
+}
+
+/** A read from an in-process store (`getSync`): throws what the read rejects with. */
+function readSync(
+  ctx: CacheContext,
+  key: string,
+  id: string,
+  operation: CacheOperation,
+  decode: boolean,
+  schema?: StandardSchemaV1,
+): unknown {
+  let entry: StoredEntry | undefined
+  try {
+    entry = (ctx.store.getSync as (key: string) => StoredEntry | undefined).call(ctx.store, id)
+  } catch (error) {
+    ctx.storeFailed(operation, key, error)
+    missed(ctx, key)
+    return undefined
+  }
+  return accept(ctx, operation, key, id, entry, decode, schema)
+}
+
+/** `get` on an in-process store with hooks: the whole lifecycle without a promise hop. */
+function getObservedSync(ctx: CacheContext, key: string, event: MutableEndEvent): Promise<unknown> {
+  const events = ctx.events
+  const began = events.begin(event)
+  let value: unknown
+  try {
+    ctx.open()
+    assertKey(key, 'get')
+    value = readSync(ctx, key, ctx.keys.entry(key), 'get', true)
+  } catch (error) {
+    events.fail(event, began, error)
+    return Promise.reject(error)
+  }
+  events.end(event, began, value)
+  return Promise.resolve(value)
+}
+
+/** @internal Decides whether a stored entry is served (the tag-version check) and decodes it. */
+export function accept(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  id: string,
+  entry: StoredEntry | undefined,
+  decode: boolean,
+  schema?: StandardSchemaV1,
+): unknown {
+  if (entry === undefined) {
+    missed(ctx, key)
+    return undefined
+  }
+  if (entry.verified !== true) {
+    if (!versionsMatch(ctx, key, id, entry)) return undefined
+  }
+  let value: unknown = true
+  if (decode && ctx.live && entry.liveValue !== undefined) {
+    value = entry.liveValue
+  } else if (decode) {
+    try {
+      value = open(ctx.envelope, key, entry.value)
+    } catch (error) {
+      ctx.stats.errors++
+      if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)
+      missed(ctx, key)
+      return undefined
+    }
+  }
+  if (schema !== undefined) return conform(ctx, operation, key, id, value, schema)
+  hit(ctx, key)
+  return value
+}
+
+/** Validates a decoded value against a read's schema: its output, or a miss. */
+function conform(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  id: string,
+  value: unknown,
+  schema: StandardSchemaV1,
+): unknown {
+  const result = schema['~standard'].validate(value)
+  return result instanceof Promise
+    ? result.then((r) => settle(ctx, operation, key, id, r))
+    : settle(ctx, operation, key, id, result)
+}
+
+function settle(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  id: string,
+  result: StandardSchemaV1.Result<unknown>,
+): unknown {
+  if (result.issues === undefined) {
+    hit(ctx, key)
+    return result.value
+  }
+  const issues = result.issues.map((issue) => {
+    const path = (issue.path ?? [])
+      .map((p) => String(typeof p === 'object' && p !== null ? p.key : p))
+      .join('.')
+    return path ? `${path}: ${issue.message}` : issue.message
+  })
+  ctx.stats.errors++
+  if (ctx.events.watching('error'))
+    ctx.events.emitError(operation, key, new SchemaMismatchError(key, issues))
+  evictOnRead(ctx, key, id, 'schema')
+  missed(ctx, key)
+  return undefined
+}
+
+/** The tag-version check: every stored version still current (rule 1: null never matches). */
+function versionsMatch(ctx: CacheContext, key: string, id: string, entry: StoredEntry): boolean {
+  const { versions, current } = entry
+  if (versions.length === 0 || versions.length !== current.length) {
+    // Every entry carries at least the namespace tag; anything else is not ours.
+    evictOnRead(ctx, key, id, 'unreadable')
+    missed(ctx, key)
+    return false
+  }
+  for (let i = 0; i < versions.length; i++) {
+    const now = current[i]
+    if (now === null || now !== versions[i]) {
+      evictOnRead(ctx, key, id, 'invalidated')
+      missed(ctx, key)
+      return false
+    }
+  }
+  return true
+}
+
+function hit(ctx: CacheContext, key: string): void {
+  ctx.stats.hits++
+  if (ctx.events.watching('hit')) ctx.events.emit('hit', ctx.keyEvent(key))
+}
+
+/** @internal Counts a miss and emits `miss`. */
+export function missed(ctx: CacheContext, key: string): void {
+  ctx.stats.misses++
+  if (ctx.events.watching('miss')) ctx.events.emit('miss', ctx.keyEvent(key))
+}
