@@ -1,27 +1,11 @@
 import { createCache } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
 import { decodeEntry, encodeEntry } from '@tagcache/redis'
-import { type RedisServer, startRedis } from '@tagcache/redis-harness'
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { nodeRedisStore } from '../src/index.js'
+import { ioredis, nodeRedis, useBothClients } from './both-clients.js'
 
-let server: RedisServer
-let ioredis: Redis
-let nodeRedis: ReturnType<typeof createClient>
-
-beforeAll(async () => {
-  server = await startRedis()
-  ioredis = new Redis(server.port, '127.0.0.1')
-  nodeRedis = createClient({ url: server.url })
-  await nodeRedis.connect()
-})
-
-afterAll(async () => {
-  await Promise.allSettled([ioredis?.quit(), nodeRedis?.close()])
-  await server?.stop()
-})
+useBothClients()
 
 describe('switching driver keeps the cache', () => {
   it('node-redis reads what ioredis wrote, and the other way round', async () => {
