@@ -1,4 +1,4 @@
 import { defineBuild } from '@tagcache/build-config'
 import { defineConfig } from 'tsdown'
 
-export default defineConfig(defineBuild({ entry: ['src/index.ts', 'src/redis/index.ts'] }))
+export default defineConfig(defineBuild())

@@ -1,5 +1,5 @@
 import { type Store, validateOptions } from '@tagcache/core'
-import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/core/redis'
+import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/redis'
 import { type Cluster, Command, type Redis } from 'ioredis'
 import { z } from 'zod'
 

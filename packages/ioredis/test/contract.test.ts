@@ -65,6 +65,16 @@ storeContractSuite('ioredis, tagHints: 0 (always the full Lua read)', {
   }),
 })
 
+storeContractSuite('ioredis, declaredKeysOnly and tagHints: 0 (every read in two steps)', {
+  createStore: () => ({
+    store: ioredisStore(redis, { declaredKeysOnly: true, tagHints: 0 }),
+    peer: () => ioredisStore(redis, { declaredKeysOnly: true }),
+    dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
+  }),
+})
+
 storeContractSuite('ioredis cluster', {
   createStore: () => ({
     store: ioredisStore(clusterClient),

@@ -1,10 +1,5 @@
 import { createCache, isTagCacheError } from '@tagcache/core'
-import {
-  createRedisStore,
-  GET_SCRIPT,
-  HINTED_GET_SCRIPT,
-  type RedisArg,
-} from '@tagcache/core/redis'
+import { createRedisStore, GET_SCRIPT, HINTED_GET_SCRIPT, type RedisArg } from '@tagcache/redis'
 import {
   commandsSent,
   type RedisCluster,

@@ -1,5 +1,5 @@
 import type { Store } from '@tagcache/core'
-import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/core/redis'
+import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/redis'
 import { RESP_TYPES } from 'redis'
 
 /** Options of {@link nodeRedisStore}. */

@@ -75,6 +75,16 @@ storeContractSuite('node-redis, RESP3 client', {
   }),
 })
 
+storeContractSuite('node-redis, declaredKeysOnly', {
+  createStore: () => ({
+    store: nodeRedisStore(client, { declaredKeysOnly: true }),
+    peer: () => nodeRedisStore(client, { declaredKeysOnly: true, tagHints: 0 }),
+    dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
+    corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
+    outage: standaloneOutage,
+  }),
+})
+
 storeContractSuite('node-redis cluster', {
   createStore: () => ({
     store: nodeRedisStore(clusterClient),

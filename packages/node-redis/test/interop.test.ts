@@ -1,26 +1,11 @@
 import { createCache } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
-import { type RedisServer, startRedis } from '@tagcache/redis-harness'
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeEntry, encodeEntry } from '@tagcache/redis'
+import { describe, expect, it } from 'vitest'
 import { nodeRedisStore } from '../src/index.js'
+import { ioredis, nodeRedis, useBothClients } from './both-clients.js'
 
-let server: RedisServer
-let ioredis: Redis
-let nodeRedis: ReturnType<typeof createClient>
-
-beforeAll(async () => {
-  server = await startRedis()
-  ioredis = new Redis(server.port, '127.0.0.1')
-  nodeRedis = createClient({ url: server.url })
-  await nodeRedis.connect()
-})
-
-afterAll(async () => {
-  await Promise.allSettled([ioredis?.quit(), nodeRedis?.close()])
-  await server?.stop()
-})
+useBothClients()
 
 describe('switching driver keeps the cache', () => {
   it('node-redis reads what ioredis wrote, and the other way round', async () => {
@@ -36,5 +21,26 @@ describe('switching driver keeps the cache', () => {
     expect(await viaIoredis.getMany(['a', 'b'])).toEqual([undefined, undefined])
     expect(await viaIoredis.wrap('a', () => 'recomputed', { tags: ['shared'] })).toBe('recomputed')
     expect(await viaNodeRedis.get('a')).toBe('recomputed')
+  })
+})
+
+describe('one entry format: the Lua scripts and entry-format.ts agree byte for byte', () => {
+  it('the SET script writes what encodeEntry writes; the GET script serves what encodeEntry wrote', async () => {
+    const payload = Buffer.from([0, 1, 2, 255, 0, 42])
+    const write = { value: payload, tags: ['t1', 'tag-2'], candidate: 'v1', ttl: Infinity }
+    await nodeRedisStore(nodeRedis, { prefix: 'fmt:' }).set('lua', write)
+    const raw = await ioredis.getBuffer('fmt:lua')
+    const decoded = decodeEntry(raw as Buffer)
+    expect(decoded?.tagKeys).toEqual(['fmt:t1', 'fmt:tag-2'])
+    expect(decoded?.versions).toEqual(['v1', 'v1'])
+    expect(Buffer.from(decoded?.value ?? [])).toEqual(payload)
+    expect(encodeEntry(['fmt:t1', 'fmt:tag-2'], ['v1', 'v1'], payload)).toEqual(raw)
+
+    await ioredis.set('fmt:ts', encodeEntry(['fmt:t1', 'fmt:tag-2'], ['v1', 'v1'], payload))
+    // A store that has not seen it: the full Lua read parses it and checks its versions.
+    const entry = await nodeRedisStore(nodeRedis, { prefix: 'fmt:' }).get('ts')
+    expect(entry?.verified).toBe(true)
+    expect(Buffer.from(entry?.value ?? [])).toEqual(payload)
+    expect(entry?.tags).toEqual(['t1', 'tag-2'])
   })
 })

@@ -1,0 +1,162 @@
+import type {
+  GetOrCaptureResult,
+  Store,
+  StoredEntry,
+  StoreWrite,
+  StoreWriteWithKey,
+} from '@tagcache/core'
+import { type Commands, ttlArg } from './commands.js'
+import { isVerified, readEntry, tagsToRead, unreadable } from './entries.js'
+import { TAGS_SCRIPT } from './scripts/index.js'
+import type { TagHints } from './tag-hints.js'
+
+/**
+ * What the standalone and the cluster store share: the operations that are
+ * the same commands on both (one per key on a cluster), and the reads that
+ * name every key they touch, in two steps (the entry, then its tags' versions).
+ */
+export abstract class RedisStoreBase implements Store {
+  readonly name: string
+  readonly capabilities = { distributed: true } as const
+  protected readonly commands: Commands
+  protected readonly hints: TagHints
+  readonly #cluster: boolean
+
+  constructor(commands: Commands, hints: TagHints) {
+    this.name = commands.driver.name
+    this.commands = commands
+    this.hints = hints
+    this.#cluster = commands.driver.cluster
+  }
+
+  abstract get(key: string): Promise<StoredEntry | undefined>
+  abstract getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>
+  abstract set(key: string, write: StoreWrite): Promise<void>
+  abstract expire(key: string, ttl: number): Promise<boolean>
+  /** Extends the ttls of existing tag versions to at least `ttl` (never creates one). */
+  protected abstract extendTags(
+    tags: readonly string[],
+    ttl: number,
+    operation: string,
+  ): Promise<unknown>
+
+  /** A read, then a capture of the tags' versions if the read found nothing to serve. */
+  async getOrCapture(
+    key: string,
+    tags: readonly string[],
+    candidate: string,
+    ttl: number,
+  ): Promise<GetOrCaptureResult> {
+    const entry = await this.get(key)
+    if (isVerified(entry)) return { entry }
+    return { entry, captured: await this.tagVersions(tags, candidate, ttl) }
+  }
+
+  async setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
+    // Issued together: pipelined, one round trip on standalone.
+    await Promise.all(writes.map((w) => this.set(w.key, w)))
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.hints.delete(key)
+    const full = this.commands.prefix + key
+    return ((await this.commands.call(['DEL', full], full, 'delete')) as number) > 0
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0
+    const full = keys.map((k) => this.commands.prefix + k)
+    for (const k of keys) this.hints.delete(k)
+    if (!this.#cluster) {
+      return (await this.commands.call(['DEL', ...full], full[0], 'deleteMany')) as number
+    }
+    const counts = await Promise.all(
+      full.map((k) => this.commands.call(['DEL', k], k, 'deleteMany') as Promise<number>),
+    )
+    return counts.reduce((a, b) => a + b, 0)
+  }
+
+  async tagVersions(tags: readonly string[], candidate: string, ttl: number): Promise<string[]> {
+    if (tags.length === 0) return []
+    const args = ['ensure', candidate, ttlArg(ttl)]
+    const prefix = this.commands.prefix
+    const run = async (group: readonly string[]) =>
+      (
+        (await this.commands.script(
+          TAGS_SCRIPT,
+          group.map((t) => prefix + t),
+          args,
+          'tagVersions',
+        )) as Buffer[]
+      ).map((b) => b.toString('latin1'))
+    if (!this.#cluster) return run(tags)
+    return (await Promise.all(tags.map((t) => run([t])))).flat()
+  }
+
+  async invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    // One SET per tag, all sent together: O(1) per tag, nothing scanned.
+    await Promise.all(
+      tags.map((t) => {
+        const key = this.commands.prefix + t
+        const args = Number.isFinite(ttl)
+          ? ['SET', key, version, 'PX', ttlArg(ttl)]
+          : ['SET', key, version]
+        return this.commands.call(args, key, 'invalidate')
+      }),
+    )
+  }
+
+  async ttl(key: string): Promise<number | undefined> {
+    const full = this.commands.prefix + key
+    const ms = (await this.commands.call(['PTTL', full], full, 'ttl')) as number
+    if (ms === -2) return undefined
+    return ms === -1 ? Number.POSITIVE_INFINITY : ms
+  }
+
+  /**
+   * Reads entries, then the versions of the tags they name, each step one
+   * `MGET` (one per key on a cluster): two round trips, and no command
+   * touches a key it does not name. Not atomic, and need not be: versions are
+   * never reused, so a version read after the entry that equals the stored
+   * one was current when the entry was read, too.
+   */
+  protected async readInTwoSteps(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
+    const { prefix, luaPrefix } = this.commands
+    const raws = await this.commands.mget(
+      keys.map((k) => prefix + k),
+      'get',
+    )
+    const reads = raws.map((raw) => (raw === null ? undefined : tagsToRead(raw, luaPrefix)))
+    const tagKeys: string[] = []
+    for (const read of reads)
+      if (read !== undefined) for (const t of read.tags) tagKeys.push(prefix + t)
+    const current = await this.commands.mget(tagKeys, 'get')
+    let at = 0
+    return raws.map((raw, i) => {
+      if (raw === null) return undefined
+      const read = reads[i]
+      if (read === undefined) return unreadable(raw)
+      const k = read.tags.length
+      const entry = readEntry(raw, luaPrefix, current, at, k, read.versionsAt)
+      at += k
+      return entry
+    })
+  }
+
+  /** `expire` in two steps: read the entry's tag keys, then extend them and the entry. */
+  protected async expireInTwoSteps(key: string, ttl: number): Promise<boolean> {
+    const full = this.commands.prefix + key
+    const [raw] = await this.commands.mget([full], 'expire')
+    if (raw == null) return false
+    const read = tagsToRead(raw, this.commands.luaPrefix)
+    const extended = read === undefined ? undefined : this.extendTags(read.tags, ttl, 'expire')
+    // Tags first (rule 1: a tag version outlives its entries). Standalone runs
+    // commands in the order sent; a cluster spreads them over nodes, so wait.
+    if (this.#cluster) await extended
+    const expired = Number.isFinite(ttl)
+      ? this.commands.call(['PEXPIRE', full, ttlArg(ttl)], full, 'expire')
+      : this.commands.call(['PERSIST', full], full, 'expire').then(() => 1)
+    const [, reply] = await Promise.all([extended, expired])
+    return reply === 1
+  }
+}

@@ -1,0 +1,39 @@
+/** An argument of a Redis command: binary data always arrives as a `Buffer`. */
+export type RedisArg = string | Buffer
+
+/**
+ * The little a Redis client must offer to back a tagcache Store. Adapters
+ * (`@tagcache/ioredis`, `@tagcache/node-redis`) implement it over their driver.
+ *
+ * @experimental
+ */
+export interface RedisDriver {
+  /** Name used in errors, e.g. `'ioredis'`. */
+  readonly name: string
+  /** True for a Redis Cluster client: multi-key work is then split per key. */
+  readonly cluster: boolean
+  /**
+   * A prefix the driver itself adds to every key it sends (ioredis
+   * `keyPrefix`), so that keys built inside Lua can add it too. `''` if none.
+   */
+  readonly driverPrefix: string
+  /**
+   * How to read an entry whose tag keys the store remembers (see
+   * `RedisStoreOptions.tagHints`); both are one round trip, atomic, and
+   * far cheaper for Redis than the full Lua read. `'mget'`: one plain `MGET`
+   * of the entry and its tag versions, compared in JavaScript. `'script'`: a
+   * short script does that `MGET` and the comparison in Redis and replies with
+   * one bulk string, for clients that pay much per reply element. Measured in
+   * apps/bench: node-redis is fastest with `'mget'`, ioredis with `'script'`.
+   * @default 'script'
+   */
+  readonly hintedReads?: 'mget' | 'script'
+  /**
+   * Sends one command. Bulk strings must come back as `Buffer`s (binary safe),
+   * arrays as arrays, nil as `null`. `key` is the first key of the command,
+   * for cluster routing. Commands issued without awaiting each other must be
+   * pipelined (sent without waiting for replies), and on a standalone
+   * client run in the order they were issued.
+   */
+  call(args: readonly RedisArg[], key?: string): Promise<unknown>
+}

@@ -1,0 +1,29 @@
+/**
+ * The Redis protocol shared by tagcache's Redis adapters: the entry format,
+ * the Lua scripts, tag hints and a Store over a minimal driver interface.
+ * Adapters for Redis clients implement {@link RedisDriver} and call
+ * {@link createRedisStore}; entries stay readable across adapters.
+ *
+ * @experimental
+ * @packageDocumentation
+ */
+export type { RedisArg, RedisDriver } from './driver.js'
+export {
+  type DecodedEntry,
+  decodeEntry,
+  ENTRY_FORMAT_VERSION,
+  ENTRY_HEADER_BYTES,
+  encodeEntry,
+  MAX_ENTRY_TAGS,
+} from './entry-format.js'
+export type { RedisStoreOptions } from './options.js'
+export { createRedisStore } from './redis-store.js'
+export {
+  EXPIRE_SCRIPT,
+  GET_OR_CAPTURE_SCRIPT,
+  GET_SCRIPT,
+  HINTED_GET_SCRIPT,
+  type LuaScript,
+  SET_SCRIPT,
+  TAGS_SCRIPT,
+} from './scripts/index.js'

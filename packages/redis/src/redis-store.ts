@@ -1,0 +1,39 @@
+import type { Store } from '@tagcache/core'
+import { ClusterStore } from './cluster-store.js'
+import { Commands } from './commands.js'
+import type { RedisDriver } from './driver.js'
+import { type RedisStoreOptions, resolveOptions } from './options.js'
+import { StandaloneStore } from './standalone-store.js'
+import { TagHints } from './tag-hints.js'
+
+/**
+ * A {@link Store} over any Redis client, given a {@link RedisDriver}.
+ * Standalone: every operation is one round trip (Lua via EVALSHA, reloaded
+ * on NOSCRIPT, or commands pipelined together); see
+ * {@link RedisStoreOptions.declaredKeysOnly} for servers that refuse scripts
+ * touching keys they were not given. Cluster: keys stay single-slot; a
+ * tagged read or write takes at most two round trips, with the per-key
+ * commands of each step sent in parallel.
+ *
+ * @experimental
+ * @example
+ * ```ts
+ * import { createRedisStore, type RedisDriver } from '@tagcache/redis'
+ *
+ * const driver: RedisDriver = {
+ *   name: 'my-client',
+ *   cluster: false,
+ *   driverPrefix: '',
+ *   call: (args) => client.sendBinary(args), // Buffers for bulk strings, null for nil
+ * }
+ * const store = createRedisStore(driver, { prefix: 'app-cache:' })
+ * ```
+ */
+export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
+  const o = resolveOptions(driver.name, options)
+  const commands = new Commands(driver, o.prefix)
+  if (driver.cluster) return new ClusterStore(commands)
+  const scripted = driver.hintedReads !== 'mget'
+  const hints = new TagHints(o.tagHints, commands.prefix, commands.luaPrefix, scripted)
+  return new StandaloneStore(commands, hints, scripted, o.declaredKeysOnly)
+}

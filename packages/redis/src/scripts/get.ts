@@ -1,0 +1,33 @@
+import { SERVABLE } from './lua-library.js'
+import { luaScript } from './script.js'
+
+/**
+ * Reads entries and checks them against the current versions of their tags,
+ * atomically, in one round trip.
+ *
+ * - KEYS: entry keys. ARGV: none.
+ * - Touches: `GET` of each entry key; `MGET` of the tag keys named inside
+ *   each entry, which are **not** in KEYS (never sent with `declaredKeysOnly`).
+ *
+ * Returns one element per key: `false` when absent; `0` when present but not
+ * servable (a tag's version changed or is missing, or the bytes are not an
+ * entry); otherwise the entry, every stored version being current. The reply
+ * is one bulk string per key, as cheap for clients to parse as a GET.
+ */
+export const GET_SCRIPT = luaScript(
+  'get',
+  `${SERVABLE}
+local out = {}
+for i, key in ipairs(KEYS) do
+  local s = redis.call('GET', key)
+  if not s then
+    out[i] = false
+  elseif servable(s) then
+    out[i] = s
+  else
+    out[i] = 0
+  end
+end
+return out
+`,
+)

@@ -1,0 +1,8 @@
+// One module per script; each names its KEYS, ARGV and every key it touches.
+export { EXPIRE_SCRIPT } from './expire.js'
+export { GET_SCRIPT } from './get.js'
+export { GET_OR_CAPTURE_SCRIPT } from './get-or-capture.js'
+export { HINTED_GET_SCRIPT } from './hinted-get.js'
+export type { LuaScript } from './script.js'
+export { SET_SCRIPT } from './set.js'
+export { TAGS_SCRIPT } from './tags.js'

@@ -1,0 +1,104 @@
+// Lua functions the scripts share, built from the entry format's constants
+// so that the layout has one owner (entry-format.ts).
+import { ENTRY_FORMAT_VERSION, ENTRY_HEADER_BYTES } from '../entry-format.js'
+
+/** Position (1-based, as Lua counts) of an entry's first tag key: right after the header. */
+export const LUA_FIRST_TAG_KEY = ENTRY_HEADER_BYTES + 1
+
+/**
+ * `replace`, `extend` and `ensure` of a tag version key. Each touches only the
+ * key it is given: `SET`, `PTTL`, `PEXPIRE`, `PERSIST` on `key`.
+ *
+ * A tag version key gets a fresh version only when it has none (SET NX), and
+ * otherwise lives at least as long as the entries written with it (rule 1).
+ * A key holding something that is not a version (bytes another program
+ * wrote, or a hash, list... under the name) reads as having none: it is
+ * replaced by the fresh version, so one stray write never disables a
+ * namespace. Versions are 1 to 64 characters of [A-Za-z0-9_-] (see
+ * createTagVersion in core), so they never contain the entry format's NUL.
+ */
+export const TAG_FUNCTIONS = `
+local function replace(key, candidate, ttl)
+  if ttl > 0 then
+    redis.call('SET', key, candidate, 'PX', ttl)
+  else
+    redis.call('SET', key, candidate)
+  end
+  return candidate
+end
+local function extend(key, ttl)
+  local p = redis.call('PTTL', key)
+  if p == -2 then return end
+  if ttl == 0 then
+    if p >= 0 then redis.call('PERSIST', key) end
+  elseif p >= 0 and p < ttl then
+    redis.call('PEXPIRE', key, ttl)
+  end
+end
+local function ensure(key, candidate, ttl)
+  local old
+  if ttl > 0 then
+    old = redis.pcall('SET', key, candidate, 'NX', 'GET', 'PX', ttl)
+  else
+    old = redis.pcall('SET', key, candidate, 'NX', 'GET')
+  end
+  if not old then return candidate end
+  if type(old) ~= 'string' or #old > 64 or not string.find(old, '^[%w_%-]+$') then
+    return replace(key, candidate, ttl)
+  end
+  extend(key, ttl)
+  return old
+end
+`
+
+/**
+ * `tagKeys(s)`: the tag keys of an entry string `s`, and the position where
+ * its versions start; nil when `s` is not an entry in this format (another
+ * program wrote the key): read as a miss. Touches no key.
+ */
+export const TAG_KEYS = `
+local function tagKeys(s)
+  if string.byte(s, 1) ~= ${ENTRY_FORMAT_VERSION} or #s < ${ENTRY_HEADER_BYTES} then return nil end
+  local b1, b2 = string.byte(s, 2, 3)
+  local keys, pos = {}, ${LUA_FIRST_TAG_KEY}
+  for j = 1, b1 * 256 + b2 do
+    local z = string.find(s, '\\0', pos, true)
+    if not z then return nil end
+    keys[j] = string.sub(s, pos, z - 1)
+    pos = z + 1
+  end
+  return keys, pos
+end
+`
+
+/**
+ * `servable(s)`: whether entry string `s` can be served, every stored
+ * version equal to its tag's current one. Compares in place (string.find
+ * anchored at the stored version, then its NUL), so no version string is
+ * built in Lua.
+ *
+ * Touches keys it does not receive: `MGET` of the tag keys named inside `s`.
+ * A script using it is not for servers that enforce declared keys (see
+ * `declaredKeysOnly`).
+ */
+export const SERVABLE = `${TAG_KEYS}
+local function servable(s)
+  local keys, pos = tagKeys(s)
+  if keys == nil or #keys == 0 then return false end
+  local current = redis.call('MGET', unpack(keys))
+  for j = 1, #keys do
+    local v = current[j]
+    if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
+      return false
+    end
+    pos = pos + #v + 1
+  end
+  return true
+end
+`
+
+/**
+ * Lua expression of an entry's header for `k` tags (a Lua variable): the
+ * format version, then k as 16-bit big-endian.
+ */
+export const ENTRY_HEADER = `string.char(${ENTRY_FORMAT_VERSION}, math.floor(k / 256) % 256, k % 256)`
