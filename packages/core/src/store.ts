@@ -116,11 +116,6 @@ export type StoreEvictionReason = 'capacity' | 'expired'
 /** Optional features a store declares. */
 export interface StoreCapabilities {
   /**
-   * @deprecated Never read: nothing in tagcache behaves differently for a
-   * store shared between processes. Leave it out; it will be removed.
-   */
-  readonly distributed?: boolean
-  /**
    * The store keeps JavaScript values as they are (an in-process store):
    * core skips the serializer, writes carry `liveValue` (with an empty
    * `value`), and reads return `liveValue`. Only for stores that never leave

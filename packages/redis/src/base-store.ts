@@ -17,7 +17,6 @@ import type { TagHints } from './tag-hints.js'
  */
 export abstract class RedisStoreBase implements Store {
   readonly name: string
-  readonly capabilities = { distributed: true } as const
   protected readonly commands: Commands
   protected readonly hints: TagHints
   readonly #cluster: boolean

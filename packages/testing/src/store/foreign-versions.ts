@@ -6,7 +6,7 @@ import type { SuiteContext } from './context.js'
 export type ForeignVersion = 'bytes' | 'type'
 
 /**
- * DESIGN.md: a malformed tag or namespace version (foreign bytes, a key of
+ * A malformed tag or namespace version (foreign bytes, a key of
  * the wrong type) reads as missing and is replaced by a fresh version; it
  * never disables a namespace. Registered inside the Store contract suite; skipped for
  * stores without `corruptTagVersion`.
