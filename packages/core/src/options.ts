@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { InvalidOptionsError } from './errors.js'
 import type { CacheOperation, Hook } from './hooks.js'
 import type { Serializer } from './serializer.js'
-import type { Store } from './store.js'
+import { STORE_METHODS, type Store } from './store.js'
 import { parseTtl, type Ttl } from './ttl.js'
 
 /** Decides what a failing store operation does; see {@link CacheOptions.onError}. */
@@ -82,18 +82,7 @@ const storeSchema = z.custom<Store>(
   (v) =>
     typeof v === 'object' &&
     v !== null &&
-    [
-      'get',
-      'getMany',
-      'set',
-      'setMany',
-      'delete',
-      'deleteMany',
-      'tagVersions',
-      'invalidate',
-      'ttl',
-      'expire',
-    ].every((m) => isFunction((v as Record<string, unknown>)[m])),
+    STORE_METHODS.every((m) => isFunction((v as Record<string, unknown>)[m])),
   {
     message:
       'expected a Store (e.g. memoryStore() or ioredisStore(client)) with get, set, delete, tagVersions, invalidate, ...',

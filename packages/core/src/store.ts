@@ -110,6 +110,39 @@ export interface Store {
   close?(): Promise<void>
 }
 
+/**
+ * The name of a method every {@link Store} must have (all but the optional
+ * `getSync`, `getOrCapture`, `onEvict` and `close`).
+ * @internal
+ */
+export type StoreMethod = {
+  [K in keyof Store]-?: undefined extends Store[K]
+    ? never
+    : Store[K] extends (...args: never[]) => unknown
+      ? K
+      : never
+}[keyof Store]
+
+// A record, not an array, so that a method added to Store and left out here fails to compile.
+const REQUIRED: Record<StoreMethod, true> = {
+  get: true,
+  getMany: true,
+  set: true,
+  setMany: true,
+  delete: true,
+  deleteMany: true,
+  tagVersions: true,
+  invalidate: true,
+  ttl: true,
+  expire: true,
+}
+
+/**
+ * Every {@link StoreMethod}: what `createCache` checks its `store` option for.
+ * @internal
+ */
+export const STORE_METHODS = Object.keys(REQUIRED) as readonly StoreMethod[]
+
 /** Why a store removed an entry on its own; see {@link Store.onEvict}. */
 export type StoreEvictionReason = 'capacity' | 'expired'
 

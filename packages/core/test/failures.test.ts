@@ -6,20 +6,9 @@ import {
   type Serializer,
   StoreError,
 } from '../src/index.js'
-import { type StoreMethod, testStore } from './support/test-store.js'
+import { STORE_METHODS } from '../src/store.js'
+import { testStore } from './support/test-store.js'
 
-const every: StoreMethod[] = [
-  'get',
-  'getMany',
-  'set',
-  'setMany',
-  'delete',
-  'deleteMany',
-  'tagVersions',
-  'invalidate',
-  'ttl',
-  'expire',
-]
 const codes = (errors: ErrorEvent[]) => errors.map((e) => (e.error as { code?: string }).code)
 
 describe('onError while the store fails', () => {
@@ -33,7 +22,7 @@ describe('onError while the store fails', () => {
     })
     const strict = createCache({ store })
     await strict.set('k', 'cached', { tags: ['t'] })
-    for (const method of every) store.failing.add(method)
+    for (const method of STORE_METHODS) store.failing.add(method)
     store.writes.length = 0
 
     expect(await lenient.get('k')).toBeUndefined()

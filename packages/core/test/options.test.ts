@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { createCache, InvalidOptionsError, isTagCacheError, type Store } from '../src/index.js'
+import { STORE_METHODS } from '../src/store.js'
 
 // Shape-only: validation never calls the store.
 const store = Object.fromEntries(
-  [
-    'get',
-    'getMany',
-    'set',
-    'setMany',
-    'delete',
-    'deleteMany',
-    'tagVersions',
-    'invalidate',
-    'ttl',
-    'expire',
-  ].map((m) => [m, () => Promise.reject(new Error('not called'))]),
+  STORE_METHODS.map((m) => [m, () => Promise.reject(new Error('not called'))]),
 ) as unknown as Store
 
 describe('createCache options', () => {

@@ -3,6 +3,16 @@ import { describe, expect, it } from 'vitest'
 import { isTagCacheError, jsonSerializer, type Serializer } from '../src/index.js'
 import { createEnvelope, jsCrc32, open, seal } from '../src/serializer.js'
 
+/** What `fn` throws; `undefined` when it returns. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
 describe('payload envelope', () => {
   const json = createEnvelope(jsonSerializer())
 
@@ -29,12 +39,7 @@ describe('payload envelope', () => {
       bytes.subarray(0, bytes.length - 2),
       new Uint8Array([1, 2, 3]),
     ]) {
-      let error: unknown
-      try {
-        open(json, 'k', bad)
-      } catch (e) {
-        error = e
-      }
+      const error = thrown(() => open(json, 'k', bad))
       expect(isTagCacheError(error, 'E_DESERIALIZE')).toBe(true)
     }
   })
@@ -43,12 +48,7 @@ describe('payload envelope', () => {
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
     for (const value of [10n, { a: 10n }, () => 1, Symbol('s'), cyclic, { f: () => 1 }]) {
-      let error: unknown
-      try {
-        seal(json, 'the-key', value)
-      } catch (e) {
-        error = e
-      }
+      const error = thrown(() => seal(json, 'the-key', value))
       expect(isTagCacheError(error, 'E_SERIALIZE')).toBe(true)
       expect((error as Error).message).toContain('"the-key"')
     }
@@ -59,12 +59,7 @@ describe('payload envelope', () => {
     const flipped = bytes.slice()
     const at = flipped.lastIndexOf('1'.charCodeAt(0))
     flipped[at] = '3'.charCodeAt(0) // {"a":3}: valid JSON, wrong value
-    let error: unknown
-    try {
-      open(json, 'k', flipped)
-    } catch (e) {
-      error = e
-    }
+    const error = thrown(() => open(json, 'k', flipped))
     expect(isTagCacheError(error, 'E_DESERIALIZE')).toBe(true)
     expect((error as Error).message).toContain('checksum')
   })

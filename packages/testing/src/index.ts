@@ -13,11 +13,15 @@ import { tagTests } from './store/tags.js'
 import { ttlTests } from './store/ttl.js'
 
 export type { Outage, StoreContractOptions, StoreHarness } from './harness.js'
-export {
-  type FidelityCase,
-  type SerializerContractOptions,
-  serializerContractSuite,
-} from './serializer-suite.js'
+export { serializerContractSuite } from './serializer/suite.js'
+export type {
+  FidelityCase,
+  FidelityPosition,
+  FidelityValue,
+  LossyContext,
+  LossyConversions,
+  SerializerContractOptions,
+} from './serializer/types.js'
 export type { ForeignVersion } from './store/foreign-versions.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -106,9 +106,16 @@ function lines(stdout: string): string[] {
 
 let work = ''
 let project = ''
-/** Runs a TypeScript file of the installed project with Node's type stripping. */
-const runTs = (file: string) =>
-  exec(process.execPath, ['--disable-warning=ExperimentalWarning', file], project)
+/**
+ * Runs `file` of the installed project with Node (a `.ts` file with its type
+ * stripping) and expects exit code 0, nothing on stderr, and these lines on stdout.
+ */
+async function expectRun(file: string, expected: string[]): Promise<void> {
+  const flags = file.endsWith('.ts') ? ['--disable-warning=ExperimentalWarning'] : []
+  const result = await exec(process.execPath, [...flags, file], project)
+  expect(result).toEqual({ code: 0, stdout: expect.any(String), stderr: '' })
+  expect(lines(result.stdout)).toEqual(expected)
+}
 const packed = {} as Record<PackageName, Packed>
 
 beforeAll(async () => {
@@ -222,19 +229,7 @@ describe('packed tarballs', () => {
 
 describe('consumer project', () => {
   it('runs the DESIGN.md example under plain Node ESM', async () => {
-    const result = await exec(process.execPath, ['example.mjs'], project)
-    expect(result).toEqual({
-      code: 0,
-      stdout: expect.any(String),
-      stderr: '',
-    })
-    expect(lines(result.stdout)).toEqual([
-      'my value',
-      'undefined',
-      'true true',
-      '{ id: 1 }',
-      '9000000',
-    ])
+    await expectRun('example.mjs', ['my value', 'undefined', 'true true', '{ id: 1 }', '9000000'])
   })
 
   // tsc takes ~5 s alone and 4x that while turbo runs every other suite on 2 cores.
@@ -252,9 +247,7 @@ describe('consumer project', () => {
         code: 'ENOENT',
       })
     }
-    const result = await runTs('observability.ts')
-    expect(result).toEqual({ code: 0, stdout: expect.any(String), stderr: '' })
-    expect(lines(result.stdout)).toEqual([
+    await expectRun('observability.ts', [
       '1 1 1 1 2',
       '2',
       'info tagcache invalidated tags',
@@ -264,9 +257,7 @@ describe('consumer project', () => {
   })
 
   it('runs the typed example with Node type stripping', async () => {
-    const result = await runTs('example.ts')
-    expect(result).toEqual({ code: 0, stdout: expect.any(String), stderr: '' })
-    expect(lines(result.stdout)).toEqual([
+    await expectRun('example.ts', [
       'my value',
       'undefined',
       'true true',

@@ -5,19 +5,9 @@ import {
   type StoreWrite,
   type StoreWriteWithKey,
 } from '../../src/index.js'
+import type { StoreMethod } from '../../src/store.js'
 
-/** The Store methods a {@link TestStore} can be told to hang on. */
-export type StoreMethod =
-  | 'get'
-  | 'getMany'
-  | 'set'
-  | 'setMany'
-  | 'delete'
-  | 'deleteMany'
-  | 'tagVersions'
-  | 'invalidate'
-  | 'ttl'
-  | 'expire'
+export type { StoreMethod }
 
 /** One call a {@link TestStore} received. */
 export interface StoreCall {
