@@ -1,3 +1,4 @@
+import { redisGlobalSetup } from '@tagcache/redis-harness'
 import { defineTestConfig } from '@tagcache/vitest-config'
 import ts from 'typescript'
 
@@ -5,6 +6,8 @@ import ts from 'typescript'
 // them, and Node cannot run them yet: files that use them go through the
 // TypeScript compiler, exactly as a user's `tsc` build would.
 export default defineTestConfig({
+  // One redis-server and one cluster for the whole test run, not one per file.
+  test: { globalSetup: redisGlobalSetup({ cluster: true }) },
   plugins: [
     {
       name: 'tagcache:tc39-decorators',

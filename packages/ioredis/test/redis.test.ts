@@ -5,19 +5,14 @@ import {
   HINTED_GET_SCRIPT,
   type RedisArg,
 } from '@tagcache/core/redis'
-import {
-  commandsSent,
-  type RedisCluster,
-  type RedisServer,
-  startCluster,
-  startRedis,
-} from '@tagcache/redis-harness'
+import { commandsSent, type RedisServer, startRedis } from '@tagcache/redis-harness'
+import { type SharedRedisCluster, sharedCluster } from '@tagcache/redis-harness/vitest'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ioredisStore } from '../src/index.js'
 
 let server: RedisServer
-let cluster: RedisCluster
+let cluster: SharedRedisCluster
 let redis: Redis
 const clients: (Redis | Cluster)[] = []
 const client = <T extends Redis | Cluster>(c: T): T => {
@@ -26,13 +21,15 @@ const client = <T extends Redis | Cluster>(c: T): T => {
 }
 
 beforeAll(async () => {
-  ;[server, cluster] = await Promise.all([startRedis(), startCluster()])
+  // A server of its own: MONITOR, SCRIPT FLUSH and ACL SETUSER would disturb other files.
+  // The cluster is the package's shared one (vitest globalSetup): tests isolate by namespace.
+  ;[server, cluster] = [await startRedis(), sharedCluster()]
   redis = client(new Redis(server.port, '127.0.0.1'))
 })
 
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.quit()))
-  await Promise.allSettled([server?.stop(), cluster?.stop()])
+  await server?.stop()
 })
 
 describe('round trips on standalone Redis (MONITOR)', () => {

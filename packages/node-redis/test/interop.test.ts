@@ -1,25 +1,24 @@
 import { createCache } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
-import { type RedisServer, startRedis } from '@tagcache/redis-harness'
+import { type SharedRedis, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeRedisStore } from '../src/index.js'
 
-let server: RedisServer
+let server: SharedRedis
 let ioredis: Redis
 let nodeRedis: ReturnType<typeof createClient>
 
 beforeAll(async () => {
-  server = await startRedis()
-  ioredis = new Redis(server.port, '127.0.0.1')
+  server = sharedRedis() // the package's shared server (vitest globalSetup); own namespace
+  ioredis = new Redis(server.url)
   nodeRedis = createClient({ url: server.url })
   await nodeRedis.connect()
 })
 
 afterAll(async () => {
   await Promise.allSettled([ioredis?.quit(), nodeRedis?.close()])
-  await server?.stop()
 })
 
 describe('switching driver keeps the cache', () => {
