@@ -50,7 +50,11 @@ function sourceEnv(machine: { os: string; arch: string; nodeVersion: string }) {
   )
   const run = spawnSync(
     'bash',
-    ['-c', `source '${envSh}' || exit 1; echo "node=$(command -v node)"; node --version`],
+    // As strict as its users (.ci/run and tooling/node/run.sh): set -euo pipefail.
+    [
+      '-c',
+      `set -euo pipefail; source '${envSh}' || exit 1; echo "node=$(command -v node)"; node --version`,
+    ],
     {
       encoding: 'utf8',
       env: {
@@ -114,14 +118,18 @@ describe('tooling/node/env.sh', () => {
 
   it('installs once: a second shell reuses the cached Node', () => {
     const first = sourceEnv({ os: 'Linux', arch: 'x86_64', nodeVersion: '20.20.2' })
-    const again = spawnSync('bash', ['-c', `source '${envSh}' || exit 1; command -v node`], {
-      encoding: 'utf8',
-      env: {
-        PATH: `${first.bin}:/usr/bin:/bin`,
-        HOME: join(first.cache, '..', '..'),
-        TAGCACHE_NODE_HOME: join(first.cache, '..'),
+    const again = spawnSync(
+      'bash',
+      ['-c', `set -euo pipefail; source '${envSh}' || exit 1; command -v node`],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: `${first.bin}:/usr/bin:/bin`,
+          HOME: join(first.cache, '..', '..'),
+          TAGCACHE_NODE_HOME: join(first.cache, '..'),
+        },
       },
-    })
+    )
     expect(again.stderr).toBe('')
     expect(again.stdout).toBe(`${first.cache}/bin/node\n`)
     expect(
