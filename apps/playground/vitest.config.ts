@@ -1,3 +1,4 @@
+import { redisGlobalSetup } from '@tagcache/redis-harness'
 import { defineTestConfig } from '@tagcache/vitest-config'
 import ts from 'typescript'
 
@@ -9,7 +10,8 @@ export default defineTestConfig({
   // TypeScript compiler: seconds alone, tens of seconds on a loaded 2-core
   // machine with turbo running other packages beside it. The limits only
   // catch hangs, so they are far above what a run needs.
-  test: { testTimeout: 180_000 },
+  // One redis-server and one cluster for the whole test run, not one per file.
+  test: { testTimeout: 180_000, globalSetup: redisGlobalSetup({ cluster: true }) },
   plugins: [
     {
       name: 'tagcache:tc39-decorators',

@@ -1,3 +1,4 @@
+import { redisGlobalSetup } from '@tagcache/redis-harness'
 import { defineTestConfig } from '@tagcache/vitest-config'
 import ownPackage from './package.json' with { type: 'json' }
 
@@ -11,6 +12,8 @@ const oldest = ownPackage.devDependencies['ioredis-oldest'].replace(/^npm:ioredi
 
 export default defineTestConfig({
   test: {
+    // One redis-server (and one cluster) for the package's whole test run, not one per file.
+    globalSetup: redisGlobalSetup({ cluster: true }),
     projects: [
       { extends: true, test: { name: `ioredis ${newest}`, env: { IOREDIS_VERSION: newest } } },
       {

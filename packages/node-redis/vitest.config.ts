@@ -1,3 +1,5 @@
+import { redisGlobalSetup } from '@tagcache/redis-harness'
 import { defineTestConfig } from '@tagcache/vitest-config'
 
-export default defineTestConfig()
+// One redis-server (and one cluster) for the package's whole test run, not one per file.
+export default defineTestConfig({ test: { globalSetup: redisGlobalSetup({ cluster: true }) } })

@@ -98,6 +98,26 @@ export declare function commandsSent(
 ): Promise<string[]>
 
 /**
+ * The `REDIS_CLUSTER_URL` environment variable split on commas (`undefined` when
+ * unset or blank): node URLs of an external Redis Cluster tests should use
+ * instead of starting one. One seed node is enough.
+ */
+export declare function redisClusterUrlsFromEnv(): string[] | undefined
+
+/**
+ * The absolute paths of the vitest `globalSetup` files that start, once per
+ * test run of a package, one standalone server (or use `REDIS_URL`) and, with
+ * `cluster: true`, one Redis Cluster (or use `REDIS_CLUSTER_URL`). Test files
+ * read them with `sharedRedis()` / `sharedCluster()` from
+ * `@tagcache/redis-harness/vitest`; they stop when the run ends.
+ *
+ * ```ts
+ * export default defineTestConfig({ test: { globalSetup: redisGlobalSetup({ cluster: true }) } })
+ * ```
+ */
+export declare function redisGlobalSetup(options?: { cluster?: boolean }): string[]
+
+/**
  * The standalone server tests should use: the external one named by `REDIS_URL`
  * when set (never stopped or flushed: tests isolate themselves by key prefix or
  * namespace), otherwise a throwaway server from {@link startRedis}.

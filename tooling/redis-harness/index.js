@@ -690,6 +690,37 @@ async function until(condition, what) {
 }
 
 /**
+ * The external Redis Cluster tests should use instead of starting one: the
+ * comma-separated node URLs in `REDIS_CLUSTER_URL` (one seed node is enough),
+ * or `undefined` when it is unset or blank.
+ *
+ * @returns {string[] | undefined}
+ */
+export function redisClusterUrlsFromEnv() {
+  const urls = (process.env.REDIS_CLUSTER_URL ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean)
+  return urls.length > 0 ? urls : undefined
+}
+
+/**
+ * The vitest `globalSetup` files that start one standalone server (or use
+ * `REDIS_URL`) and, with `cluster: true`, one Redis Cluster (or use
+ * `REDIS_CLUSTER_URL`) for a package's whole test run, instead of one per test
+ * file. Test files read them with `sharedRedis()` and `sharedCluster()` from
+ * `@tagcache/redis-harness/vitest`.
+ *
+ * @param {{ cluster?: boolean }} [options]
+ * @returns {string[]}
+ */
+export function redisGlobalSetup(options = {}) {
+  const file = (/** @type {string} */ name) =>
+    fileURLToPath(new URL(`./global-setup/${name}.js`, import.meta.url))
+  return options.cluster ? [file('standalone'), file('cluster')] : [file('standalone')]
+}
+
+/**
  * The standalone server tests should use: the external one named by
  * `REDIS_URL` when set (never stopped, never flushed: tests isolate
  * themselves by key prefix or namespace), otherwise a throwaway server from

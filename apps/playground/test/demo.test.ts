@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { metricsCollector } from '@tagcache/observability'
-import { type RedisServer, startRedis } from '@tagcache/redis-harness'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type SharedRedis, sharedRedis } from '@tagcache/redis-harness/vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { runDemo } from '../src/demo.ts'
 
 function expectDemoOutput(text: string) {
@@ -57,12 +57,9 @@ describe('playground demo', () => {
   })
 
   describe('on Redis', () => {
-    let server: RedisServer
-    beforeAll(async () => {
-      server = await startRedis()
-    })
-    afterAll(async () => {
-      await server?.stop()
+    let server: SharedRedis
+    beforeAll(() => {
+      server = sharedRedis() // the run's shared server (vitest globalSetup); namespace 'playground'
     })
 
     for (const store of ['ioredis', 'node-redis']) {

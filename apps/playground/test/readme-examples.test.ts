@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type RedisCluster, redisForTests, startCluster } from '@tagcache/redis-harness'
+import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closedPort } from './closed-port.ts'
@@ -117,22 +117,20 @@ const limitMs = 120_000
 
 describe('README examples', () => {
   let env: Record<string, string>
-  let redis: { url: string; stop(): Promise<void> } | undefined
-  let cluster: RedisCluster | undefined
 
   beforeAll(async () => {
     rmSync(workDir, { recursive: true, force: true })
     mkdirSync(workDir, { recursive: true })
     writeBlocks()
-    ;[redis, cluster] = await Promise.all([
-      redisForTests(),
-      runnable.some(usesCluster) ? startCluster() : undefined,
-    ])
+    // The run's shared server and cluster (vitest globalSetup): the examples use their own namespaces.
+    const [redis, cluster] = [
+      sharedRedis(),
+      runnable.some(usesCluster) ? sharedCluster() : undefined,
+    ]
     env = { REDIS_URL: redis.url, ...(cluster ? { REDIS_CLUSTER_URL: cluster.urls[0]! } : {}) }
   })
 
   afterAll(async () => {
-    await Promise.all([redis?.stop(), cluster?.stop()])
     rmSync(workDir, { recursive: true, force: true })
   })
 

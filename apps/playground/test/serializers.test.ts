@@ -10,7 +10,7 @@ import {
 import { ioredisStore } from '@tagcache/ioredis'
 import { memoryStore } from '@tagcache/memory'
 import { nodeRedisStore } from '@tagcache/node-redis'
-import { type RedisServer, startRedis } from '@tagcache/redis-harness'
+import { type SharedRedis, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { compressed } from '@tagcache/serializer-compress'
 import { msgpackSerializer } from '@tagcache/serializer-msgpack'
 import { superjsonSerializer } from '@tagcache/serializer-superjson'
@@ -18,20 +18,19 @@ import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-let server: RedisServer
+let server: SharedRedis
 let ioredis: Redis
 let nodeRedis: ReturnType<typeof createClient>
 
 beforeAll(async () => {
-  server = await startRedis()
-  ioredis = new Redis(server.port, '127.0.0.1')
+  server = sharedRedis() // the run's shared server (vitest globalSetup); own namespaces
+  ioredis = new Redis(server.url)
   nodeRedis = createClient({ url: server.url })
   await nodeRedis.connect()
 })
 
 afterAll(async () => {
   await Promise.allSettled([ioredis?.quit(), nodeRedis?.close()])
-  await server?.stop()
 })
 
 const plain = { id: 1, name: 'žluť 🐎', tags: ['a', 'b'], nested: { n: 1.5, ok: true, none: null } }

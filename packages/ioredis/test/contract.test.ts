@@ -1,26 +1,17 @@
-import {
-  outage,
-  redisForTests,
-  startCluster,
-  startProxy,
-  type TcpProxy,
-} from '@tagcache/redis-harness'
+import { outage, startProxy, type TcpProxy } from '@tagcache/redis-harness'
+import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { ioredisStore } from '../src/index.js'
 
-type Server = { stop(): Promise<void> }
-let server: Server | undefined
-let cluster: Server | undefined
 let proxy: TcpProxy | undefined
 let redis: Redis
 let clusterClient: Cluster
 
 beforeAll(async () => {
-  const [standalone, clustered] = await Promise.all([redisForTests(), startCluster()])
-  server = standalone
-  cluster = clustered
+  // Shared with the package's other test files (vitest globalSetup): tests isolate by namespace.
+  const [standalone, clustered] = [sharedRedis(), sharedCluster()]
   // The standalone client reaches Redis through a proxy the outage tests cut.
   const direct = new URL(standalone.url)
   proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
@@ -40,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([redis?.quit(), clusterClient?.quit()])
-  await Promise.allSettled([proxy?.close(), server?.stop(), cluster?.stop()])
+  await proxy?.close()
 })
 
 const standaloneOutage = () => outage(proxy!, () => redis.status === 'ready')

@@ -23,6 +23,8 @@ const client = <T extends Redis | Cluster>(c: T): T => {
 }
 
 beforeAll(async () => {
+  // A server and a cluster of its own: MONITOR, SCRIPT FLUSH and ACL SETUSER would disturb
+  // other files, and the MOVED count below must not see another file's clients.
   ;[server, cluster] = await Promise.all([startRedis(), startCluster()])
   redis = client(new Redis(server.port, '127.0.0.1'))
 })

@@ -1,18 +1,10 @@
-import {
-  outage,
-  redisForTests,
-  startCluster,
-  startProxy,
-  type TcpProxy,
-} from '@tagcache/redis-harness'
+import { outage, startProxy, type TcpProxy } from '@tagcache/redis-harness'
+import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
 import { createClient, createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
 import { nodeRedisStore } from '../src/index.js'
 
-type Server = { stop(): Promise<void> }
-let server: Server | undefined
-let cluster: Server | undefined
 let proxy: TcpProxy | undefined
 // The standalone clients reach Redis through a proxy the outage tests cut.
 // While disconnected, their commands fail at once instead of waiting in a queue.
@@ -23,9 +15,8 @@ let resp3: ReturnType<typeof createFastFailingClient>
 let clusterClient: ReturnType<typeof createCluster>
 
 beforeAll(async () => {
-  const [standalone, clustered] = await Promise.all([redisForTests(), startCluster()])
-  server = standalone
-  cluster = clustered
+  // Shared with the package's other test files (vitest globalSetup): tests isolate by namespace.
+  const [standalone, clustered] = [sharedRedis(), sharedCluster()]
   const direct = new URL(standalone.url)
   proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
   const via = new URL(standalone.url)
@@ -40,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([client?.close(), clusterClient?.close(), resp3?.close()])
-  await Promise.allSettled([proxy?.close(), server?.stop(), cluster?.stop()])
+  await proxy?.close()
 })
 
 const standaloneOutage = () => outage(proxy!, () => client.isReady && resp3.isReady)

@@ -5,6 +5,8 @@ import type {
   InvalidateEvent,
   OperationEndEvent,
 } from '@tagcache/core'
+import { z } from 'zod'
+import { factoryOptions, got } from './options.js'
 
 /** A logging method in pino's style: a merge object first, then a message. */
 export type LogFn = (object: Record<string, unknown>, message: string) => void
@@ -45,6 +47,16 @@ export interface LoggerHookOptions {
   keys?: boolean
 }
 
+const milliseconds = (issue: { input?: unknown }) =>
+  `expected a number of milliseconds >= 0, got ${got(issue.input)}`
+
+const optionsSchema: z.ZodType<LoggerHookOptions> = z.strictObject({
+  operations: z.boolean().optional(),
+  slowOperationMs: z.number({ error: milliseconds }).min(0, { error: milliseconds }).optional(),
+  invalidations: z.boolean().optional(),
+  keys: z.boolean().optional(),
+})
+
 /**
  * Creates a hook that writes a cache's errors to a pino-style logger:
  * operations that failed at `error`, errors the cache survived (an unreadable
@@ -75,15 +87,12 @@ export function loggerHook(logger: Logger, options: LoggerHookOptions = {}): Hoo
       )
     }
   }
-  const slow = options.slowOperationMs
-  if (slow !== undefined && !(slow >= 0)) {
-    throw new RangeError(
-      `[tagcache] [observability] loggerHook: invalid slowOperationMs ${String(slow)}; expected a number of milliseconds >= 0`,
-    )
-  }
-  const withKeys = options.keys ?? true
-  const logInvalidations = options.invalidations ?? true
-  const logOperations = options.operations ?? false
+  const {
+    slowOperationMs: slow,
+    keys: withKeys = true,
+    invalidations: logInvalidations = true,
+    operations: logOperations = false,
+  } = factoryOptions('loggerHook', optionsSchema, options)
 
   const describe = (event: OperationEndEvent): Record<string, unknown> => ({
     namespace: event.namespace,

@@ -18,6 +18,8 @@ import type {
   OperationStartEvent,
   SetEvent,
 } from '@tagcache/core'
+import { z } from 'zod'
+import { factoryOptions, fn } from './options.js'
 
 /** Options of {@link openTelemetryHook}. */
 export interface OpenTelemetryHookOptions {
@@ -53,6 +55,34 @@ export interface OpenTelemetryHookOptions {
    */
   activeSpans?: boolean
 }
+
+const hasMethods =
+  (...names: string[]) =>
+  (v: unknown): boolean =>
+    typeof v === 'object' &&
+    v !== null &&
+    names.every((name) => typeof (v as Record<string, unknown>)[name] === 'function')
+
+const optionsSchema: z.ZodType<OpenTelemetryHookOptions> = z.strictObject({
+  tracer: z
+    .union([z.literal(false), z.custom<Tracer>(hasMethods('startSpan'))], {
+      error: "expected an OpenTelemetry Tracer (trace.getTracer('app')) or false",
+    })
+    .optional(),
+  meter: z
+    .union(
+      [z.literal(false), z.custom<Meter>(hasMethods('createHistogram', 'createObservableCounter'))],
+      {
+        error: "expected an OpenTelemetry Meter (metrics.getMeter('app')) or false",
+      },
+    )
+    .optional(),
+  dbSystem: fn<(store: string) => string | undefined>(
+    '(storeName) => string | undefined',
+  ).optional(),
+  recordKeys: z.boolean().optional(),
+  activeSpans: z.boolean().optional(),
+})
 
 /** Names of the instruments {@link openTelemetryHook} records. */
 export const instrumentNames = {
@@ -189,14 +219,10 @@ function errorType(error: unknown): string {
  * })
  * ```
  */
-export function openTelemetryHook(options: OpenTelemetryHookOptions = {}): Hook {
+export function openTelemetryHook(input: OpenTelemetryHookOptions = {}): Hook {
+  const options = factoryOptions('openTelemetryHook', optionsSchema, input)
   const tracer = options.tracer === false ? undefined : (options.tracer ?? trace.getTracer(SCOPE))
   const meter = options.meter === false ? undefined : (options.meter ?? metrics.getMeter(SCOPE))
-  if (options.dbSystem !== undefined && typeof options.dbSystem !== 'function') {
-    throw new TypeError(
-      '[tagcache] [observability] openTelemetryHook: dbSystem must be a function (storeName) => string | undefined',
-    )
-  }
   const dbSystemOf = options.dbSystem ?? defaultDbSystem
   const recordKeys = options.recordKeys ?? false
   const activeSpans = options.activeSpans ?? true

@@ -1,5 +1,7 @@
 import type { ErrorEvent, EvictEvent, Hook, OperationEndEvent } from '@tagcache/core'
 import { Counter, Histogram, type Metric, type Registry, register } from 'prom-client'
+import { z } from 'zod'
+import { factoryOptions, got } from './options.js'
 
 /** Options of {@link prometheusExporter}. */
 export interface PrometheusExporterOptions {
@@ -25,6 +27,23 @@ export interface PrometheusExporterOptions {
 const DEFAULT_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ]
+
+const metricName = (issue: { input?: unknown }) =>
+  `expected letters, digits, _ and : (not starting with a digit), got ${got(issue.input)}`
+
+const optionsSchema: z.ZodType<PrometheusExporterOptions> = z.strictObject({
+  registry: z
+    .custom<Registry>(
+      (v) => typeof (v as Partial<Registry> | null)?.getSingleMetric === 'function',
+      { error: "expected a prom-client Registry (new Registry() or prom-client's register)" },
+    )
+    .optional(),
+  prefix: z
+    .string({ error: metricName })
+    .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { error: metricName })
+    .optional(),
+  buckets: z.array(z.number()).optional(),
+})
 
 function reuse<T extends Metric>(registry: Registry, name: string, create: () => T): T {
   const existing = registry.getSingleMetric(name)
@@ -61,18 +80,11 @@ function reuse<T extends Metric>(registry: Registry, name: string, create: () =>
  * ```
  */
 export function prometheusExporter(options: PrometheusExporterOptions = {}): Hook {
-  const registry = options.registry ?? register
-  if (typeof registry?.getSingleMetric !== 'function') {
-    throw new TypeError(
-      '[tagcache] [observability] prometheusExporter: registry is not a prom-client Registry; expected new Registry() or prom-client’s register',
-    )
-  }
-  const prefix = options.prefix ?? 'tagcache_'
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-    throw new TypeError(
-      `[tagcache] [observability] prometheusExporter: invalid prefix ${JSON.stringify(prefix)}; expected letters, digits, _ and : (not starting with a digit)`,
-    )
-  }
+  const {
+    registry = register,
+    prefix = 'tagcache_',
+    buckets = DEFAULT_BUCKETS,
+  } = factoryOptions('prometheusExporter', optionsSchema, options)
   const registers = [registry]
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     reuse(
@@ -94,7 +106,7 @@ export function prometheusExporter(options: PrometheusExporterOptions = {}): Hoo
         name: `${prefix}operation_duration_seconds`,
         help: 'Duration of cache operations in seconds',
         labelNames: ['namespace', 'operation'],
-        buckets: options.buckets ?? DEFAULT_BUCKETS,
+        buckets,
         registers,
       }),
   )

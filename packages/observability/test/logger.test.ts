@@ -110,7 +110,7 @@ describe('loggerHook with pino', () => {
       /the logger has no info\(\) method/,
     )
     expect(() => loggerHook(capture().logger, { slowOperationMs: -1 })).toThrow(
-      /invalid slowOperationMs -1/,
+      'loggerHook.slowOperationMs: expected a number of milliseconds >= 0, got -1',
     )
   })
 })

@@ -239,6 +239,6 @@ describe('openTelemetryHook', () => {
     expect(() => openTelemetryHook()).not.toThrow()
     expect(() =>
       openTelemetryHook({ dbSystem: 'redis' as unknown as (store: string) => string }),
-    ).toThrow(/dbSystem must be a function/)
+    ).toThrow('openTelemetryHook.dbSystem: expected a function')
   })
 })

@@ -118,9 +118,11 @@ describe('prometheusExporter', () => {
     expect(text).toContain(
       'app_cache_operation_duration_seconds_bucket{le="0.5",namespace="q",operation="get"} 1',
     )
-    expect(() => prometheusExporter({ registry, prefix: '1bad' })).toThrow(/invalid prefix "1bad"/)
+    expect(() => prometheusExporter({ registry, prefix: '1bad' })).toThrow(
+      'prometheusExporter.prefix: expected letters',
+    )
     expect(() => prometheusExporter({ registry: {} as Registry })).toThrow(
-      /not a prom-client Registry/,
+      'prometheusExporter.registry: expected a prom-client Registry',
     )
   })
 })

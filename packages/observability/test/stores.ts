@@ -2,7 +2,7 @@ import type { Store } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
 import { memoryStore } from '@tagcache/memory'
 import { nodeRedisStore } from '@tagcache/node-redis'
-import { redisForTests } from '@tagcache/redis-harness'
+import { sharedRedis } from '@tagcache/redis-harness/vitest'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
@@ -15,14 +15,14 @@ export interface StoreCase {
 
 /**
  * The stores observability is tested on: memory, and both Redis adapters
- * against a redis-server the harness starts (or REDIS_URL).
+ * against the redis-server the harness starts once for the package's test run
+ * (vitest globalSetup; or REDIS_URL).
  */
 export function storeCases(): StoreCase[] {
-  let server: { url: string; stop(): Promise<void> } | undefined
   let redis: Redis | undefined
   let nodeRedis: ReturnType<typeof createClient> | undefined
   beforeAll(async () => {
-    server = await redisForTests()
+    const server = sharedRedis()
     redis = new Redis(server.url)
     nodeRedis = createClient({ url: server.url })
     await nodeRedis.connect()
@@ -30,7 +30,6 @@ export function storeCases(): StoreCase[] {
   afterAll(async () => {
     await redis?.quit()
     await nodeRedis?.close()
-    await server?.stop()
   })
   return [
     { name: 'memory', create: () => memoryStore() },
@@ -45,7 +44,7 @@ export function storeCases(): StoreCase[] {
 let counter = 0
 /** A namespace no other test uses, so tests sharing a Redis server never meet. */
 export function uniqueNamespace(): string {
-  return `obs-${process.pid}-${++counter}`
+  return `obs-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`
 }
 
 /** Wraps a store so that `get` and `set` reject while `failing.on` is true. */

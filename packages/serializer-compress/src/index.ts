@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib'
-import { InvalidOptionsError, type Serializer } from '@tagcache/core'
+import { type Serializer, validateOptions } from '@tagcache/core'
+import { z } from 'zod'
 
 /** A compression algorithm of `node:zlib`. */
 export type CompressionAlgorithm = 'gzip' | 'brotli' | 'zstd'
@@ -51,14 +52,56 @@ const ALGORITHMS: Record<
   zstd: { min: 1, max: 22, default: 3 },
 }
 
+const got = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(value) : String(value)
+
+/** A whole number of bytes >= `min`; the message names what was given. */
+const bytes = (min: number) => {
+  const error = (issue: { input?: unknown }) =>
+    `expected an integer >= ${min} (bytes), got ${got(issue.input)}`
+  return z.int({ error }).min(min, { error }).optional()
+}
+
+const optionsSchema = z
+  .strictObject(
+    {
+      algorithm: z
+        .enum(['gzip', 'brotli', 'zstd'], {
+          error: (issue) => `expected "gzip", "brotli" or "zstd", got ${got(issue.input)}`,
+        })
+        .optional(),
+      threshold: bytes(0),
+      // Its range depends on the algorithm: checked below.
+      level: z.custom<number>().optional(),
+      maxSize: bytes(1),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `unknown option ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; expected algorithm, threshold, level or maxSize`
+          : `expected an object, got ${issue.input === null ? 'null' : typeof issue.input}`,
+    },
+  )
+  .superRefine(
+    ({ algorithm = 'gzip', level }, ctx) => {
+      const range = Object.hasOwn(ALGORITHMS, algorithm) ? ALGORITHMS[algorithm] : undefined
+      if (range === undefined || level === undefined) return // a bad algorithm is reported above
+      if (Number.isInteger(level) && level >= range.min && level <= range.max) return
+      ctx.addIssue({
+        code: 'custom',
+        path: ['level'],
+        message: `expected an integer from ${range.min} to ${range.max} for ${algorithm}, got ${got(level)}`,
+      })
+    },
+    // Also when another option is bad, so that one error lists every problem.
+    { when: ({ value }) => typeof value === 'object' && value !== null },
+  )
+
 const STORED = 0
 const COMPRESSED = 1
 
 const isWellFormed = (s: string): boolean =>
   (s as string & { isWellFormed(): boolean }).isWellFormed()
-
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : String(value)
 
 function codec(algorithm: CompressionAlgorithm, level: number, maxOutputLength: number): Codec {
   switch (algorithm) {
@@ -137,43 +180,13 @@ export function compressed(inner: Serializer, options: CompressedOptions = {}): 
       `[tagcache] [compress] invalid inner serializer ${inner === null ? 'null' : typeof inner}; expected a Serializer { id, encode, decode } (e.g. jsonSerializer())`,
     )
   }
-  const issues: string[] = []
-  if (typeof options !== 'object' || options === null) {
-    issues.push(`invalid options ${options === null ? 'null' : typeof options}; expected an object`)
-    throw new InvalidOptionsError('compress', issues)
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'algorithm' && key !== 'threshold' && key !== 'level' && key !== 'maxSize') {
-      issues.push(
-        `unknown option ${JSON.stringify(key)}; expected algorithm, threshold, level or maxSize`,
-      )
-    }
-  }
-  const algorithm = options.algorithm ?? 'gzip'
-  const range = Object.hasOwn(ALGORITHMS, algorithm) ? ALGORITHMS[algorithm] : undefined
-  if (range === undefined) {
-    issues.push(`invalid algorithm ${describe(algorithm)}; expected "gzip", "brotli" or "zstd"`)
-  }
-  const threshold = options.threshold ?? 1024
-  if (!Number.isSafeInteger(threshold) || threshold < 0) {
-    issues.push(`invalid threshold ${describe(threshold)}; expected an integer >= 0 (bytes)`)
-  }
-  const level = options.level ?? range?.default
-  if (
-    range !== undefined &&
-    (!Number.isInteger(level) || (level as number) < range.min || (level as number) > range.max)
-  ) {
-    issues.push(
-      `invalid level ${describe(level)}; expected an integer from ${range.min} to ${range.max} for ${algorithm}`,
-    )
-  }
-  const maxSize = options.maxSize ?? 512 * 1024 * 1024
-  if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
-    issues.push(`invalid maxSize ${describe(maxSize)}; expected an integer >= 1 (bytes)`)
-  }
-  if (issues.length > 0) throw new InvalidOptionsError('compress', issues)
+  const parsed = validateOptions('compress', optionsSchema, options)
+  const algorithm = parsed.algorithm ?? 'gzip'
+  const threshold = parsed.threshold ?? 1024
+  const level = parsed.level ?? ALGORITHMS[algorithm].default
+  const maxSize = parsed.maxSize ?? 512 * 1024 * 1024
 
-  const { compress, decompress } = codec(algorithm, level as number, maxSize)
+  const { compress, decompress } = codec(algorithm, level, maxSize)
 
   return {
     id: `${algorithm}:${inner.id}`,

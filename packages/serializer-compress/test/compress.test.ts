@@ -157,31 +157,39 @@ describe('compressed', () => {
     }
 
     it.each([
-      [{ algorithm: 'lz4' }, 'invalid algorithm "lz4"; expected "gzip", "brotli" or "zstd"'],
-      [{ algorithm: 'toString' }, 'invalid algorithm "toString"; expected'],
-      [{ threshold: -1 }, 'invalid threshold -1; expected an integer >= 0 (bytes)'],
-      [{ threshold: 1.5 }, 'invalid threshold 1.5; expected an integer >= 0'],
-      [{ threshold: '1024' }, 'invalid threshold "1024"; expected an integer >= 0'],
-      [{ level: 10 }, 'invalid level 10; expected an integer from 0 to 9 for gzip'],
+      [{ algorithm: 'lz4' }, 'algorithm: expected "gzip", "brotli" or "zstd", got "lz4"'],
+      [{ algorithm: 'toString' }, 'algorithm: expected "gzip", "brotli" or "zstd", got "toString"'],
+      [{ threshold: -1 }, 'threshold: expected an integer >= 0 (bytes), got -1'],
+      [{ threshold: 1.5 }, 'threshold: expected an integer >= 0 (bytes), got 1.5'],
+      [{ threshold: '1024' }, 'threshold: expected an integer >= 0 (bytes), got "1024"'],
+      [
+        { threshold: 2 ** 60 },
+        'threshold: expected an integer >= 0 (bytes), got 1152921504606847000',
+      ],
+      [{ level: 10 }, 'level: expected an integer from 0 to 9 for gzip, got 10'],
       [
         { algorithm: 'brotli', level: 12 },
-        'invalid level 12; expected an integer from 0 to 11 for brotli',
+        'level: expected an integer from 0 to 11 for brotli, got 12',
       ],
-      [
-        { algorithm: 'zstd', level: 0 },
-        'invalid level 0; expected an integer from 1 to 22 for zstd',
-      ],
+      [{ algorithm: 'zstd', level: 0 }, 'level: expected an integer from 1 to 22 for zstd, got 0'],
       [
         { algorithm: 'zstd', level: 23 },
-        'invalid level 23; expected an integer from 1 to 22 for zstd',
+        'level: expected an integer from 1 to 22 for zstd, got 23',
       ],
-      [{ level: 2.5 }, 'invalid level 2.5; expected an integer from 0 to 9 for gzip'],
-      [{ lvl: 3 }, 'unknown option "lvl"; expected algorithm, threshold, level or maxSize'],
-    ])('%o is refused: %s', (options, message) => {
+      [{ level: 2.5 }, 'level: expected an integer from 0 to 9 for gzip, got 2.5'],
+      [{ level: '3' }, 'level: expected an integer from 0 to 9 for gzip, got "3"'],
+      [{ maxSize: 0 }, 'maxSize: expected an integer >= 1 (bytes), got 0'],
+      [
+        { lvl: 3 },
+        '(options): unknown option "lvl"; expected algorithm, threshold, level or maxSize',
+      ],
+      [null, '(options): expected an object, got null'],
+      ['fast', '(options): expected an object, got string'],
+    ])('%o is refused, the error naming the path: %s', (options, issue) => {
       const e = error(() => compressed(jsonSerializer(), options as never))
       expect(isTagCacheError(e, 'E_INVALID_OPTIONS')).toBe(true)
-      expect(e.message).toMatch(/^\[tagcache\] \[compress\] invalid options:\n {2}- /)
-      expect(e.message).toContain(message)
+      expect(e.message).toBe(`[tagcache] [compress] invalid options:\n  - ${issue}`)
+      expect((e as unknown as { issues: string[] }).issues).toEqual([issue])
     })
 
     it('lists every bad option in one error', () => {
@@ -189,8 +197,8 @@ describe('compressed', () => {
         compressed(jsonSerializer(), { algorithm: 'brotli', threshold: -5, level: 99 }),
       )
       expect((e as unknown as { issues: string[] }).issues).toEqual([
-        'invalid threshold -5; expected an integer >= 0 (bytes)',
-        'invalid level 99; expected an integer from 0 to 11 for brotli',
+        'threshold: expected an integer >= 0 (bytes), got -5',
+        'level: expected an integer from 0 to 11 for brotli, got 99',
       ])
     })
 
@@ -241,6 +249,8 @@ describe('maxSize', () => {
   )
 
   it('rejects a bad maxSize', () => {
-    expect(() => compressed(jsonSerializer(), { maxSize: 0 })).toThrow(/invalid maxSize 0/)
+    expect(() => compressed(jsonSerializer(), { maxSize: 0 })).toThrow(
+      'maxSize: expected an integer >= 1 (bytes), got 0',
+    )
   })
 })
