@@ -198,3 +198,27 @@ export declare function outage(
   proxy: TcpProxy,
   ready: () => boolean,
 ): Promise<{ restore(): Promise<void> }>
+
+/** Sends one raw command with an adapter's own client. */
+export type RawCommand = (args: (string | Buffer)[]) => Promise<unknown>
+
+/**
+ * The Store contract harness's direct-access hooks for a Redis store, over
+ * `send` (one raw command with the adapter's client). `prefix` is the store's
+ * key prefix, `'tagcache:'` by default.
+ */
+export declare function rawKeyHooks(
+  send: RawCommand,
+  prefix?: string,
+): {
+  /** `DEL`s the tag version, as eviction would. */
+  dropTagVersion(tagId: string): Promise<void>
+  /** Leaves binary bytes (`'bytes'`) or a hash (`'type'`) under the version key. */
+  corruptTagVersion(tagId: string, kind: 'bytes' | 'type'): Promise<void>
+}
+
+/**
+ * A proxy ({@link startProxy}) in front of the Redis at `url`, and the URL
+ * that reaches Redis through it, for clients an outage test will cut off.
+ */
+export declare function proxyFor(url: string): Promise<{ proxy: TcpProxy; url: string }>

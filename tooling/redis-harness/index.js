@@ -652,7 +652,9 @@ export async function commandsSent(server, fn) {
 
 /** @typedef {import('./index.d.ts').TcpProxy} TcpProxy */
 
-export { startProxy } from './proxy.js'
+import { startProxy } from './proxy.js'
+
+export { startProxy }
 
 /** How long a client may take to notice a cut, or to reconnect after it. */
 const OUTAGE_TIMEOUT_MS = 30_000
@@ -733,4 +735,50 @@ export async function redisForTests() {
   if (external !== undefined) return { url: external, external: true, stop: async () => {} }
   const server = await startRedis()
   return { url: server.url, external: false, stop: () => server.stop() }
+}
+
+/**
+ * The Store contract harness's direct-access hooks (`dropTagVersion`,
+ * `corruptTagVersion`) for a Redis store, over `send`, a function that sends
+ * one raw command with the adapter's own client (each driver spells that
+ * differently). `prefix` is the store's key prefix.
+ *
+ * @param {(args: (string | Buffer)[]) => Promise<unknown>} send
+ * @param {string} [prefix]
+ */
+export function rawKeyHooks(send, prefix = 'tagcache:') {
+  return {
+    /** @param {string} tagId */
+    async dropTagVersion(tagId) {
+      await send(['DEL', prefix + tagId])
+    },
+    /**
+     * A stray write from another program under a version key.
+     * @param {string} tagId
+     * @param {'bytes' | 'type'} kind
+     */
+    async corruptTagVersion(tagId, kind) {
+      const key = prefix + tagId
+      if (kind === 'bytes') {
+        await send(['SET', key, Buffer.from([0xff, 0x00, 0x41, 0x20])])
+      } else {
+        await send(['DEL', key])
+        await send(['HSET', key, 'not', 'a version'])
+      }
+    },
+  }
+}
+
+/**
+ * A proxy (see startProxy) in front of the Redis at `url`, and the URL that
+ * reaches Redis through it, for clients an outage test will cut off.
+ *
+ * @param {string} url
+ */
+export async function proxyFor(url) {
+  const direct = new URL(url)
+  const proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
+  const via = new URL(url)
+  via.host = `${proxy.host}:${proxy.port}`
+  return { proxy, url: via.toString() }
 }

@@ -26,18 +26,10 @@ export async function connectIoredis(url: string): Promise<RedisConnection> {
   })
   // ioredis rejects connect() with a bare "Connection is closed."; the reason is in the
   // error event, which without a listener would also be logged as "Unhandled error event".
-  let reason: unknown
-  client.on('error', (error) => {
-    reason ??= error
-  })
-  try {
-    await client.connect()
-    await client.ping()
-  } catch (error) {
+  await connectOrExplain(url, client, () => {
     // disconnect() on an ended client would keep the process alive for disconnectTimeout.
     if (client.status !== 'end') client.disconnect()
-    throw unavailable(url, reason ?? error)
-  }
+  })
   return { store: ioredisStore(client), close: async () => void (await client.quit()) }
 }
 
@@ -47,6 +39,26 @@ export async function connectNodeRedis(url: string): Promise<RedisConnection> {
   const { nodeRedisStore } = await import('@tagcache/node-redis')
   const client = createClient({ url, socket: { connectTimeout, reconnectStrategy: false } })
   // Without a listener, node-redis's error event is an uncaught exception.
+  await connectOrExplain(url, client, () => {
+    if (client.isOpen) client.destroy()
+  })
+  return { store: nodeRedisStore(client), close: async () => void (await client.close()) }
+}
+
+/**
+ * Connects `client` and checks it answers a PING; on failure, `abandon()`s it
+ * and throws a RedisUnavailableError carrying the first error event's reason
+ * (both drivers reject with less than their error event says).
+ */
+async function connectOrExplain(
+  url: string,
+  client: {
+    on(event: 'error', listener: (error: Error) => void): unknown
+    connect(): Promise<unknown>
+    ping(): Promise<unknown>
+  },
+  abandon: () => void,
+): Promise<void> {
   let reason: unknown
   client.on('error', (error) => {
     reason ??= error
@@ -55,10 +67,9 @@ export async function connectNodeRedis(url: string): Promise<RedisConnection> {
     await client.connect()
     await client.ping()
   } catch (error) {
-    if (client.isOpen) client.destroy()
+    abandon()
     throw unavailable(url, reason ?? error)
   }
-  return { store: nodeRedisStore(client), close: async () => void (await client.close()) }
 }
 
 function unavailable(url: string, reason: unknown): RedisUnavailableError {

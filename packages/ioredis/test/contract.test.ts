@@ -1,9 +1,9 @@
-import { outage, startProxy, type TcpProxy } from '@tagcache/redis-harness'
+import { outage, proxyFor, rawKeyHooks, type TcpProxy } from '@tagcache/redis-harness'
 import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
-import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
+import { type StoreHarness, storeContractSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
-import { ioredisStore } from '../src/index.js'
+import { type IoredisStoreOptions, ioredisStore } from '../src/index.js'
 
 let proxy: TcpProxy | undefined
 let redis: Redis
@@ -13,11 +13,9 @@ beforeAll(async () => {
   // Shared with the package's other test files (vitest globalSetup): tests isolate by namespace.
   const [standalone, clustered] = [sharedRedis(), sharedCluster()]
   // The standalone client reaches Redis through a proxy the outage tests cut.
-  const direct = new URL(standalone.url)
-  proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
-  const via = new URL(standalone.url)
-  via.host = `${proxy.host}:${proxy.port}`
-  redis = new Redis(via.toString(), {
+  const via = await proxyFor(standalone.url)
+  proxy = via.proxy
+  redis = new Redis(via.url, {
     lazyConnect: true,
     // While disconnected, commands fail at once instead of waiting in a queue.
     enableOfflineQueue: false,
@@ -36,47 +34,39 @@ afterAll(async () => {
 
 const standaloneOutage = () => outage(proxy!, () => redis.status === 'ready')
 
-storeContractSuite('ioredis', {
-  createStore: () => ({
-    store: ioredisStore(redis),
-    peer: () => ioredisStore(redis),
-    dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
-
-storeContractSuite('ioredis, tagHints: 0 (always the full Lua read)', {
-  createStore: () => ({
-    store: ioredisStore(redis, { tagHints: 0 }),
-    peer: () => ioredisStore(redis, { tagHints: 0 }),
-    dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
-
-storeContractSuite('ioredis, declaredKeysOnly and tagHints: 0 (every read in two steps)', {
-  createStore: () => ({
-    store: ioredisStore(redis, { declaredKeysOnly: true, tagHints: 0 }),
-    peer: () => ioredisStore(redis, { declaredKeysOnly: true }),
-    dropTagVersion: async (tag) => void (await redis.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(redis, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
-
-storeContractSuite('ioredis cluster', {
-  createStore: () => ({
-    store: ioredisStore(clusterClient),
-    peer: () => ioredisStore(clusterClient),
-    dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(clusterClient, `tagcache:${tag}`, kind),
-  }),
-})
-
-/** A stray write from another program under a version key. */
-async function corrupt(client: Redis | Cluster, key: string, kind: ForeignVersion) {
-  if (kind === 'bytes') await client.set(key, Buffer.from([0xff, 0x00, 0x41, 0x20]))
-  else await client.multi().del(key).hset(key, 'not', 'a version').exec()
+/** Runs the contract suite over `client()` (assigned in beforeAll) with these store options. */
+function suite(
+  name: string,
+  client: () => Redis | Cluster,
+  options: IoredisStoreOptions,
+  extra: Pick<StoreHarness, 'outage'> & { peerOptions?: IoredisStoreOptions } = {},
+) {
+  storeContractSuite(name, {
+    createStore: () => {
+      const c = client()
+      return {
+        store: ioredisStore(c, options),
+        peer: () => ioredisStore(c, extra.peerOptions ?? options),
+        ...rawKeyHooks((args) => c.call(...(args as [string, ...(string | Buffer)[]]))),
+        ...(extra.outage && { outage: extra.outage }),
+      }
+    },
+  })
 }
+
+suite('ioredis', () => redis, {}, { outage: standaloneOutage })
+suite(
+  'ioredis, tagHints: 0 (always the full Lua read)',
+  () => redis,
+  { tagHints: 0 },
+  {
+    outage: standaloneOutage,
+  },
+)
+suite(
+  'ioredis, declaredKeysOnly and tagHints: 0 (every read in two steps)',
+  () => redis,
+  { declaredKeysOnly: true, tagHints: 0 },
+  { outage: standaloneOutage, peerOptions: { declaredKeysOnly: true } },
+)
+suite('ioredis cluster', () => clusterClient, {})

@@ -1,9 +1,9 @@
-import { outage, startProxy, type TcpProxy } from '@tagcache/redis-harness'
+import { outage, proxyFor, rawKeyHooks, type TcpProxy } from '@tagcache/redis-harness'
 import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
-import { type ForeignVersion, storeContractSuite } from '@tagcache/testing'
+import { type StoreHarness, storeContractSuite } from '@tagcache/testing'
 import { createClient, createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
-import { nodeRedisStore } from '../src/index.js'
+import { type NodeRedisStoreOptions, nodeRedisStore } from '../src/index.js'
 
 let proxy: TcpProxy | undefined
 // The standalone clients reach Redis through a proxy the outage tests cut.
@@ -17,12 +17,10 @@ let clusterClient: ReturnType<typeof createCluster>
 beforeAll(async () => {
   // Shared with the package's other test files (vitest globalSetup): tests isolate by namespace.
   const [standalone, clustered] = [sharedRedis(), sharedCluster()]
-  const direct = new URL(standalone.url)
-  proxy = await startProxy({ host: direct.hostname, port: Number(direct.port) })
-  const via = new URL(standalone.url)
-  via.host = `${proxy.host}:${proxy.port}`
-  client = createFastFailingClient(via.toString())
-  resp3 = createFastFailingClient(via.toString(), 3)
+  const via = await proxyFor(standalone.url)
+  proxy = via.proxy
+  client = createFastFailingClient(via.url)
+  resp3 = createFastFailingClient(via.url, 3)
   // Connection errors are expected during outages; unheard, they would crash the process.
   for (const c of [client, resp3]) c.on('error', () => {})
   clusterClient = createCluster({ rootNodes: clustered.urls.map((url) => ({ url })) })
@@ -36,68 +34,56 @@ afterAll(async () => {
 
 const standaloneOutage = () => outage(proxy!, () => client.isReady && resp3.isReady)
 
-storeContractSuite('node-redis', {
-  createStore: () => ({
-    store: nodeRedisStore(client),
-    peer: () => nodeRedisStore(client),
-    dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
+type Client = typeof client | typeof clusterClient
 
-storeContractSuite('node-redis, tagHints: 0 (always the full Lua read)', {
-  createStore: () => ({
-    store: nodeRedisStore(client, { tagHints: 0 }),
-    peer: () => nodeRedisStore(client, { tagHints: 0 }),
-    dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
+/** One raw command with either kind of client (a cluster routes by the first key). */
+const sender = (c: Client) => (args: (string | Buffer)[]) =>
+  c === clusterClient
+    ? clusterClient.sendCommand(args[1], false, args)
+    : (c as typeof client).sendCommand(args)
 
-storeContractSuite('node-redis, RESP3 client', {
-  createStore: () => ({
-    store: nodeRedisStore(resp3),
-    peer: () => nodeRedisStore(client),
-    dropTagVersion: async (tag) => void (await resp3.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(resp3, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
-
-storeContractSuite('node-redis, declaredKeysOnly', {
-  createStore: () => ({
-    store: nodeRedisStore(client, { declaredKeysOnly: true }),
-    peer: () => nodeRedisStore(client, { declaredKeysOnly: true, tagHints: 0 }),
-    dropTagVersion: async (tag) => void (await client.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(client, `tagcache:${tag}`, kind),
-    outage: standaloneOutage,
-  }),
-})
-
-storeContractSuite('node-redis cluster', {
-  createStore: () => ({
-    store: nodeRedisStore(clusterClient),
-    peer: () => nodeRedisStore(clusterClient),
-    dropTagVersion: async (tag) => void (await clusterClient.del(`tagcache:${tag}`)),
-    corruptTagVersion: (tag, kind) => corrupt(clusterClient, `tagcache:${tag}`, kind),
-  }),
-})
-
-/** A stray write from another program under a version key. */
-async function corrupt(
-  client: {
-    set(k: string, v: Buffer): Promise<unknown>
-    del(k: string): Promise<unknown>
-    hSet(k: string, f: string, v: string): Promise<unknown>
-  },
-  key: string,
-  kind: ForeignVersion,
+/** Runs the contract suite over the clients `clients()` names (assigned in beforeAll). */
+function suite(
+  name: string,
+  clients: () => { store: Client; peer?: Client },
+  options: NodeRedisStoreOptions,
+  extra: Pick<StoreHarness, 'outage'> & { peerOptions?: NodeRedisStoreOptions } = {},
 ) {
-  if (kind === 'bytes') await client.set(key, Buffer.from([0xff, 0x00, 0x41, 0x20]))
-  else {
-    await client.del(key)
-    await client.hSet(key, 'not', 'a version')
-  }
+  storeContractSuite(name, {
+    createStore: () => {
+      const { store, peer = store } = clients()
+      return {
+        store: nodeRedisStore(store, options),
+        peer: () => nodeRedisStore(peer, extra.peerOptions ?? options),
+        ...rawKeyHooks(sender(store)),
+        ...(extra.outage && { outage: extra.outage }),
+      }
+    },
+  })
 }
+
+suite('node-redis', () => ({ store: client }), {}, { outage: standaloneOutage })
+suite(
+  'node-redis, tagHints: 0 (always the full Lua read)',
+  () => ({ store: client }),
+  { tagHints: 0 },
+  {
+    outage: standaloneOutage,
+  },
+)
+suite(
+  'node-redis, RESP3 client',
+  () => ({ store: resp3, peer: client }),
+  {},
+  { outage: standaloneOutage },
+)
+suite(
+  'node-redis, declaredKeysOnly',
+  () => ({ store: client }),
+  { declaredKeysOnly: true },
+  {
+    outage: standaloneOutage,
+    peerOptions: { declaredKeysOnly: true, tagHints: 0 },
+  },
+)
+suite('node-redis cluster', () => ({ store: clusterClient }), {})

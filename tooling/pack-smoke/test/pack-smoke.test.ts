@@ -2,7 +2,7 @@
 // @tagcache/observability (without its optional peers) work
 // for a consumer: `pnpm pack` them, install the tarballs with npm into a fresh
 // project in the OS temp dir (outside the workspace, so no workspace link can
-// help), then run the DESIGN.md example under plain Node ESM, type-check a typed
+// help), then run the README's core example (createCache, set, get, invalidate, wrap) under plain Node ESM, type-check a typed
 // version with tsc (skipLibCheck: false, so the shipped .d.ts are checked) and
 // run it with Node's type stripping.
 import { execFile } from 'node:child_process'
@@ -228,7 +228,7 @@ describe('packed tarballs', () => {
 })
 
 describe('consumer project', () => {
-  it('runs the DESIGN.md example under plain Node ESM', async () => {
+  it('runs the core API example under plain Node ESM', async () => {
     await expectRun('example.mjs', ['my value', 'undefined', 'true true', '{ id: 1 }', '9000000'])
   })
 
