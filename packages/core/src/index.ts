@@ -1,17 +1,6 @@
 export { createCache } from './cache.js'
-export type {
-  BatchResult,
-  BoundKey,
-  Cache,
-  CachedFunction,
-  CachedOptions,
-  DecoratorOptions,
-  ReadOptions,
-  SetManyEntry,
-  SetOptions,
-  WrapManyOptions,
-  WrapOptions,
-} from './cache-api.js'
+// The public types of the Cache API (Cache, SetOptions, WrapOptions, CachedOptions...).
+export type * from './cache-api.js'
 export { type ChannelEvent, channelNames } from './diagnostics.js'
 export {
   CacheMiss,
