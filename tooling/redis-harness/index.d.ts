@@ -189,14 +189,16 @@ export declare function startProxy(
 ): Promise<TcpProxy>
 
 /**
- * Begins an outage for clients connected through `proxy`: {@link TcpProxy.cut},
- * then waits (up to 30 s) until `ready()`, the clients' own view of their
- * connection, turns false. The returned `restore()` lets connections through
- * again and resolves once `ready()` is true (up to 30 s).
+ * Begins an outage for clients connected through `proxies` (one proxy, or one
+ * per cluster node, see {@link proxiesForCluster}): cuts them all at once
+ * ({@link TcpProxy.cut}), then waits (up to 30 s) until `ready()`, the clients'
+ * own view of their connection, turns false. `ready` may be async, e.g. a
+ * probe command that must fail. The returned `restore()` lets connections
+ * through again and resolves once `ready()` is true (up to 30 s).
  */
 export declare function outage(
-  proxy: TcpProxy,
-  ready: () => boolean,
+  proxies: TcpProxy | readonly TcpProxy[],
+  ready: () => boolean | Promise<boolean>,
 ): Promise<{ restore(): Promise<void> }>
 
 /** Sends one raw command with an adapter's own client. */
@@ -222,3 +224,30 @@ export declare function rawKeyHooks(
  * that reaches Redis through it, for clients an outage test will cut off.
  */
 export declare function proxyFor(url: string): Promise<{ proxy: TcpProxy; url: string }>
+
+/** The proxies {@link proxiesForCluster} put in front of a Redis Cluster. */
+export interface ClusterProxies {
+  /** One proxy per node; pass them to {@link outage} to cut the whole cluster off. */
+  readonly proxies: readonly TcpProxy[]
+  /** The proxies' addresses, as seed (root) nodes for a cluster client. */
+  readonly seeds: readonly { readonly host: string; readonly port: number }[]
+  /**
+   * Each node's address as the cluster announces it (`'host:port'`) to the
+   * proxy in front of it: ioredis' `natMap`, node-redis' `nodeAddressMap`, so
+   * that the client reaches every node it discovers through its proxy.
+   */
+  readonly addressMap: Readonly<Record<string, { host: string; port: number }>>
+  /** Closes every proxy. */
+  close(): Promise<void>
+}
+
+/**
+ * A proxy ({@link startProxy}) in front of every node of the Redis Cluster
+ * `seeds` belong to: the seeds and every node the first one lists in
+ * `CLUSTER NODES`. For cluster clients an outage test will cut off.
+ *
+ * @throws RangeError when `seeds` is empty.
+ */
+export declare function proxiesForCluster(
+  seeds: readonly { readonly host: string; readonly port: number }[],
+): Promise<ClusterProxies>

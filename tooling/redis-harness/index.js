@@ -236,11 +236,12 @@ async function freePort() {
  * @param {number} port
  * @param {string[]} args
  * @param {number} [timeoutMs]
+ * @param {string} [host]
  * @returns {Promise<string>}
  */
-function command(port, args, timeoutMs = 1_000) {
+function command(port, args, timeoutMs = 1_000, host = HOST) {
   return new Promise((resolveReply, reject) => {
-    const socket = createConnection({ host: HOST, port })
+    const socket = createConnection({ host, port })
     let buffer = Buffer.alloc(0)
     /** @param {Error | undefined} err @param {string} [reply] */
     const finish = (err, reply) => {
@@ -660,32 +661,35 @@ export { startProxy }
 const OUTAGE_TIMEOUT_MS = 30_000
 
 /**
- * Begins an outage for clients connected through `proxy`: cuts it, and
- * resolves once `ready()` (the clients' own view) turns false. The returned
- * `restore()` lets connections through and resolves once `ready()` is true.
+ * Begins an outage for clients connected through `proxies` (one, or one per
+ * cluster node): cuts them all at once, and resolves once `ready()` (the
+ * clients' own view, or a probe that resolves to it) turns false. The
+ * returned `restore()` lets connections through and resolves once `ready()`
+ * is true.
  *
- * @param {TcpProxy} proxy
- * @param {() => boolean} ready
+ * @param {TcpProxy | readonly TcpProxy[]} proxies
+ * @param {() => boolean | Promise<boolean>} ready
  * @returns {Promise<{ restore(): Promise<void> }>}
  */
-export async function outage(proxy, ready) {
-  await proxy.cut()
-  await until(() => !ready(), 'the clients to notice the cut')
+export async function outage(proxies, ready) {
+  const all = Array.isArray(proxies) ? proxies : [proxies]
+  await Promise.all(all.map((proxy) => proxy.cut()))
+  await until(async () => !(await ready()), 'the clients to notice the cut')
   return {
     async restore() {
-      proxy.restore()
+      for (const proxy of all) proxy.restore()
       await until(ready, 'the clients to reconnect')
     },
   }
 }
 
 /**
- * @param {() => boolean} condition
+ * @param {() => boolean | Promise<boolean>} condition
  * @param {string} what
  */
 async function until(condition, what) {
   const deadline = Date.now() + OUTAGE_TIMEOUT_MS
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`waited ${OUTAGE_TIMEOUT_MS} ms for ${what}`)
     await sleep(POLL_MS)
   }
@@ -781,4 +785,39 @@ export async function proxyFor(url) {
   const via = new URL(url)
   via.host = `${proxy.host}:${proxy.port}`
   return { proxy, url: via.toString() }
+}
+
+/**
+ * A proxy (see startProxy) in front of every node of the Redis Cluster that
+ * `seeds` belong to (the seeds and every node their `CLUSTER NODES` lists),
+ * for cluster clients an outage test will cut off.
+ *
+ * @param {readonly { host: string, port: number }[]} seeds
+ */
+export async function proxiesForCluster(seeds) {
+  const first = seeds[0]
+  if (first === undefined) throw new RangeError('proxiesForCluster() needs at least one seed node')
+  const listed = await command(first.port, ['CLUSTER', 'NODES'], 5_000, first.host)
+  /** @type {Map<string, { host: string, port: number }>} */
+  const nodes = new Map(seeds.map((node) => [`${node.host}:${node.port}`, node]))
+  // `<id> <ip>:<port>@<bus-port>[,<hostname>] <flags> ...`; a node without an address shows `:0`.
+  for (const line of listed.split('\n')) {
+    const address = line.split(' ')[1]?.split('@')[0] ?? ''
+    const colon = address.lastIndexOf(':')
+    const [host, port] = [address.slice(0, colon), Number(address.slice(colon + 1))]
+    if (host !== '' && port > 0) nodes.set(`${host}:${port}`, { host, port })
+  }
+  const proxies = await Promise.all(
+    [...nodes].map(async ([address, node]) => ({ address, proxy: await startProxy(node) })),
+  )
+  return {
+    proxies: proxies.map(({ proxy }) => proxy),
+    seeds: proxies.map(({ proxy }) => ({ host: proxy.host, port: proxy.port })),
+    addressMap: Object.fromEntries(
+      proxies.map(({ address, proxy }) => [address, { host: proxy.host, port: proxy.port }]),
+    ),
+    async close() {
+      await Promise.all(proxies.map(({ proxy }) => proxy.close()))
+    },
+  }
 }

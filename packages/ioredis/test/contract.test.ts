@@ -1,4 +1,11 @@
-import { outage, proxyFor, rawKeyHooks, type TcpProxy } from '@tagcache/redis-harness'
+import {
+  type ClusterProxies,
+  outage,
+  proxiesForCluster,
+  proxyFor,
+  rawKeyHooks,
+  type TcpProxy,
+} from '@tagcache/redis-harness'
 import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { type StoreHarness, storeContractSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
@@ -6,6 +13,7 @@ import { afterAll, beforeAll } from 'vitest'
 import { type IoredisStoreOptions, ioredisStore } from '../src/index.js'
 
 let proxy: TcpProxy | undefined
+let clusterProxies: ClusterProxies | undefined
 let redis: Redis
 let clusterClient: Cluster
 
@@ -24,15 +32,37 @@ beforeAll(async () => {
   })
   redis.on('error', () => {}) // connection errors are expected during outages
   await redis.connect()
-  clusterClient = new Cluster(clustered.nodes.map((n) => ({ host: n.host, port: n.port })))
+  // The cluster client reaches every node through its own proxy, which the outage tests cut all at once.
+  clusterProxies = await proxiesForCluster(clustered.nodes)
+  clusterClient = new Cluster([...clusterProxies.seeds], {
+    natMap: clusterProxies.addressMap,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    clusterRetryStrategy: () => 50,
+    redisOptions: { maxRetriesPerRequest: 1 },
+  })
+  clusterClient.on('error', () => {})
+  await clusterClient.connect()
 })
 
 afterAll(async () => {
   await Promise.allSettled([redis?.quit(), clusterClient?.quit()])
-  await proxy?.close()
+  await Promise.all([proxy?.close(), clusterProxies?.close()])
 })
 
 const standaloneOutage = () => outage(proxy!, () => redis.status === 'ready')
+/**
+ * The cluster client's status alone is not enough: ioredis 5 stays `ready`
+ * while the nodes it has not connected to yet (lazily) keep the pool from
+ * draining, so every master must also answer PING.
+ */
+const clusterReady = async () => {
+  if (clusterClient.status !== 'ready') return false
+  const masters = clusterClient.nodes('master')
+  const pings = await Promise.allSettled(masters.map((node) => node.ping()))
+  return masters.length > 0 && pings.every((ping) => ping.status === 'fulfilled')
+}
+const clusterOutage = () => outage(clusterProxies!.proxies, clusterReady)
 
 /** Runs the contract suite over `client()` (assigned in beforeAll) with these store options. */
 function suite(
@@ -69,4 +99,4 @@ suite(
   { declaredKeysOnly: true, tagHints: 0 },
   { outage: standaloneOutage, peerOptions: { declaredKeysOnly: true } },
 )
-suite('ioredis cluster', () => clusterClient, {})
+suite('ioredis cluster', () => clusterClient, {}, { outage: clusterOutage })

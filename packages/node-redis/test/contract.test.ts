@@ -1,4 +1,11 @@
-import { outage, proxyFor, rawKeyHooks, type TcpProxy } from '@tagcache/redis-harness'
+import {
+  type ClusterProxies,
+  outage,
+  proxiesForCluster,
+  proxyFor,
+  rawKeyHooks,
+  type TcpProxy,
+} from '@tagcache/redis-harness'
 import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { type StoreHarness, storeContractSuite } from '@tagcache/testing'
 import { createClient, createCluster } from 'redis'
@@ -6,10 +13,16 @@ import { afterAll, beforeAll } from 'vitest'
 import { type NodeRedisStoreOptions, nodeRedisStore } from '../src/index.js'
 
 let proxy: TcpProxy | undefined
-// The standalone clients reach Redis through a proxy the outage tests cut.
-// While disconnected, their commands fail at once instead of waiting in a queue.
+let clusterProxies: ClusterProxies | undefined
+// The clients reach Redis through proxies the outage tests cut (the cluster
+// client one per node). While disconnected, their commands fail at once
+// instead of waiting in a queue.
+const fastFailing = {
+  disableOfflineQueue: true,
+  socket: { reconnectStrategy: () => 50 },
+} as const
 const createFastFailingClient = (url: string, RESP?: 3) =>
-  createClient({ url, RESP, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } })
+  createClient({ url, RESP, ...fastFailing })
 let client: ReturnType<typeof createFastFailingClient>
 let resp3: ReturnType<typeof createFastFailingClient>
 let clusterClient: ReturnType<typeof createCluster>
@@ -21,18 +34,29 @@ beforeAll(async () => {
   proxy = via.proxy
   client = createFastFailingClient(via.url)
   resp3 = createFastFailingClient(via.url, 3)
+  clusterProxies = await proxiesForCluster(clustered.nodes)
+  clusterClient = createCluster({
+    rootNodes: clusterProxies.seeds.map((node) => ({ socket: node })),
+    nodeAddressMap: clusterProxies.addressMap,
+    defaults: fastFailing,
+  })
   // Connection errors are expected during outages; unheard, they would crash the process.
-  for (const c of [client, resp3]) c.on('error', () => {})
-  clusterClient = createCluster({ rootNodes: clustered.urls.map((url) => ({ url })) })
+  for (const c of [client, resp3, clusterClient]) c.on('error', () => {})
   await Promise.all([client.connect(), clusterClient.connect(), resp3.connect()])
 })
 
 afterAll(async () => {
   await Promise.allSettled([client?.close(), clusterClient?.close(), resp3?.close()])
-  await proxy?.close()
+  await Promise.all([proxy?.close(), clusterProxies?.close()])
 })
 
 const standaloneOutage = () => outage(proxy!, () => client.isReady && resp3.isReady)
+/** The cluster's own `isReady` only says `connect()` succeeded: each master's client says more. */
+const clusterReady = () => {
+  const { masters } = clusterClient
+  return masters.length > 0 && masters.every((master) => master.client?.isReady === true)
+}
+const clusterOutage = () => outage(clusterProxies!.proxies, clusterReady)
 
 type Client = typeof client | typeof clusterClient
 
@@ -86,4 +110,4 @@ suite(
     peerOptions: { declaredKeysOnly: true, tagHints: 0 },
   },
 )
-suite('node-redis cluster', () => ({ store: clusterClient }), {})
+suite('node-redis cluster', () => ({ store: clusterClient }), {}, { outage: clusterOutage })
