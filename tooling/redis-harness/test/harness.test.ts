@@ -4,6 +4,8 @@ import { promisify } from 'node:util'
 import {
   commandsSent,
   findRedisServer,
+  outage,
+  proxiesForCluster,
   type RedisCluster,
   type RedisServer,
   redisUrlFromEnv,
@@ -158,6 +160,51 @@ describe('startCluster', () => {
 
   it('rejects fewer than 3 masters', async () => {
     await expect(startCluster({ masters: 2 })).rejects.toThrow(RangeError)
+  })
+})
+
+describe('proxiesForCluster and outage', () => {
+  it('puts a proxy in front of every node the seed lists, keyed by the address the node announces', async () => {
+    const cluster = await startCluster({ masters: 3, replicas: 1 })
+    started.push(cluster)
+    const via = await proxiesForCluster([cluster.nodes[0]!]) // one seed finds the other five
+    try {
+      expect(Object.keys(via.addressMap).sort()).toEqual(
+        cluster.nodes.map((n) => `127.0.0.1:${n.port}`).sort(),
+      )
+      expect(via.seeds).toEqual(via.proxies.map((p) => ({ host: p.host, port: p.port })))
+      for (const node of cluster.nodes) {
+        const proxied = via.addressMap[`127.0.0.1:${node.port}`]!
+        expect(await cli(proxied.port, 'cluster', 'myid')).toBe(
+          await cli(node.port, 'cluster', 'myid'),
+        )
+      }
+    } finally {
+      await via.close()
+    }
+  })
+
+  it('cuts several proxies at once and waits on an async readiness probe both ways', async () => {
+    const s = await server()
+    const proxies = [await startProxy(s), await startProxy(s)]
+    const answers = (port: number) =>
+      rawCommand(port, 'PING').then(
+        () => true,
+        () => false,
+      )
+    const probe = vi.fn(async () =>
+      (await Promise.all(proxies.map((p) => answers(p.port)))).every(Boolean),
+    )
+    try {
+      expect(await probe()).toBe(true)
+      const ongoing = await outage(proxies, probe)
+      expect(await Promise.all(proxies.map((p) => answers(p.port)))).toEqual([false, false])
+      await ongoing.restore()
+      expect(await Promise.all(proxies.map((p) => answers(p.port)))).toEqual([true, true])
+      expect(probe.mock.calls.length).toBeGreaterThanOrEqual(3)
+    } finally {
+      await Promise.all(proxies.map((p) => p.close()))
+    }
   })
 })
 
