@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
+import { startProxy } from './proxy.js'
 
 const HOST = '127.0.0.1'
 /** Attempts per process when its port turns out to be taken (EADDRINUSE). */
@@ -652,8 +653,6 @@ export async function commandsSent(server, fn) {
 }
 
 /** @typedef {import('./index.d.ts').TcpProxy} TcpProxy */
-
-import { startProxy } from './proxy.js'
 
 export { startProxy }
 
