@@ -7,7 +7,7 @@ import type { BatchResult, WrapManyOptions, WrapOptions } from './cache-api.js'
 import { assertKey, type CacheContext, EMPTY, invalidArgument } from './context.js'
 import type { MutableEndEvent } from './lifecycle.js'
 import { accept, countFound, getMany, missed } from './reads.js'
-import type { StoredEntry, StoreWriteWithKey } from './store.js'
+import type { KeyRecord, StoredEntry, StoreWriteWithKey } from './store.js'
 import { createTagVersion } from './versions.js'
 
 /**
@@ -26,7 +26,8 @@ export async function wrap<T>(
   assertKey(key, operation)
   if (typeof factory !== 'function')
     throw invalidArgument(operation, 'factory', factory, 'a function')
-  const id = ctx.keys.entry(key)
+  const record = ctx.keys.record(key)
+  const id = record.id
   const events = ctx.events
   const quiet = events.quiet()
   const inflight = force ? undefined : ctx.flights.get<T>(id)
@@ -38,10 +39,12 @@ export async function wrap<T>(
       : events.observe(operation, [key], options?.tags ?? EMPTY, () => inflight)
   }
   if (quiet) {
-    return ctx.flights.run(id, () => wrapOnce(ctx, operation, key, id, factory, options, force))
+    return ctx.flights.run(id, () => wrapOnce(ctx, operation, key, record, factory, options, force))
   }
   return events.observe(operation, [key], options?.tags ?? EMPTY, (event) =>
-    ctx.flights.run(id, () => wrapOnce(ctx, operation, key, id, factory, options, force, event)),
+    ctx.flights.run(id, () =>
+      wrapOnce(ctx, operation, key, record, factory, options, force, event),
+    ),
   )
 }
 
@@ -49,12 +52,13 @@ async function wrapOnce<T>(
   ctx: CacheContext,
   operation: 'wrap' | 'cached',
   key: string,
-  id: string,
+  record: KeyRecord,
   factory: () => T | Promise<T>,
   options: WrapOptions<T> | undefined,
   force: boolean,
   event?: MutableEndEvent,
 ): Promise<T> {
+  const id = record.id
   const ttl = ctx.ttl(options?.ttl, operation)
   const tagIds = ctx.tagIds(options?.tags ?? EMPTY, operation)
   const store = ctx.store
@@ -74,7 +78,7 @@ async function wrapOnce<T>(
       entry = read.entry
       captured = read.captured
     } else {
-      entry = await ctx.call(store.get(id), operation)
+      entry = await ctx.call(store.get(id, record), operation)
     }
   } catch (error) {
     ctx.storeFailed(operation, key, error)

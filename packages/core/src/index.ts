@@ -41,6 +41,7 @@ export type { StandardSchemaV1 } from './standard-schema.js'
 export type { CacheStats } from './stats.js'
 export type {
   GetOrCaptureResult,
+  KeyRecord,
   Store,
   StoreCapabilities,
   StoredEntry,

@@ -10,6 +10,8 @@
 // format separates tag ids with it), and lone UTF-16 surrogates are escaped
 // (UTF-8 would turn them all into U+FFFD and make keys collide).
 
+import type { KeyRecord } from './store.js'
+
 const PERCENT = 0x25
 const COLON = 0x3a
 const OPEN = 0x7b
@@ -91,6 +93,8 @@ export function encodeNamespace(input: string): string {
 export interface KeySpace {
   readonly namespaceTag: string
   entry(key: string): string
+  /** The key's record: its id, and the store's per-key state (see KeyRecord). */
+  record(key: string): KeyRecord
   tag(tag: string): string
   /** The key of an entry id of this namespace; `undefined` for any other id. */
   keyOf(id: string): string | undefined
@@ -99,33 +103,37 @@ export interface KeySpace {
 const MEMO_SIZE = 16_384
 
 /**
- * @internal `memo` keeps recently built entry ids, so a key read again gets
- * the same id string, hash already computed: stores that look ids up in a
- * map (the memory store's entries, the Redis stores' tag hints) find it
- * several times faster than by a freshly concatenated string.
+ * @internal `memo` keeps a record per recently used key: its id (built once,
+ * hash already computed, so stores that map ids find it fast) and the
+ * store's per-key state, which lets a read of a known key cost this one
+ * lookup (see {@link KeyRecord}).
  */
 export function createKeySpace(namespace: string, memo = true): KeySpace {
   const ns = encodeNamespace(namespace)
   const entryPrefix = `${ns}:e:`
   const tagPrefix = `${ns}:t:`
-  const build = (key: string) => entryPrefix + encodeComponent(key)
-  let entry = build
+  const build = (key: string): KeyRecord => ({
+    id: entryPrefix + encodeComponent(key),
+    state: undefined,
+  })
+  let record = build
   if (memo) {
-    let ids = new Map<string, string>()
-    entry = (key) => {
-      let id = ids.get(key)
-      if (id === undefined) {
-        id = build(key)
+    let records = new Map<string, KeyRecord>()
+    record = (key) => {
+      let r = records.get(key)
+      if (r === undefined) {
+        r = build(key)
         // Generational reset: bounded memory, no per-hit bookkeeping.
-        if (ids.size >= MEMO_SIZE) ids = new Map()
-        ids.set(key, id)
+        if (records.size >= MEMO_SIZE) records = new Map()
+        records.set(key, r)
       }
-      return id
+      return r
     }
   }
   return {
     namespaceTag: `${ns}:n`,
-    entry,
+    entry: (key) => record(key).id,
+    record,
     tag: (tag) => tagPrefix + encodeComponent(tag),
     keyOf: (id) =>
       id.startsWith(entryPrefix) ? decodeComponent(id.slice(entryPrefix.length)) : undefined,

@@ -11,7 +11,7 @@ import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
 import { open } from './serializer.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
-import type { StoredEntry } from './store.js'
+import type { KeyRecord, Store, StoredEntry } from './store.js'
 
 /** @internal `cache.get`. */
 export function get<T>(
@@ -106,17 +106,18 @@ export function read(
   } catch (error) {
     return Promise.reject(error)
   }
-  const id = ctx.keys.entry(key)
+  const record = ctx.keys.record(key)
   if (ctx.sync && ctx.timeout === 0) {
     try {
-      return Promise.resolve(readSync(ctx, key, id, operation, decode, schema))
+      return Promise.resolve(readSync(ctx, key, record, operation, decode, schema))
     } catch (error) {
       return Promise.reject(error)
     }
   }
+  const id = record.id
   let pending: Promise<StoredEntry | undefined>
   try {
-    pending = ctx.call(ctx.store.get(id), operation)
+    pending = ctx.call(ctx.store.get(id, record), operation)
   } catch (error) {
     pending = Promise.reject(error)
   }
@@ -134,20 +135,20 @@ export function read(
 function readSync(
   ctx: CacheContext,
   key: string,
-  id: string,
+  record: KeyRecord,
   operation: CacheOperation,
   decode: boolean,
   schema?: StandardSchemaV1,
 ): unknown {
   let entry: StoredEntry | undefined
   try {
-    entry = (ctx.store.getSync as (key: string) => StoredEntry | undefined).call(ctx.store, id)
+    entry = (ctx.store.getSync as NonNullable<Store['getSync']>).call(ctx.store, record.id, record)
   } catch (error) {
     ctx.storeFailed(operation, key, error)
     missed(ctx, key)
     return undefined
   }
-  return accept(ctx, operation, key, id, entry, decode, schema)
+  return accept(ctx, operation, key, record.id, entry, decode, schema)
 }
 
 /** `get` on an in-process store with hooks: the whole lifecycle without a promise hop. */
@@ -158,7 +159,7 @@ function getObservedSync(ctx: CacheContext, key: string, event: MutableEndEvent)
   try {
     ctx.open()
     assertKey(key, 'get')
-    value = readSync(ctx, key, ctx.keys.entry(key), 'get', true)
+    value = readSync(ctx, key, ctx.keys.record(key), 'get', true)
   } catch (error) {
     events.fail(event, began, error)
     return Promise.reject(error)

@@ -20,14 +20,18 @@ export interface Store {
    * Reads the entry under `key` together with the **current** versions of the
    * tags it was written with, in one round trip. Expired entries are never
    * returned. Validity (stored versions equal current ones) is decided by core.
+   *
+   * `record`, when core passes one, is core's memo entry for `key` (see
+   * {@link KeyRecord}): the store may keep per-key state in it, so that the
+   * next read of the key needs no lookup of its own.
    */
-  get(key: string): Promise<StoredEntry | undefined>
+  get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined>
 
   /**
    * Optional synchronous {@link Store.get}, for in-process stores: core then
    * answers a read with a single promise instead of chaining on the store's.
    */
-  getSync?(key: string): StoredEntry | undefined
+  getSync?(key: string, record?: KeyRecord): StoredEntry | undefined
 
   /** {@link Store.get} for many keys; the result is aligned with `keys`. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>
@@ -142,6 +146,27 @@ const REQUIRED: Record<StoreMethod, true> = {
  * @internal
  */
 export const STORE_METHODS = Object.keys(REQUIRED) as readonly StoreMethod[]
+
+/**
+ * Core's record of one key of one cache, kept between operations (a memo
+ * entry: core looks it up once per read, by the caller's key) and handed to
+ * {@link Store.get} and {@link Store.getSync} with the key's id. A store may
+ * keep in `state` whatever spares it work on the key's next read: the memory
+ * store keeps the entry's slot, the Redis stores the tag keys the entry was
+ * last read with. Then a read costs one hash lookup (core's) instead of two.
+ *
+ * `state` is only ever a guess to the store: it must check it (a slot may
+ * have been removed, an entry rewritten with other tags) and fall back to a
+ * lookup of `id`. Core never reads `state`; it may drop a record at any time
+ * (a new one starts with `state` undefined), and a record belongs to one
+ * cache over one store.
+ */
+export interface KeyRecord {
+  /** The key's id, as passed to the store's `key` parameter. */
+  readonly id: string
+  /** The store's per-key state, `undefined` until the store sets it. */
+  state: unknown
+}
 
 /** Why a store removed an entry on its own; see {@link Store.onEvict}. */
 export type StoreEvictionReason = 'capacity' | 'expired'
