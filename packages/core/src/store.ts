@@ -159,7 +159,8 @@ export const STORE_METHODS = Object.keys(REQUIRED) as readonly StoreMethod[]
  * have been removed, an entry rewritten with other tags) and fall back to a
  * lookup of `id`. Core never reads `state`; it may drop a record at any time
  * (a new one starts with `state` undefined), and a record belongs to one
- * cache over one store.
+ * cache over one store: a store that delegates reads to other stores passes
+ * it on to one of them at most.
  */
 export interface KeyRecord {
   /** The key's id, as passed to the store's `key` parameter. */

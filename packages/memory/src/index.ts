@@ -1,5 +1,6 @@
 import { performance as clock } from 'node:perf_hooks'
 import {
+  type KeyRecord,
   type Store,
   type StoredEntry,
   type StoreEvictionReason,
@@ -51,8 +52,21 @@ interface Slot {
   tags: readonly string[]
   tagSlots: readonly (TagSlot | undefined)[]
   versions: readonly string[]
+  /** Exact expiry on the store's clock (a boxed number: read only near or past expiry). */
   expiresAt: number
+  /** `expiresAt` as a small integer for the hot check: see {@link smallTime}. */
+  until: number
   size: number
+  /**
+   * The store's tag epoch when every tag of this entry was last seen at its
+   * stored version; -1 before. While the epoch has not moved, no tag version
+   * has changed or gone, so a read skips the tag walk.
+   */
+  verified: number
+  /** What a read returns while the entry is verified: built once, not per read. */
+  hit: StoredEntry | undefined
+  /** Set when the slot leaves the store: a {@link KeyRecord} holding it must look the key up again. */
+  removed: boolean
 }
 
 /**
@@ -77,6 +91,28 @@ interface TagSlot {
 type EvictListener = (key: string, reason: StoreEvictionReason) => void
 
 const SLOT_OVERHEAD = 120
+const NO_BYTES = new Uint8Array(0)
+
+/** The largest small integer (Smi) V8 keeps unboxed in an object field, with pointer compression. */
+const SMALL_MAX = 2 ** 30 - 1
+const SMALL_MIN = -(2 ** 30)
+
+/**
+ * A time on the store's clock as a small integer (ms since `origin`, rounded
+ * down, clamped to the Smi range): V8 keeps such a field inline, where a
+ * fractional `expiresAt` is a pointer to a heap number, one more dependent
+ * load (often a cache miss) per read. Rounded down, so `until <= now - origin`
+ * holds whenever the entry has expired: the hot check tests that, and only
+ * then the exact `expiresAt`. Past the range (an entry living over ~12 days,
+ * `Infinity`, a store running that long) it is clamped, and the exact time
+ * is checked whenever the clamp is reached.
+ */
+function smallTime(time: number, origin: number): number {
+  const ms = time - origin
+  if (ms >= SMALL_MAX) return SMALL_MAX
+  if (ms < 0) return SMALL_MIN
+  return Math.floor(ms) | 0
+}
 
 /**
  * An in-process {@link Store}: bounded by entry count and bytes with exact
@@ -115,6 +151,13 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #maxBytes: number
   readonly #maxTags: number
   readonly #now: () => number
+  /** The clock's reading at construction: {@link smallTime}'s zero. */
+  readonly #origin: number
+  /**
+   * Bumped whenever a tag version changes or goes (invalidate, a tag dropped
+   * or replaced, clear): a slot verified at the current epoch is still valid.
+   */
+  #epoch = 0
   #bytes = 0
   /** `onEvict` listeners: told of capacity evictions and expired entries dropped. */
   #evictListeners: readonly EvictListener[] = []
@@ -129,6 +172,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
+    this.#origin = this.#now()
     this.capabilities = { liveValues: options.serialize === false }
     const head = {} as Head
     head.newer = head
@@ -148,17 +192,17 @@ class MemoryStoreImpl implements MemoryStore {
     return this.#tags.size
   }
 
-  get(key: string): Promise<StoredEntry | undefined> {
-    return Promise.resolve(this.#read(key, this.#now()))
+  get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
+    return Promise.resolve(this.#read(key, record, this.#now()))
   }
 
-  getSync(key: string): StoredEntry | undefined {
-    return this.#read(key, this.#now())
+  getSync(key: string, record?: KeyRecord): StoredEntry | undefined {
+    return this.#read(key, record, this.#now())
   }
 
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
     const now = this.#now()
-    return Promise.resolve(keys.map((key) => this.#read(key, now)))
+    return Promise.resolve(keys.map((key) => this.#read(key, undefined, now)))
   }
 
   set(key: string, write: StoreWrite): Promise<void> {
@@ -203,6 +247,7 @@ class MemoryStoreImpl implements MemoryStore {
         this.#putTag(tag, { version, expiresAt: now + ttl })
       }
     }
+    this.#tagsChanged()
     return Promise.resolve()
   }
 
@@ -223,6 +268,7 @@ class MemoryStoreImpl implements MemoryStore {
     const slot = this.#live(key, now)
     if (slot === undefined) return Promise.resolve(false)
     slot.expiresAt = now + ttl
+    slot.until = smallTime(slot.expiresAt, this.#origin)
     // Tag versions must outlive the entries that reference them (rule 1).
     for (const t of slot.tagSlots) {
       if (
@@ -238,19 +284,21 @@ class MemoryStoreImpl implements MemoryStore {
   }
 
   clear(): void {
+    for (const slot of this.#entries.values()) this.#release(slot)
     this.#entries.clear()
     this.#head.newer = this.#head
     this.#head.older = this.#head
     for (const t of this.#tags.values()) t.version = null
     this.#tags.clear()
+    this.#tagsChanged()
     this.#bytes = 0
   }
 
   evictTagVersion(tag: string): boolean {
     const t = this.#tags.get(tag)
     if (t === undefined) return false
-    t.version = null
-    return this.#tags.delete(tag)
+    this.#dropTag(tag, t)
+    return true
   }
 
   onEvict(listener: EvictListener): () => void {
@@ -267,24 +315,46 @@ class MemoryStoreImpl implements MemoryStore {
 
   // ------------------------------------------------------------ internals
 
-  #read(key: string, now: number): StoredEntry | undefined {
-    const slot = this.#live(key, now)
-    if (slot === undefined) return undefined
+  // The hot path: one hash lookup (core's, for the record; the slot comes
+  // from record.state), one small-integer expiry check, one epoch check, and
+  // the entry's prebuilt result. The tag walk runs only when some tag version
+  // changed or went since the entry was last verified.
+  #read(key: string, record: KeyRecord | undefined, now: number): StoredEntry | undefined {
+    let slot = record?.state as Slot | undefined
+    if (slot === undefined || slot.removed) {
+      slot = this.#entries.get(key)
+      if (record !== undefined) record.state = slot
+      if (slot === undefined) return undefined
+    }
+    if (slot.until <= now - this.#origin && slot.expiresAt <= now) {
+      this.#remove(slot)
+      this.#evicted(slot.key, 'expired')
+      return undefined
+    }
     this.#touch(slot)
+    if (slot.verified === this.#epoch) return slot.hit
+    return this.#verify(slot, now)
+  }
+
+  /** Walks an entry's tags: its verified result if every version is current, else what they are now. */
+  #verify(slot: Slot, now: number): StoredEntry {
     const refs = slot.tagSlots
     const versions = slot.versions
-    // The common case, every tag still at the stored version: hand back the
-    // stored versions as the current ones (equal element by element), with
-    // no array built per read.
     let same = true
     for (let i = 0; i < refs.length && same; i++) {
       const t = refs[i]
-      same = t !== undefined && t.expiresAt > now && t.version === versions[i]
+      // A version dropped during the entry's own write was stored as null: never a match.
+      same = t !== undefined && t.version !== null && t.version === versions[i] && t.expiresAt > now
     }
     if (same) {
       // Compared synchronously, hence atomically: core need not compare again.
-      const { value, liveValue, tags } = slot
-      return { value, liveValue, tags, versions, current: versions, verified: true }
+      // The stored versions are the current ones (equal element by element).
+      slot.verified = this.#epoch
+      if (slot.hit === undefined) {
+        const { value, liveValue, tags } = slot
+        slot.hit = { value, liveValue, tags, versions, current: versions, verified: true }
+      }
+      return slot.hit
     }
     const current: (string | null)[] = new Array(refs.length)
     for (let i = 0; i < refs.length; i++) {
@@ -353,7 +423,11 @@ class MemoryStoreImpl implements MemoryStore {
       tagSlots,
       versions,
       expiresAt,
+      until: smallTime(expiresAt, this.#origin),
       size,
+      verified: -1,
+      hit: undefined,
+      removed: false,
     }
     newest.newer = slot
     head.older = slot
@@ -369,10 +443,7 @@ class MemoryStoreImpl implements MemoryStore {
       if (t.expiresAt < expiresAt) t.expiresAt = expiresAt
       return t
     }
-    if (t !== undefined) {
-      t.version = null
-      this.#tags.delete(tag)
-    }
+    if (t !== undefined) this.#dropTag(tag, t)
     const created: TagSlot = { version: candidate, expiresAt }
     this.#putTag(tag, created)
     return created
@@ -384,9 +455,26 @@ class MemoryStoreImpl implements MemoryStore {
       // Oldest-written first (Map iteration order). Entries carrying a dropped
       // version read it as missing: a miss, never a stale hit.
       const [oldest, dropped] = this.#tags.entries().next().value as [string, TagSlot]
-      dropped.version = null
-      this.#tags.delete(oldest)
+      this.#dropTag(oldest, dropped)
     }
+  }
+
+  /** Removes a tag version: entries holding its slot read it as missing. */
+  #dropTag(tag: string, t: TagSlot): void {
+    t.version = null
+    this.#tags.delete(tag)
+    this.#tagsChanged()
+  }
+
+  /** Some tag version changed or went: every entry must walk its tags again. */
+  #tagsChanged(): void {
+    if (this.#epoch < SMALL_MAX) {
+      this.#epoch++
+      return
+    }
+    // After ~10^9 changes: restart the count, forgetting every verification.
+    this.#epoch = 0
+    for (const slot of this.#entries.values()) slot.verified = -1
   }
 
   #delete(key: string, now: number): boolean {
@@ -404,6 +492,18 @@ class MemoryStoreImpl implements MemoryStore {
     this.#bytes -= slot.size
     slot.older.newer = slot.newer
     slot.newer.older = slot.older
+    this.#release(slot)
+  }
+
+  /**
+   * Marks a slot gone. A {@link KeyRecord} may still hold it (until core
+   * drops the record): it keeps nothing big alive.
+   */
+  #release(slot: Slot): void {
+    slot.removed = true
+    slot.value = NO_BYTES
+    slot.liveValue = undefined
+    slot.hit = undefined
   }
 
   /** Makes `slot` the most recently used entry. */

@@ -33,6 +33,21 @@ describe('memoryStore bounds', () => {
     expect(await cache.get('k5')).toBe(5)
   })
 
+  it('an entry whose tag version is dropped by its own write (maxTags) is a miss, then and later', async () => {
+    // Found by the bounded model test: the write of a's second value creates
+    // two tag versions, and the second pushes out y's, which a was written
+    // with. The entry stored a missing version: it must never match.
+    const store = memoryStore({ maxTags: 3 })
+    const cache = createCache({ store, namespace: 'm' })
+    await cache.set('a', 1, { tags: ['y'] })
+    await cache.invalidateAll() // the namespace version is now newer than y's
+    await cache.set('a', 2, { tags: ['x', 'y', 'z'] })
+    expect(store.tagCount).toBe(3)
+    expect(await cache.get('a')).toBeUndefined()
+    await cache.set('b', 3, { tags: ['x'] })
+    expect(await cache.get('a')).toBeUndefined()
+  })
+
   it('rejects bad options with one error naming each path', () => {
     let error: unknown
     try {

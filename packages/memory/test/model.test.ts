@@ -1,10 +1,21 @@
 // Model-based test: random sequences of operations against createCache over
 // the memory store, checked after every step against a plain reference model.
 // On a divergence fast-check shrinks the sequence and reports the minimal one.
+//
+// The store's read path skips the tag walk while its tag epoch has not moved
+// and keeps each entry's slot in core's key record, so the sequences mix
+// reads (which verify and stamp entries) with every way a version changes or
+// goes (invalidate, invalidateAll, a dropped tag version, maxTags overflow),
+// with expiry, deletes, rewrites and capacity evictions. Mutants of the store
+// (below) prove the property catches a missed epoch bump or a stale record.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createCache } from '@tagcache/core'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
-import { memoryStore } from '../src/index.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type MemoryStoreOptions, memoryStore } from '../src/index.js'
+
+type StoreFactory = typeof memoryStore
 
 type Op =
   | { op: 'set'; key: string; value: number; tags: string[]; ttl: number }
@@ -84,10 +95,34 @@ class Model {
   }
 }
 
-async function run(ops: Op[]): Promise<void> {
+/**
+ * How a run checks reads. `exact`: every read equals the model's. `sound`
+ * (bounded stores, which may evict what the model still holds): a read is
+ * the model's value or a miss, and after a miss the model forgets the key, so
+ * a later hit on it (a resurrected entry) fails; a stale or wrong value fails
+ * either way.
+ */
+type Check = 'exact' | 'sound'
+
+interface RunOptions {
+  factory?: StoreFactory
+  store?: Omit<MemoryStoreOptions, 'now'>
+  check?: Check
+}
+
+async function run(ops: Op[], options: RunOptions = {}): Promise<void> {
+  const { factory = memoryStore, check = 'exact' } = options
   const model = new Model()
-  const store = memoryStore({ now: () => model.now })
+  const store = factory({ ...options.store, now: () => model.now })
   const cache = createCache({ store, namespace: 'model' })
+  const expectRead = (key: string, actual: unknown, where: string) => {
+    const expected = model.read(key)
+    if (check === 'sound' && actual === undefined) {
+      model.entries.delete(key)
+      return
+    }
+    expect(actual, where).toBe(expected)
+  }
   for (const [step, o] of ops.entries()) {
     const where = `step ${step} ${JSON.stringify(o)}`
     switch (o.op) {
@@ -96,11 +131,15 @@ async function run(ops: Op[]): Promise<void> {
         model.write(o.key, o.value, o.tags, o.ttl)
         break
       case 'get':
-        expect(await cache.get(o.key), where).toBe(model.read(o.key))
+        expectRead(o.key, await cache.get(o.key), where)
         break
-      case 'getMany':
-        expect(await cache.getMany(o.keys), where).toEqual(o.keys.map((k) => model.read(k)))
+      case 'getMany': {
+        const values = await cache.getMany(o.keys)
+        o.keys.forEach((k, i) => {
+          expectRead(k, values[i], `${where} key ${k}`)
+        })
         break
+      }
       case 'delete':
         await cache.delete(o.key)
         model.entries.delete(o.key)
@@ -122,15 +161,22 @@ async function run(ops: Op[]): Promise<void> {
         model.dropTag(o.tag)
         break
       case 'wrap': {
-        const expected = model.read(o.key)
+        let expected = model.read(o.key)
+        let computed = false
         const result = await cache.wrap(
           o.key,
           async () => {
+            computed = true
             if (o.invalidateDuring !== null) await cache.invalidate(o.invalidateDuring)
             return o.value
           },
           { tags: o.tags, ttl: o.ttl },
         )
+        // A bounded store may have evicted what the model holds: then wrap computes.
+        if (check === 'sound' && computed && expected !== undefined) {
+          model.entries.delete(o.key)
+          expected = undefined
+        }
         if (expected !== undefined) {
           expect(result, where).toBe(expected)
         } else {
@@ -147,16 +193,37 @@ async function run(ops: Op[]): Promise<void> {
     }
   }
   // Final sweep: every key agrees.
-  for (const k of ['a', 'b', 'c', 'a:b', '{a}'])
-    expect(await cache.get(k), `final ${k}`).toBe(model.read(k))
+  for (const k of ['a', 'b', 'c', 'a:b', '{a}']) expectRead(k, await cache.get(k), `final ${k}`)
 }
+
+const sequences = fc.array(opArb, { maxLength: 60 })
 
 describe('model-based: createCache over memoryStore matches a reference model', () => {
   it('agrees on random operation sequences', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { maxLength: 60 }), (ops) => run(ops)),
+      fc.asyncProperty(sequences, (ops) => run(ops)),
       { numRuns: 400 },
     )
+  })
+
+  it('agrees with values kept by reference (serialize: false)', async () => {
+    await fc.assert(
+      fc.asyncProperty(sequences, (ops) => run(ops, { store: { serialize: false } })),
+      { numRuns: 300 },
+    )
+  })
+
+  it('never serves a stale, wrong or resurrected value when bounds evict entries and tag versions', async () => {
+    // maxEntries 2 of 5 keys, maxTags 3 of 6 tag ids (the namespace tag among
+    // them): capacity evictions and tag-version drops happen in most runs.
+    for (const serialize of [true, false]) {
+      await fc.assert(
+        fc.asyncProperty(sequences, (ops) =>
+          run(ops, { store: { maxEntries: 2, maxTags: 3, serialize }, check: 'sound' }),
+        ),
+        { numRuns: 300 },
+      )
+    }
   })
 
   it('reports a minimal failing sequence when the cache serves an invalid entry', async () => {
@@ -189,4 +256,62 @@ describe('model-based: createCache over memoryStore matches a reference model', 
     // Minimal: set a tagged key, invalidate that tag, get it.
     expect(counterexample.map((o) => o.op)).toEqual(['set', 'invalidate', 'get'])
   })
+})
+
+// Mutants: the store's source with one change each, loaded beside the real
+// one. Each must fail the property above; if one passed, the property would
+// not be checking what the read path relies on.
+const SOURCE = fileURLToPath(new URL('../src/index.ts', import.meta.url))
+const MUTANT_DIR = fileURLToPath(new URL('./', import.meta.url))
+const mutantFiles: string[] = []
+afterAll(() => {
+  for (const file of mutantFiles) rmSync(file, { force: true })
+})
+
+async function mutant(name: string, from: string, to: string): Promise<StoreFactory> {
+  const source = readFileSync(SOURCE, 'utf8')
+  // The mutation must apply exactly once, or the mutant tests nothing.
+  expect(source.split(from).length - 1, `${name}: occurrences of the mutated code`).toBe(1)
+  const src = fileURLToPath(new URL('../src/', import.meta.url))
+  const mutated = source
+    .replace(from, to)
+    .replaceAll(/from '\.\/([\w-]+)\.js'/g, (_, file) => `from '${src}${file}.js'`)
+  const file = `${MUTANT_DIR}.mutant-${name}-${process.pid}.ts`
+  writeFileSync(file, mutated)
+  mutantFiles.push(file)
+  const module = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as {
+    memoryStore: StoreFactory
+  }
+  return module.memoryStore
+}
+
+describe('model-based: mutants of the read path fail the property', () => {
+  const mutants: [name: string, from: string, to: string, options?: RunOptions][] = [
+    [
+      'no-epoch-bump-on-tag-drop',
+      'this.#tags.delete(tag)\n    this.#tagsChanged()',
+      'this.#tags.delete(tag)',
+    ],
+    [
+      'no-epoch-bump-on-invalidate',
+      'this.#tagsChanged()\n    return Promise.resolve()',
+      'return Promise.resolve()',
+    ],
+    [
+      'record-slot-trusted-after-removal',
+      'slot === undefined || slot.removed',
+      'slot === undefined',
+    ],
+    ['no-exact-expiry-check', 'slot.until <= now - this.#origin && slot.expiresAt <= now', 'false'],
+  ]
+  for (const [name, from, to, options] of mutants) {
+    it(`catches the mutant ${name}`, async () => {
+      const factory = await mutant(name, from, to)
+      const result = await fc.check(
+        fc.asyncProperty(sequences, (ops) => run(ops, { ...options, factory })),
+        { numRuns: 2000 },
+      )
+      expect(result.failed, `${name} survived ${result.numRuns} sequences`).toBe(true)
+    })
+  }
 })
