@@ -35,6 +35,8 @@ export class CacheContext {
   readonly defaultTtl: number
   /** The store keeps JavaScript values (`capabilities.liveValues`): no serializer. */
   readonly live: boolean
+  /** Check payload checksums on reads (the store does not declare `capabilities.intactPayloads`). */
+  readonly checksum: boolean
   /** The store answers reads synchronously (`getSync`). */
   readonly sync: boolean
   /** Store timeout in ms, 0 for none. */
@@ -53,6 +55,7 @@ export class CacheContext {
     this.events = new Lifecycle(this.namespace, o.store.name, o.hooks ?? [])
     this.envelope = createEnvelope(o.serializer ?? jsonSerializer())
     this.live = o.store.capabilities?.liveValues === true
+    this.checksum = o.store.capabilities?.intactPayloads !== true
     this.sync = typeof o.store.getSync === 'function'
     this.defaultTtl = parseTtl(o.defaultTtl ?? '1h')
     this.#jitter = o.ttlJitter ?? 0

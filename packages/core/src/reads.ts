@@ -190,7 +190,7 @@ export function accept(
     value = entry.liveValue
   } else if (decode) {
     try {
-      value = open(ctx.envelope, key, entry.value)
+      value = open(ctx.envelope, key, entry.value, ctx.checksum)
     } catch (error) {
       ctx.stats.errors++
       if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)

@@ -21,6 +21,9 @@ export interface Serializer {
 const decoder = new TextDecoder('utf-8', { fatal: true })
 const encoder = new TextEncoder()
 
+/** Serializers made by {@link jsonSerializer}, whose payloads core can decode in one step. */
+const coreJson = new WeakSet<Serializer>()
+
 /**
  * The default serializer: JSON, UTF-8. Rejects values JSON would silently
  * change (BigInt, functions, symbols, cycles) instead of storing something else.
@@ -31,7 +34,7 @@ const encoder = new TextEncoder()
  * ```
  */
 export function jsonSerializer(): Serializer {
-  return {
+  const serializer: Serializer = {
     id: 'json',
     encode(value) {
       const type = typeof value
@@ -50,6 +53,9 @@ export function jsonSerializer(): Serializer {
       return JSON.parse(buffer.toString('utf8'))
     },
   }
+  // Frozen: core decodes intact payloads of this very object without calling decode().
+  coreJson.add(Object.freeze(serializer))
+  return serializer
 }
 
 function rejectLossy(this: unknown, key: string, value: unknown): unknown {
@@ -95,6 +101,8 @@ export function jsCrc32(data: Uint8Array): number {
 export interface Envelope {
   readonly serializer: Serializer
   readonly header: Uint8Array
+  /** The serializer is core's own {@link jsonSerializer}: see {@link open}'s fast path. */
+  readonly json: boolean
 }
 
 /** @internal */
@@ -110,7 +118,7 @@ export function createEnvelope(serializer: Serializer): Envelope {
   header[1] = FORMAT_VERSION
   header[2] = id.length
   header.set(id, 3)
-  return { serializer, header }
+  return { serializer, header, json: coreJson.has(serializer) }
 }
 
 /** @internal Encodes a value once, into the envelope the store keeps. */
@@ -140,8 +148,12 @@ export function seal(envelope: Envelope, key: string, value: unknown): Uint8Arra
   return out
 }
 
-/** @internal Decodes a payload, or throws DeserializationError naming why. */
-export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknown {
+/**
+ * @internal Decodes a payload, or throws DeserializationError naming why.
+ * `checksum: false` skips the CRC, for payloads an in-process store vouches
+ * for (`capabilities.intactPayloads`).
+ */
+export function open(envelope: Envelope, key: string, bytes: Uint8Array, checksum = true): unknown {
   const { header } = envelope
   let matches = bytes.length >= header.length
   for (let i = 0; matches && i < header.length; i++) {
@@ -153,8 +165,18 @@ export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknow
     )
   }
   const start = header.length + CRC_BYTES
+  if (!checksum && envelope.json && Buffer.isBuffer(bytes)) {
+    // An intact payload of core's JSON serializer: the very bytes seal()
+    // wrote from JSON.stringify, so valid UTF-8 by construction. Parsed in
+    // place: no view, no UTF-8 validation, no checksum.
+    try {
+      return JSON.parse(bytes.toString('utf8', start))
+    } catch (cause) {
+      throw corrupted(envelope, key, cause)
+    }
+  }
   const payload = bytes.subarray(start)
-  if (bytes.length < start || readUint32BE(bytes, header.length) !== crc32(payload)) {
+  if (bytes.length < start || (checksum && readUint32BE(bytes, header.length) !== crc32(payload))) {
     throw new DeserializationError(
       `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: its checksum does not match; expected the bytes serializer ${JSON.stringify(envelope.serializer.id)} wrote (treated as a miss)`,
     )
@@ -162,11 +184,15 @@ export function open(envelope: Envelope, key: string, bytes: Uint8Array): unknow
   try {
     return envelope.serializer.decode(payload)
   } catch (cause) {
-    throw new DeserializationError(
-      `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: ${(cause as Error)?.message ?? String(cause)}; expected a payload serializer ${JSON.stringify(envelope.serializer.id)} can decode (treated as a miss)`,
-      { cause },
-    )
+    throw corrupted(envelope, key, cause)
   }
+}
+
+function corrupted(envelope: Envelope, key: string, cause: unknown): DeserializationError {
+  return new DeserializationError(
+    `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: ${(cause as Error)?.message ?? String(cause)}; expected a payload serializer ${JSON.stringify(envelope.serializer.id)} can decode (treated as a miss)`,
+    { cause },
+  )
 }
 
 // Byte arithmetic: a DataView per read was an allocation on every get.

@@ -181,6 +181,14 @@ export interface StoreCapabilities {
    * the process.
    */
   readonly liveValues?: boolean
+  /**
+   * Payloads never leave the process: a read returns the very bytes a write
+   * stored, from memory no other party writes to. Core then skips the
+   * envelope's checksum, which exists to turn bytes corrupted on the way to
+   * or from a server into misses. Only for in-process stores that keep a
+   * private copy of what they are given.
+   */
+  readonly intactPayloads?: boolean
 }
 
 /** An entry as read from a store. */

@@ -1,7 +1,14 @@
 import { crc32 as zlibCrc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { isTagCacheError, jsonSerializer, type Serializer } from '../src/index.js'
+import {
+  createCache,
+  isTagCacheError,
+  jsonSerializer,
+  type Serializer,
+  type Store,
+} from '../src/index.js'
 import { createEnvelope, jsCrc32, open, seal } from '../src/serializer.js'
+import { testStore } from './support/test-store.js'
 
 /** What `fn` throws; `undefined` when it returns. */
 function thrown(fn: () => unknown): unknown {
@@ -62,6 +69,33 @@ describe('payload envelope', () => {
     const error = thrown(() => open(json, 'k', flipped))
     expect(isTagCacheError(error, 'E_DESERIALIZE')).toBe(true)
     expect((error as Error).message).toContain('checksum')
+  })
+
+  it('a store declaring intactPayloads skips the checksum; any other store keeps it', async () => {
+    // The same flipped bit under two stores: only the in-process one (whose
+    // bytes cannot be corrupted in transit) is trusted without the CRC.
+    const read = async (capabilities: Store['capabilities']) => {
+      const store = testStore()
+      const cache = createCache({ store: Object.assign(store, { capabilities }) })
+      await cache.set('k', { a: 1 })
+      const bytes = store.writes[0]?.value as Uint8Array
+      bytes[bytes.lastIndexOf('1'.charCodeAt(0))] = '3'.charCodeAt(0)
+      return cache.get('k')
+    }
+    expect(await read({ intactPayloads: true })).toEqual({ a: 3 })
+    expect(await read(undefined)).toBeUndefined()
+    expect(await read({ intactPayloads: false })).toBeUndefined()
+  })
+
+  it('decodes an intact Buffer payload of core JSON in place, and still refuses bad JSON', () => {
+    const bytes = Buffer.from(seal(json, 'k', { a: [1, 'é🐎'] }))
+    expect(open(json, 'k', bytes, false)).toEqual({ a: [1, 'é🐎'] })
+    bytes[bytes.length - 1] = '!'.charCodeAt(0) // no longer JSON
+    const error = thrown(() => open(json, 'k', bytes, false))
+    expect(isTagCacheError(error, 'E_DESERIALIZE')).toBe(true)
+    expect((error as Error).message).toContain('corrupted')
+    // The serializer whose payloads take this path cannot be changed under it.
+    expect(Object.isFrozen(jsonSerializer())).toBe(true)
   })
 
   it('the JavaScript CRC32 fallback agrees with zlib', () => {

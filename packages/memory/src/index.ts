@@ -93,6 +93,17 @@ type EvictListener = (key: string, reason: StoreEvictionReason) => void
 const SLOT_OVERHEAD = 120
 const NO_BYTES = new Uint8Array(0)
 
+/**
+ * A private copy of a payload, as a Buffer (which core's JSON decoding reads
+ * without wrapping it first) of its own memory: not a slice of Node's shared
+ * pool, which one small cached entry would keep alive whole.
+ */
+function copyBytes(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.byteLength)
+  copy.set(bytes)
+  return copy
+}
+
 /** The largest small integer (Smi) V8 keeps unboxed in an object field, with pointer compression. */
 const SMALL_MAX = 2 ** 30 - 1
 const SMALL_MIN = -(2 ** 30)
@@ -144,7 +155,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
 
 class MemoryStoreImpl implements MemoryStore {
   readonly name = 'memory'
-  readonly capabilities: { readonly liveValues: boolean }
+  readonly capabilities: { readonly liveValues: boolean; readonly intactPayloads: true }
   readonly #entries = new Map<string, Slot>()
   readonly #tags = new Map<string, TagSlot>()
   readonly #maxEntries: number
@@ -173,7 +184,8 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
     this.#origin = this.#now()
-    this.capabilities = { liveValues: options.serialize === false }
+    // Values are private copies in this process's memory: no checksum to check on reads.
+    this.capabilities = { liveValues: options.serialize === false, intactPayloads: true }
     const head = {} as Head
     head.newer = head
     head.older = head
@@ -417,7 +429,7 @@ class MemoryStoreImpl implements MemoryStore {
       key,
       newer: head,
       older: newest,
-      value: new Uint8Array(write.value),
+      value: copyBytes(write.value),
       liveValue,
       tags: tags.slice(),
       tagSlots,
