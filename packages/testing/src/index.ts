@@ -8,6 +8,7 @@ import { foreignVersionTests } from './store/foreign-versions.js'
 import { getOrCaptureTests } from './store/get-or-capture.js'
 import { outageTests } from './store/outage.js'
 import { peerTests } from './store/peer.js'
+import { recordTests } from './store/records.js'
 import { ruleTests } from './store/rules.js'
 import { tagTests } from './store/tags.js'
 import { ttlTests } from './store/ttl.js'
@@ -99,6 +100,7 @@ export function storeContractSuite<S extends Store>(
     ruleTests(ctx)
     foreignVersionTests(ctx)
     getOrCaptureTests(ctx)
+    recordTests(ctx)
     outageTests(ctx)
   })
 }
