@@ -41,15 +41,16 @@ export interface CompareOptions {
   serverCpu?: () => Promise<number>
 }
 
-/** Runs `concurrency` loops in parallel, each awaiting `run` in sequence, for about `ms`. */
+/**
+ * Runs `concurrency` loops in parallel, each awaiting `run` in sequence, for
+ * about `ms`; each loop reads the clock once per `batch` operations.
+ */
 async function timedRound(
   run: Case['run'],
   ms: number,
   concurrency: number,
+  batch: number,
 ): Promise<{ ops: number; seconds: number }> {
-  // Batches keep clock reads out of the measured cost; with many in flight,
-  // small ones, or a slow case (6k ops/s at 64 in flight) overruns its round.
-  const batch = concurrency > 1 ? 8 : 256
   let ops = 0
   const start = performance.now()
   const deadline = start + ms
@@ -63,6 +64,16 @@ async function timedRound(
   return { ops, seconds: (performance.now() - start) / 1000 }
 }
 
+/**
+ * Operations per clock read: about 1 ms of one loop's work, at most 256. Keeps
+ * clock reads out of the cost of a fast case (1M ops/s) without letting a
+ * slow one (a 50 KiB superjson round trip, 64 Redis gets in flight) overrun
+ * its round by a whole batch.
+ */
+export function batchFor(opsPerSec: number, concurrency: number): number {
+  return Math.max(1, Math.min(256, Math.floor(opsPerSec / concurrency / 1000)))
+}
+
 const gc = () => (globalThis as { gc?: () => void }).gc?.()
 
 /** Prepares, warms up, then runs `cases` interleaved for `rounds` rounds, in the given order. */
@@ -71,12 +82,19 @@ export async function compare(
   { rounds = 7, ms = 300, concurrency = 1, warmupMs = 300, serverCpu }: CompareOptions = {},
 ): Promise<CaseRun[]> {
   for (const c of cases) await c.prepare?.()
+  // Warm-up, clock read per operation; its rate sets the case's batch.
+  const batches = new Map<Case, number>()
   for (const c of cases) {
     c.setup?.()
     let ops = 0
-    do ops += (await timedRound(c.run, warmupMs, concurrency)).ops
-    while (ops < (c.warmupOps ?? 0))
+    let seconds = 0
+    do {
+      const r = await timedRound(c.run, warmupMs, concurrency, 1)
+      ops += r.ops
+      seconds += r.seconds
+    } while (ops < (c.warmupOps ?? 0))
     c.teardown?.()
+    batches.set(c, batchFor(ops / seconds, concurrency))
   }
   const out = cases.map((c): CaseRun => {
     const r: CaseRun = { name: c.name, rounds: [] }
@@ -90,7 +108,7 @@ export async function compare(
       c.setup?.()
       const server0 = serverCpu === undefined ? 0 : await serverCpu()
       const client0 = process.cpuUsage()
-      const { ops, seconds } = await timedRound(c.run, ms, concurrency)
+      const { ops, seconds } = await timedRound(c.run, ms, concurrency, batches.get(c) ?? 1)
       const client = process.cpuUsage(client0)
       const server = serverCpu === undefined ? 0 : (await serverCpu()) - server0
       c.teardown?.()

@@ -112,7 +112,7 @@ async function pair(args: ChildArgs): Promise<ProcessRun> {
         : { name: VARIANTS[variant], run: () => observed.get(next()) }
     return await measureProcess([{ name: NO_HOOKS, run: () => plain.get(next()) }, variantCase], {
       concurrency: STORES[storeName].concurrency,
-      rounds: 7,
+      rounds: 5,
       ms: 300,
       warmupMs: 300,
     })

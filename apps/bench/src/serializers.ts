@@ -56,7 +56,7 @@ export const tasks: Record<string, ChildTask> = {
     const value = values[size as Size].value()
     return measureProcess(
       serializers().map(([name, s]) => ({ name, run: () => s.decode(bytes(s.encode(value))) })),
-      { rounds: 5, ms: 200, warmupMs: 200 },
+      { rounds: 5, ms: 150, warmupMs: 150 },
     )
   },
 }

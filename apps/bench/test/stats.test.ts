@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { batchFor } from '../src/measure.ts'
 import {
   median,
   type ProcessRun,
@@ -143,5 +144,15 @@ describe('summarize', () => {
 
   it('names the missing case instead of comparing with nothing', () => {
     expect(() => summarize(runs, 'nope', 'base')).toThrow(/no case "nope"/)
+  })
+})
+
+describe('batchFor', () => {
+  it('reads the clock about once per ms of one loop, between 1 and 256 operations', () => {
+    expect(batchFor(1_400_000, 1)).toBe(256)
+    expect(batchFor(140_000, 1)).toBe(140)
+    expect(batchFor(800, 1)).toBe(1)
+    expect(batchFor(30_000, 64)).toBe(1)
+    expect(batchFor(0, 1)).toBe(1)
   })
 })
