@@ -77,7 +77,7 @@ function cases(): Case[] {
 }
 
 export const tasks: Record<string, ChildTask> = {
-  get: () => measureProcess(cases(), { rounds: 7, ms: 300, warmupMs: 300 }),
+  get: () => measureProcess(cases(), { rounds: 6, ms: 300, warmupMs: 300 }),
 }
 
 /**

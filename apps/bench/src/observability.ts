@@ -113,8 +113,8 @@ async function pair(args: ChildArgs): Promise<ProcessRun> {
     return await measureProcess([{ name: NO_HOOKS, run: () => plain.get(next()) }, variantCase], {
       concurrency: STORES[storeName].concurrency,
       rounds: 5,
-      ms: 300,
-      warmupMs: 300,
+      ms: 250,
+      warmupMs: 250,
     })
   } finally {
     await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown(), redis?.quit()])

@@ -21,7 +21,7 @@ import {
   runChild,
   runProcesses,
 } from './runner.ts'
-import { type ProcessRun, type Row, summarize } from './stats.ts'
+import { type ProcessRun, range, summarize } from './stats.ts'
 
 const KEYS = 10_000
 const CONCURRENCY = 64
@@ -167,8 +167,8 @@ async function gets({ port }: ChildArgs): Promise<ProcessRun> {
     return await measureProcess(cases, {
       concurrency: CONCURRENCY,
       rounds: 5,
-      ms: 400,
-      warmupMs: 400,
+      ms: 300,
+      warmupMs: 300,
       serverCpu,
     })
   } finally {
@@ -221,11 +221,11 @@ export async function redisBench({ runs }: BenchOptions): Promise<void> {
     for (const name of [VIA_IOREDIS, VIA_NODE_REDIS]) {
       const vs = [BENTO, CACHE_MANAGER].map((peer) => summarize(processes, name, peer, 1.0))
       console.log(
-        `  ${name}: ${vs.map((r, k) => `${r.ratio.median.toFixed(2)}x ${range(r)} ${k === 0 ? 'bentocache' : 'cache-manager'} (${r.verdict})`).join(', ')}`,
+        `  ${name}: ${vs.map((r, k) => `${r.ratio.median.toFixed(2)}x ${range(r.ratio.min, r.ratio.max, 2)} ${k === 0 ? 'bentocache' : 'cache-manager'} (${r.verdict})`).join(', ')}`,
       )
     }
     printCpuTable(
-      `redis: CPU per get, median [min-max] over ${runs} processes (each: median of its rounds). Client: this process (process.cpuUsage); server: redis-server (INFO cpu). Indicative: on loopback the kernel's TCP work is charged to whichever side makes the syscall.`,
+      `redis: CPU per get, median [min-max] over ${runs} processes (each: median of its rounds). Client: the bench process (process.cpuUsage); server: redis-server (INFO cpu). Indicative: on loopback the kernel's TCP work is charged to whichever side makes the syscall.`,
       [
         RAW_GET,
         RAW_MGET,
@@ -244,8 +244,6 @@ export async function redisBench({ runs }: BenchOptions): Promise<void> {
     await server.stop()
   }
 }
-
-const range = (r: Row) => `[${r.ratio.min.toFixed(2)}-${r.ratio.max.toFixed(2)}]`
 
 /** invalidate(tag) over 10 vs 100,000 entries (O(1): same cost), next to SCAN+DEL. */
 interface Invalidation {

@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { ProcessRun, Row } from './stats.ts'
+import { type ProcessRun, type Row, range } from './stats.ts'
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
 /** Marks the child's result line on stdout (libraries may print lines of their own). */
@@ -110,8 +110,6 @@ export function orderOf(run: ProcessRun): string {
 
 const ops = (n: number) => Math.round(n).toLocaleString('en-US')
 const x = (n: number) => `${n.toFixed(2)}x`
-const range = (lo: number, hi: number, digits: number) =>
-  `[${lo.toFixed(digits)}-${hi.toFixed(digits)}]`
 
 /** An extra column: its header, and the cell for a row name. */
 export interface Column {

@@ -73,6 +73,15 @@ export function shuffle<T>(xs: readonly T[], random: () => number = Math.random)
   return out
 }
 
+/**
+ * `[min-max]`, min rounded down and max up: a range printed as [0.90-1.17]
+ * then never hides a min of 0.897 that left a 0.90 target not settled.
+ */
+export function range(lo: number, hi: number, digits: number): string {
+  const scale = 10 ** digits
+  return `[${(Math.floor(lo * scale + 1e-9) / scale).toFixed(digits)}-${(Math.ceil(hi * scale - 1e-9) / scale).toFixed(digits)}]`
+}
+
 /** One row of a table, over processes. */
 export interface Row {
   name: string

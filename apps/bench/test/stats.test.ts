@@ -3,6 +3,7 @@ import { batchFor } from '../src/measure.ts'
 import {
   median,
   type ProcessRun,
+  range,
   roundRatio,
   shuffle,
   spread,
@@ -154,5 +155,15 @@ describe('batchFor', () => {
     expect(batchFor(800, 1)).toBe(1)
     expect(batchFor(30_000, 64)).toBe(1)
     expect(batchFor(0, 1)).toBe(1)
+  })
+})
+
+describe('range', () => {
+  it('rounds min down and max up, so the printed range agrees with the verdict', () => {
+    // min 0.897 leaves a 0.90 target not settled: it must not print as 0.90.
+    expect(range(0.897, 1.171, 2)).toBe('[0.89-1.18]')
+    expect(range(0.9, 1.2, 2)).toBe('[0.90-1.20]')
+    expect(range(0.29, 0.57, 2)).toBe('[0.29-0.57]')
+    expect(range(12.04, 14.01, 1)).toBe('[12.0-14.1]')
   })
 })
