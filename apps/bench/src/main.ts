@@ -1,25 +1,61 @@
-// `pnpm bench`: every figure is a ratio to a baseline measured in the same run.
-//   pnpm bench              all suites
-//   pnpm bench memory       one suite (memory | serializers | redis | observability)
+// `pnpm bench`: every figure is a ratio to a baseline measured in the same
+// process, repeated in several fresh processes.
+//   pnpm bench                  all suites
+//   pnpm bench memory redis     some suites (memory | serializers | redis | observability)
+//   pnpm bench --runs 7         processes per comparison (default and minimum 5)
+import { cpus, loadavg } from 'node:os'
 import { memoryBench } from './memory.ts'
 import { observabilityBench } from './observability.ts'
 import { redisBench } from './redis.ts'
+import type { BenchOptions } from './runner.ts'
 import { serializerBench } from './serializers.ts'
 
-const suites: Record<string, () => Promise<void>> = {
+const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   memory: memoryBench,
   serializers: serializerBench,
   redis: redisBench,
   observability: observabilityBench,
 }
-const wanted = process.argv.slice(2).filter((a) => a !== '--')
-const unknown = wanted.filter((name) => !(name in suites))
-if (unknown.length > 0) {
-  console.error(
-    `[bench] unknown suite ${unknown.join(', ')}; expected ${Object.keys(suites).join(', ')}`,
-  )
-  process.exit(2)
+const MIN_RUNS = 5
+
+const usage = `usage: pnpm bench [${Object.keys(suites).join('|')} ...] [--runs N (>= ${MIN_RUNS})]`
+const args = process.argv.slice(2).filter((a) => a !== '--')
+const wanted: string[] = []
+let runs = MIN_RUNS
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] as string
+  if (arg === '--runs' || arg.startsWith('--runs=')) {
+    const value = arg === '--runs' ? args[++i] : arg.slice('--runs='.length)
+    runs = Number(value)
+    if (!Number.isInteger(runs) || runs < MIN_RUNS) {
+      console.error(
+        `[bench] --runs ${value}: expected a whole number >= ${MIN_RUNS} (fewer processes cannot show how far a ratio moves)\n${usage}`,
+      )
+      process.exit(2)
+    }
+  } else if (arg in suites) {
+    wanted.push(arg)
+  } else {
+    console.error(`[bench] unknown argument "${arg}"\n${usage}`)
+    process.exit(2)
+  }
 }
 
-console.log(`tagcache bench: node ${process.version}, ${process.platform}/${process.arch}`)
-for (const name of wanted.length > 0 ? wanted : Object.keys(suites)) await suites[name]?.()
+const started = performance.now()
+const cpu = cpus()
+console.log(`tagcache bench, ${new Date().toISOString()}`)
+console.log(
+  `node ${process.version}, ${process.platform}/${process.arch}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
+console.log(
+  `method: ${runs} processes, shuffled order, median [min-max]. Each comparison runs in ${runs} fresh processes, its cases (baseline included) in a new random order in each; a ratio is taken against the baseline measured in the same process (median of per-round ratios), then reported as its median [min-max] over processes; ops/s is the median over processes. A target is met when min >= target, NOT MET when max < target, not settled otherwise.`,
+)
+for (const name of wanted.length > 0 ? wanted : Object.keys(suites)) {
+  const t0 = performance.now()
+  await suites[name]?.({ runs })
+  process.stderr.write(`[bench] ${name} done in ${((performance.now() - t0) / 1000).toFixed(0)}s\n`)
+}
+const total = (performance.now() - started) / 1000
+console.log(`\nbench finished in ${Math.floor(total / 60)}m${Math.round(total % 60)}s`)

@@ -1,104 +1,133 @@
-// Throughput measurement that holds up on a noisy 2-core machine: cases of
-// one comparison run interleaved, several rounds each, medians compared.
-// Absolute ops/s drift between runs; ratios within one run are what we report.
+// Throughput measurement inside one child process: the cases of one
+// comparison, in shuffled order, several timed rounds each, interleaved so
+// that round i of every case sees the same machine. The parent (runner.ts)
+// repeats this in fresh processes and reports the spread (stats.ts).
+
+import { type CaseRun, type ProcessRun, shuffle } from './stats.ts'
 
 /** One benchmark case: `run` performs one operation. */
 export interface Case {
   name: string
   run: () => Promise<unknown> | unknown
+  /**
+   * Builds the case's own data, called once per process in the shuffled case
+   * order, so that which structure lands where in the heap varies by process.
+   */
+  prepare?: () => Promise<void> | void
+  /**
+   * Operations the warm-up runs at least (it repeats until it has), e.g. one
+   * read of every key so that per-key state a long-running process has is warm.
+   */
+  warmupOps?: number
   /** Runs before each of this case's rounds (e.g. attach a process-wide subscriber). */
   setup?: () => void
   /** Runs after each of this case's rounds, so it never leaks into other cases. */
   teardown?: () => void
 }
 
-/** Result of one case: median ops/s over rounds. */
-export interface CaseResult {
-  name: string
-  opsPerSec: number
-  rounds: number[]
+export interface CompareOptions {
+  /** Timed rounds per case. */
+  rounds?: number
+  /** Length of one round, ms (a round ends at the first batch past it). */
+  ms?: number
+  /** Operations in flight: loops each awaiting `run` in sequence. */
+  concurrency?: number
+  /** Untimed run of each case before the rounds, ms. */
+  warmupMs?: number
+  /**
+   * Reads redis-server's CPU time (seconds, user + sys): when given, each
+   * round also records client and server CPU per operation.
+   */
+  serverCpu?: () => Promise<number>
 }
 
-/** Runs `concurrency` loops in parallel, each awaiting `run` in sequence, for `ms`. */
-async function timedRound(run: Case['run'], ms: number, concurrency: number): Promise<number> {
+/**
+ * Runs `concurrency` loops in parallel, each awaiting `run` in sequence, for
+ * about `ms`; each loop reads the clock once per `batch` operations.
+ */
+async function timedRound(
+  run: Case['run'],
+  ms: number,
+  concurrency: number,
+  batch: number,
+): Promise<{ ops: number; seconds: number }> {
   let ops = 0
   const start = performance.now()
   const deadline = start + ms
   const worker = async () => {
     while (performance.now() < deadline) {
-      // Batches keep the clock reads out of the measured cost.
-      for (let i = 0; i < 256; i++) await run()
-      ops += 256
+      for (let i = 0; i < batch; i++) await run()
+      ops += batch
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
-  return ops / ((performance.now() - start) / 1000)
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
-
-/** Warms up, then runs all cases interleaved for `rounds` rounds of `ms` each. */
-export async function compare(
-  cases: Case[],
-  { rounds = 7, ms = 400, concurrency = 1, warmupMs = 300 } = {},
-): Promise<CaseResult[]> {
-  for (const c of cases) {
-    c.setup?.()
-    await timedRound(c.run, warmupMs, concurrency)
-    c.teardown?.()
-  }
-  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]))
-  for (let r = 0; r < rounds; r++) {
-    for (const c of cases) {
-      ;(globalThis as { gc?: () => void }).gc?.()
-      c.setup?.()
-      samples.get(c.name)?.push(await timedRound(c.run, ms, concurrency))
-      c.teardown?.()
-    }
-  }
-  return cases.map((c) => {
-    const rs = samples.get(c.name) ?? []
-    return { name: c.name, opsPerSec: median(rs), rounds: rs }
-  })
+  return { ops, seconds: (performance.now() - start) / 1000 }
 }
 
 /**
- * `r`'s throughput relative to `base`: the median of per-round ratios. Cases
- * run interleaved, so each round's ratio compares runs a second or two apart;
- * on a machine whose speed drifts during a run (this VM's halves at times),
- * both sides of each ratio move alike, where a ratio of medians taken over
- * the whole run would not.
+ * Operations per clock read: about 1 ms of one loop's work, at most 256. Keeps
+ * clock reads out of the cost of a fast case (1M ops/s) without letting a
+ * slow one (a 50 KiB superjson round trip, 64 Redis gets in flight) overrun
+ * its round by a whole batch.
  */
-export function ratio(r: CaseResult, base: CaseResult): number {
-  const n = Math.min(r.rounds.length, base.rounds.length)
-  if (n === 0) return r.opsPerSec / base.opsPerSec
-  return median(
-    Array.from({ length: n }, (_, i) => (r.rounds[i] as number) / (base.rounds[i] as number)),
-  )
+export function batchFor(opsPerSec: number, concurrency: number): number {
+  return Math.max(1, Math.min(256, Math.floor(opsPerSec / concurrency / 1000)))
 }
 
-/** Prints a table: median ops/s, and the ratio to the first (baseline) case per {@link ratio}. */
-export function report(
-  title: string,
-  results: CaseResult[],
-  targets: Record<string, number> = {},
-): void {
-  const base = results[0]
-  console.log(`\n${title}`)
-  console.log(`${'case'.padEnd(52)} ${'ops/s'.padStart(12)} ${'ratio'.padStart(8)}  target`)
-  for (const r of results) {
-    const x = base === undefined ? 1 : ratio(r, base)
-    const target = targets[r.name]
-    const verdict =
-      target === undefined ? '' : `>= ${target.toFixed(2)} ${x >= target ? 'met' : 'NOT MET'}`
-    console.log(
-      `${r.name.padEnd(52)} ${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(12)} ${x.toFixed(2).padStart(7)}x  ${verdict}`,
-    )
+const gc = () => (globalThis as { gc?: () => void }).gc?.()
+
+/** Prepares, warms up, then runs `cases` interleaved for `rounds` rounds, in the given order. */
+export async function compare(
+  cases: readonly Case[],
+  { rounds = 7, ms = 300, concurrency = 1, warmupMs = 300, serverCpu }: CompareOptions = {},
+): Promise<CaseRun[]> {
+  for (const c of cases) await c.prepare?.()
+  // Warm-up, clock read per operation; its rate sets the case's batch.
+  const batches = new Map<Case, number>()
+  for (const c of cases) {
+    c.setup?.()
+    let ops = 0
+    let seconds = 0
+    do {
+      const r = await timedRound(c.run, warmupMs, concurrency, 1)
+      ops += r.ops
+      seconds += r.seconds
+    } while (ops < (c.warmupOps ?? 0))
+    c.teardown?.()
+    batches.set(c, batchFor(ops / seconds, concurrency))
   }
+  const out = cases.map((c): CaseRun => {
+    const r: CaseRun = { name: c.name, rounds: [] }
+    if (serverCpu !== undefined) r.cpu = { client: [], server: [] }
+    return r
+  })
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of cases.entries()) {
+      const result = out[i] as CaseRun
+      gc()
+      c.setup?.()
+      const server0 = serverCpu === undefined ? 0 : await serverCpu()
+      const client0 = process.cpuUsage()
+      const { ops, seconds } = await timedRound(c.run, ms, concurrency, batches.get(c) ?? 1)
+      const client = process.cpuUsage(client0)
+      const server = serverCpu === undefined ? 0 : (await serverCpu()) - server0
+      c.teardown?.()
+      result.rounds.push(ops / seconds)
+      result.cpu?.client.push((client.user + client.system) / ops)
+      result.cpu?.server.push((server * 1e6) / ops)
+    }
+  }
+  return out
+}
+
+/** One process's share of a comparison: `cases` in a fresh random order. */
+export async function measureProcess(
+  cases: readonly Case[],
+  options: CompareOptions = {},
+): Promise<ProcessRun> {
+  const order = shuffle(cases)
+  const results = await compare(order, options)
+  return { order: order.map((c) => c.name), cases: results }
 }
 
 /** A ~200-byte JSON-like value, as in MEASURED.md. */
