@@ -41,7 +41,13 @@ export interface OperationStartEvent extends HookEventBase {
  * in a `WeakMap` keyed by the event, for instance).
  */
 export interface OperationEndEvent extends OperationStartEvent {
-  /** Wall time of the operation in milliseconds (`performance.now()` based). */
+  /**
+   * Wall time of the operation in milliseconds (`performance.now()` based).
+   * `NaN` when nothing asked for it: every hook of the cache that observes
+   * operations declared {@link Hook.latency} `false`, and the
+   * `tagcache:operation` tracing channel had no subscriber when the operation
+   * began.
+   */
   readonly duration: number
   /**
    * `hit` or `miss` for operations on one key that read it first (`get`,
@@ -153,6 +159,16 @@ export interface HookErrorEvent extends HookEventBase {
  * ```
  */
 export interface Hook {
+  /**
+   * Whether this hook reads {@link OperationEndEvent.duration}. A hook that
+   * does not (one that counts calls, or logs operation names) sets `false`:
+   * when every hook of a cache that implements `before`, `after`, `error` or
+   * `around` says so, operations read no clock and `duration` is `NaN`.
+   * Read once, when the cache is created.
+   * @default true
+   * @experimental
+   */
+  readonly latency?: boolean
   /** Before an operation runs. */
   before?(event: OperationStartEvent): void
   /** After an operation succeeded. */

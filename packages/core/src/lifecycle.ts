@@ -55,15 +55,39 @@ interface Listener {
 
 type HookMethod = (typeof HOOK_METHODS)[number]
 
-/** Operations whose result says whether their one key was found: their outcome is hit or miss. */
-const READS_ONE_KEY: ReadonlySet<CacheOperation> = new Set<CacheOperation>([
-  'get',
-  'getOrThrow',
-  'has',
-  'ttl',
-  'expire',
-  'persist',
-])
+/**
+ * Operations whose result says whether their one key was found: their outcome
+ * is hit or miss. An object, not a Set: a property load is cheaper than
+ * hashing the name on every operation.
+ */
+const READS_ONE_KEY: Readonly<Record<CacheOperation, boolean>> = {
+  get: true,
+  getOrThrow: true,
+  has: true,
+  ttl: true,
+  expire: true,
+  persist: true,
+  set: false,
+  delete: false,
+  getMany: false,
+  setMany: false,
+  deleteMany: false,
+  invalidate: false,
+  invalidateAll: false,
+  wrap: false,
+  wrapMany: false,
+  cached: false,
+}
+
+/** Some hook wants `before`, `after`, `error` or `around`: the hook is part of operations' lifecycle. */
+function isTimed(hook: Hook): boolean {
+  return (
+    typeof hook.before === 'function' ||
+    typeof hook.after === 'function' ||
+    typeof hook.error === 'function' ||
+    typeof hook.around === 'function'
+  )
+}
 
 /** @internal Dispatches one cache's hook events and runs its operations' lifecycle. */
 export class Lifecycle {
@@ -78,6 +102,11 @@ export class Lifecycle {
   readonly hasAround: boolean
   /** Some hook implements before, after, error or around: operations need a lifecycle. */
   readonly #timed: boolean
+  /**
+   * Some such hook did not declare `latency: false`: operations read the
+   * clock. (A `tagcache:operation` subscriber also makes them read it.)
+   */
+  readonly #clocked: boolean
   readonly #warnedHooks = new WeakSet<Hook>()
 
   constructor(namespace: string, store: string, hooks: readonly Hook[]) {
@@ -100,6 +129,7 @@ export class Lifecycle {
     this.hasAround = arounds.length !== 0
     this.#timed =
       listeners.before.length + listeners.after.length + listeners.error.length + arounds.length > 0
+    this.#clocked = hooks.some((hook) => hook.latency !== false && isTimed(hook))
   }
 
   /** True when nothing observes operations: the hot paths skip all event work. */
@@ -161,16 +191,27 @@ export class Lifecycle {
       operation,
       keys,
       tags,
-      duration: 0,
+      // NaN until measured: also keeps the field a double, whatever end() writes.
+      duration: Number.NaN,
       outcome: 'ok',
       hits: undefined,
     }
   }
 
-  /** `before`, and the start time for {@link Lifecycle.end}/{@link Lifecycle.fail}. */
+  /**
+   * `before`, and the start time for {@link Lifecycle.end}/{@link Lifecycle.fail}:
+   * `NaN` when nothing wants the duration (every timed hook declared
+   * `latency: false` and the tracing channel has no subscribers), so that
+   * the operation reads no clock at all.
+   */
   begin(event: MutableEndEvent): number {
     if (this.#listeners.before.length !== 0) this.emit('before', event)
-    return clock.now()
+    return this.#clocked || operationChannel.hasSubscribers ? clock.now() : Number.NaN
+  }
+
+  /** Milliseconds since `began`, without reading the clock when `began` is NaN (not timed). */
+  #since(began: number): number {
+    return Number.isNaN(began) ? Number.NaN : clock.now() - began
   }
 
   // `then` rather than an async function: one promise per operation, not three.
@@ -252,8 +293,8 @@ export class Lifecycle {
 
   /** Completes an operation that succeeded: duration, outcome, `after`. */
   end(event: MutableEndEvent, began: number, result: unknown): void {
-    event.duration = clock.now() - began
-    if (READS_ONE_KEY.has(event.operation)) {
+    event.duration = this.#since(began)
+    if (READS_ONE_KEY[event.operation]) {
       event.outcome = result === undefined || result === false ? 'miss' : 'hit'
     }
     if (this.#listeners.after.length !== 0) this.emit('after', event)
@@ -261,7 +302,7 @@ export class Lifecycle {
 
   /** Completes an operation that failed: `error`, or `after` for getOrThrow's miss. */
   fail(event: MutableEndEvent, began: number, error: unknown): void {
-    event.duration = clock.now() - began
+    event.duration = this.#since(began)
     // A CacheMiss from getOrThrow is the operation's answer, not a failure of the cache.
     if (error instanceof TagCacheError && error.code === 'E_CACHE_MISS') {
       event.outcome = 'miss'
