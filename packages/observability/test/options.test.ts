@@ -2,7 +2,7 @@
 // InvalidOptionsError (E_INVALID_OPTIONS) naming each bad path, factory first.
 import { isTagCacheError } from '@tagcache/core'
 import { describe, expect, it } from 'vitest'
-import { type Logger, loggerHook } from '../src/index.js'
+import { type Logger, loggerHook, metricsCollector } from '../src/index.js'
 import { openTelemetryHook } from '../src/opentelemetry.js'
 import { prometheusExporter } from '../src/prometheus.js'
 
@@ -68,6 +68,14 @@ describe('invalid options name the factory and the path', () => {
       () => prometheusExporter({ buckets: [0.1, '1' as never] }),
       'prometheusExporter.buckets.1: Invalid input: expected number, received string',
     ],
+    [
+      () => metricsCollector({ latency: 'no' as never }),
+      'metricsCollector.latency: Invalid input: expected boolean, received string',
+    ],
+    [
+      () => metricsCollector({ histogram: false } as never),
+      'metricsCollector: Unrecognized key: "histogram"',
+    ],
   ])('%#: %s', (make, issue) => {
     const error = thrown(make)
     expect(isTagCacheError(error, 'E_INVALID_OPTIONS')).toBe(true)
@@ -97,5 +105,6 @@ describe('invalid options name the factory and the path', () => {
     ).not.toThrow()
     expect(() => openTelemetryHook({ tracer: false, meter: false, recordKeys: true })).not.toThrow()
     expect(() => openTelemetryHook({ dbSystem: () => undefined, activeSpans: false })).not.toThrow()
+    expect(() => metricsCollector({ latency: false })).not.toThrow()
   })
 })
