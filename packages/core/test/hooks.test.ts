@@ -358,7 +358,7 @@ describe('hooks never break an operation', () => {
 
 describe('latency: false (a hook that reads no durations)', () => {
   /** A hook recording every operation's end event, and whether it claims latency. */
-  const ends = (latency?: boolean) => {
+  const ends = (latency?: boolean | number) => {
     const events: OperationEndEvent[] = []
     const hook: Hook = {
       ...(latency === undefined ? {} : { latency }),
@@ -396,6 +396,47 @@ describe('latency: false (a hook that reads no durations)', () => {
     expect(await clockReads([quiet.hook], sync)).toBe(none)
     expect(quiet.events.map((e) => e.outcome)).toEqual(['ok', 'hit', 'miss', 'error'])
     for (const event of quiet.events) expect(event.duration).toBeNaN()
+  })
+
+  it('a fraction times a random sample of operations; the largest demand of the hooks wins', async () => {
+    /** Durations `after` saw for four gets, with Math.random() drawing `draws`. */
+    const durations = async (latencies: (boolean | number)[], draws: number[]) => {
+      const hooks = latencies.map((latency) => ends(latency))
+      const cache = createCache({
+        store: testStore({ sync: true }),
+        hooks: hooks.map((h) => h.hook),
+      })
+      await cache.set('k', 1)
+      for (const h of hooks) h.events.length = 0
+      const random = vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.99)
+      try {
+        for (let i = 0; i < 4; i++) await cache.get(i % 2 === 0 ? 'k' : 'nope')
+        return {
+          timed: (hooks[0]?.events ?? []).map((e) => !Number.isNaN(e.duration)),
+          draws: random.mock.calls.length,
+        }
+      } finally {
+        random.mockRestore()
+      }
+    }
+    expect(await durations([0.1], [0.05, 0.5, 0.0999, 0.1])).toEqual({
+      timed: [true, false, true, false],
+      draws: 4,
+    })
+    // The largest fraction wins, and so does `true` (every operation, no draw).
+    expect(await durations([0.1, 0.3], [0.2, 0.5, 0.05, 0.3])).toEqual({
+      timed: [true, false, true, false],
+      draws: 4,
+    })
+    expect(await durations([0.1, true], [0.5, 0.5, 0.5, 0.5])).toEqual({
+      timed: [true, true, true, true],
+      draws: 0,
+    })
+    // 0 (or less) is `false`: never timed, no draw.
+    expect(await durations([0, -1], [0, 0, 0, 0])).toEqual({
+      timed: [false, false, false, false],
+      draws: 0,
+    })
   })
 
   it('another hook that needs durations gets them, and so does the quiet one', async () => {
