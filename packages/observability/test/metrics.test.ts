@@ -141,6 +141,25 @@ describe('metricsCollector', () => {
     expect(metricsCollector().latency).toBe(true)
   })
 
+  it('latency as a fraction records a random sample of calls, and counts every call', async () => {
+    const metrics = metricsCollector({ latency: 0.25 })
+    expect(metrics.latency).toBe(0.25)
+    const cache = createCache({ store: memoryStore(), hooks: [metrics] })
+    await cache.set('a', 1)
+    const draws = [0.1, 0.3, 0.9, 0.2, 0.25, 0.24]
+    const random = vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.99)
+    try {
+      for (let i = 0; i < 6; i++) await cache.get(i < 3 ? 'a' : 'b')
+    } finally {
+      random.mockRestore()
+    }
+    const get = metrics.snapshot().operations.get
+    expect(get).toMatchObject({ calls: 6, hits: 3, misses: 3 })
+    // Draws below 0.25: the 1st, 4th and 6th gets were timed.
+    expect(get?.latency.count).toBe(3)
+    expect(get?.latency.min).toBeGreaterThan(0)
+  })
+
   it('one collector sums several caches', async () => {
     const metrics = metricsCollector()
     const one = createCache({ store: memoryStore(), hooks: [metrics] })

@@ -68,10 +68,10 @@ describe('invalid options name the factory and the path', () => {
       () => prometheusExporter({ buckets: [0.1, '1' as never] }),
       'prometheusExporter.buckets.1: Invalid input: expected number, received string',
     ],
-    [
-      () => metricsCollector({ latency: 'no' as never }),
-      'metricsCollector.latency: Invalid input: expected boolean, received string',
-    ],
+    ...[0, 1.5, -0.1, Number.NaN, 'no'].map((latency): [() => unknown, string] => [
+      () => metricsCollector({ latency: latency as never }),
+      `metricsCollector.latency: expected true, false or a fraction of calls between 0 and 1, got ${typeof latency === 'string' ? `"${latency}"` : latency}`,
+    ]),
     [
       () => metricsCollector({ histogram: false } as never),
       'metricsCollector: Unrecognized key: "histogram"',
@@ -105,6 +105,9 @@ describe('invalid options name the factory and the path', () => {
     ).not.toThrow()
     expect(() => openTelemetryHook({ tracer: false, meter: false, recordKeys: true })).not.toThrow()
     expect(() => openTelemetryHook({ dbSystem: () => undefined, activeSpans: false })).not.toThrow()
-    expect(() => metricsCollector({ latency: false })).not.toThrow()
+    for (const latency of [true, false, 0.01, 1]) {
+      expect(metricsCollector({ latency }).latency).toBe(latency)
+    }
+    expect(metricsCollector().latency).toBe(true)
   })
 })
