@@ -358,18 +358,26 @@ export class Lifecycle {
   emit(name: HookMethod, event: unknown): void {
     const listeners = this.#listeners[name]
     for (let i = 0; i < listeners.length; i++) {
-      const { fn, hook, index } = listeners[i] as Listener
+      const listener = listeners[i] as Listener
       try {
-        const result = fn.call(hook, event)
-        if (result instanceof Promise) result.catch((error) => this.#hookFailed(index, name, error))
+        const result = listener.fn.call(listener.hook, event)
+        if (result instanceof Promise) this.#watch(result, listener.index, name)
       } catch (error) {
-        this.#hookFailed(index, name, error)
+        this.#hookFailed(listener.index, name, error)
       }
     }
     if (name !== 'before' && name !== 'after') {
       const channel = eventChannels[name]
       if (channel.hasSubscribers) channel.publish(event)
     }
+  }
+
+  /**
+   * Reports the rejection of a hook's promise. A method of its own: a closure
+   * in `emit` would make every call allocate the context it captures.
+   */
+  #watch(result: Promise<unknown>, index: number, method: string): void {
+    result.catch((error: unknown) => this.#hookFailed(index, method, error))
   }
 
   /**
