@@ -79,7 +79,7 @@ const READS_ONE_KEY: Readonly<Record<CacheOperation, boolean>> = {
   cached: false,
 }
 
-/** Some hook wants `before`, `after`, `error` or `around`: the hook is part of operations' lifecycle. */
+/** The hook implements `before`, `after`, `error` or `around`: it takes part in every operation. */
 function isTimed(hook: Hook): boolean {
   return (
     typeof hook.before === 'function' ||

@@ -100,6 +100,7 @@ export interface MetricsCollectorOptions {
    * - `false`: none, counters only; a cache whose other hooks need no
    *   durations either then reads no clock at all.
    * @default true
+   * @experimental
    */
   latency?: boolean | number
 }
