@@ -7,7 +7,7 @@ import {
 import type { Hook, OperationEndEvent } from './hooks.js'
 
 /** Hook events published on a plain channel of their own (`tagcache:<event>`). */
-export type ChannelEvent = Exclude<keyof Hook, 'before' | 'after' | 'around'>
+export type ChannelEvent = Exclude<keyof Hook, 'before' | 'after' | 'around' | 'latency'>
 
 /**
  * Names of the `node:diagnostics_channel` channels every cache publishes to,

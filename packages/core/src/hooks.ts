@@ -41,7 +41,13 @@ export interface OperationStartEvent extends HookEventBase {
  * in a `WeakMap` keyed by the event, for instance).
  */
 export interface OperationEndEvent extends OperationStartEvent {
-  /** Wall time of the operation in milliseconds (`performance.now()` based). */
+  /**
+   * Wall time of the operation in milliseconds (`performance.now()` based).
+   * `NaN` when nothing asked for it: every hook of the cache that observes
+   * operations declared {@link Hook.latency} `false` (or a fraction, and this
+   * operation was not in the sample), and the `tagcache:operation` tracing
+   * channel had no subscriber when the operation began.
+   */
   readonly duration: number
   /**
    * `hit` or `miss` for operations on one key that read it first (`get`,
@@ -153,6 +159,24 @@ export interface HookErrorEvent extends HookEventBase {
  * ```
  */
 export interface Hook {
+  /**
+   * Which operations this hook needs {@link OperationEndEvent.duration} of,
+   * since timing an operation costs two clock reads:
+   * - `true`: every operation;
+   * - `false`: none (a hook that counts calls, or logs operation names);
+   * - a fraction between 0 and 1, e.g. `0.1`: a random sample of about that
+   *   share of operations (enough for latency percentiles of busy
+   *   operations; rare ones may go untimed).
+   *
+   * A cache times an operation when one of its hooks that implements
+   * `before`, `after`, `error` or `around` asks for it (the largest demand
+   * wins: one hook's `true` times every operation, for every hook), or when
+   * the `tagcache:operation` tracing channel has a subscriber. Otherwise
+   * `duration` is `NaN`. Read once, when the cache is created.
+   * @default true
+   * @experimental
+   */
+  readonly latency?: boolean | number
   /** Before an operation runs. */
   before?(event: OperationStartEvent): void
   /** After an operation succeeded. */

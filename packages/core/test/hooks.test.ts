@@ -1,3 +1,4 @@
+import { tracingChannel } from 'node:diagnostics_channel'
 import { describe, expect, it, vi } from 'vitest'
 import {
   type Cache,
@@ -352,5 +353,121 @@ describe('hooks never break an operation', () => {
     const cache = createCache({ store: testStore(), hooks: [throwingHook()] })
     const error = await cache.set('k', undefined).catch((e: unknown) => e)
     expect(isTagCacheError(error, 'E_INVALID_VALUE')).toBe(true)
+  })
+})
+
+describe('latency: false (a hook that reads no durations)', () => {
+  /** A hook recording every operation's end event, and whether it claims latency. */
+  const ends = (latency?: boolean | number) => {
+    const events: OperationEndEvent[] = []
+    const hook: Hook = {
+      ...(latency === undefined ? {} : { latency }),
+      after: (event) => void events.push(event),
+      error: (event) => void (event.failedOperation && events.push(event.failedOperation)),
+    }
+    return { hook, events }
+  }
+
+  /** performance.now() calls during a set, a get (hit), a get (miss) and a failed get. */
+  const clockReads = async (hooks: Hook[], sync: boolean) => {
+    const store = testStore({ sync })
+    const cache = createCache({ store, hooks })
+    const spy = vi.spyOn(performance, 'now')
+    try {
+      await cache.set('k', 1)
+      await cache.get('k')
+      await cache.get('nope')
+      store.failing.add('get')
+      await cache.get('k').catch(() => {})
+      return spy.mock.calls.length
+    } finally {
+      spy.mockRestore()
+    }
+  }
+
+  it.each([
+    ['an async store', false],
+    ['a sync store (getSync)', true],
+  ])('on %s, operations read no clock and duration is NaN', async (_name, sync) => {
+    const none = await clockReads([], sync)
+    // The baseline: a hook that needs durations costs two reads per operation.
+    expect(await clockReads([ends().hook], sync)).toBe(none + 8)
+    const quiet = ends(false)
+    expect(await clockReads([quiet.hook], sync)).toBe(none)
+    expect(quiet.events.map((e) => e.outcome)).toEqual(['ok', 'hit', 'miss', 'error'])
+    for (const event of quiet.events) expect(event.duration).toBeNaN()
+  })
+
+  it('a fraction times a random sample of operations; the largest demand of the hooks wins', async () => {
+    /** Durations `after` saw for four gets, with Math.random() drawing `draws`. */
+    const durations = async (latencies: (boolean | number)[], draws: number[]) => {
+      const hooks = latencies.map((latency) => ends(latency))
+      const cache = createCache({
+        store: testStore({ sync: true }),
+        hooks: hooks.map((h) => h.hook),
+      })
+      await cache.set('k', 1)
+      for (const h of hooks) h.events.length = 0
+      const random = vi.spyOn(Math, 'random').mockImplementation(() => draws.shift() ?? 0.99)
+      try {
+        for (let i = 0; i < 4; i++) await cache.get(i % 2 === 0 ? 'k' : 'nope')
+        return {
+          timed: (hooks[0]?.events ?? []).map((e) => !Number.isNaN(e.duration)),
+          draws: random.mock.calls.length,
+        }
+      } finally {
+        random.mockRestore()
+      }
+    }
+    expect(await durations([0.1], [0.05, 0.5, 0.0999, 0.1])).toEqual({
+      timed: [true, false, true, false],
+      draws: 4,
+    })
+    // The largest fraction wins, and so does `true` (every operation, no draw).
+    expect(await durations([0.1, 0.3], [0.2, 0.5, 0.05, 0.3])).toEqual({
+      timed: [true, false, true, false],
+      draws: 4,
+    })
+    expect(await durations([0.1, true], [0.5, 0.5, 0.5, 0.5])).toEqual({
+      timed: [true, true, true, true],
+      draws: 0,
+    })
+    // 0 (or less) is `false`: never timed, no draw.
+    expect(await durations([0, -1], [0, 0, 0, 0])).toEqual({
+      timed: [false, false, false, false],
+      draws: 0,
+    })
+  })
+
+  it('another hook that needs durations gets them, and so does the quiet one', async () => {
+    const quiet = ends(false)
+    const timed = ends(true)
+    const cache = createCache({ store: testStore({ sync: true }), hooks: [quiet.hook, timed.hook] })
+    await cache.set('k', 1)
+    await cache.get('k')
+    expect(timed.events).toEqual(quiet.events)
+    for (const event of timed.events) {
+      expect(event.duration).toBeGreaterThanOrEqual(0)
+      expect(Number.isFinite(event.duration)).toBe(true)
+    }
+  })
+
+  it('a tagcache:operation subscriber gets durations whatever the hooks declared', async () => {
+    const quiet = ends(false)
+    const cache = createCache({ store: testStore({ sync: true }), hooks: [quiet.hook] })
+    const seen: number[] = []
+    const channel = tracingChannel<object, OperationEndEvent & object>('tagcache:operation')
+    const handlers = { asyncEnd: (event: OperationEndEvent) => void seen.push(event.duration) }
+    channel.subscribe(handlers as never)
+    try {
+      await cache.set('k', 1)
+      await cache.get('k')
+    } finally {
+      channel.unsubscribe(handlers as never)
+    }
+    expect(seen).toHaveLength(2)
+    for (const duration of seen) expect(duration).toBeGreaterThanOrEqual(0)
+    // The hook sees the same events, so the same durations.
+    expect(quiet.events.map((e) => e.duration)).toEqual(seen)
   })
 })

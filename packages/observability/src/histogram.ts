@@ -24,7 +24,46 @@ export interface LatencySummary {
 const MIN_MS = 0.001
 const PER_DOUBLING = 4
 const BUCKETS = PER_DOUBLING * 34
-const SCALE = PER_DOUBLING / Math.LN2
+/** 2^32: below it, `Math.clz32` gives a ratio's doubling without a logarithm. */
+const CLZ_LIMIT = 2 ** 32
+
+/**
+ * Upper bound of each bucket: bucket `i` holds the durations in
+ * `(UPPER[i - 1], UPPER[i]]` (bucket 0 from 0), the last one everything above.
+ * The same numbers decide where a duration goes and what a quantile reports,
+ * so a recording is never above the bound reported for its bucket.
+ */
+const UPPER = new Float64Array(BUCKETS)
+for (let i = 0; i < BUCKETS - 1; i++) UPPER[i] = MIN_MS * 2 ** (i / PER_DOUBLING)
+UPPER[BUCKETS - 1] = Number.POSITIVE_INFINITY
+
+/**
+ * @internal The bucket of a duration in ms (>= 0): the first whose upper
+ * bound is >= `ms`. The doubling comes from `Math.clz32` (the rounding of
+ * `ms / MIN_MS` can put it one doubling off) and a few comparisons against
+ * {@link UPPER} settle it exactly: no logarithm, no search over all buckets.
+ */
+export function bucketOf(ms: number): number {
+  const ratio = ms / MIN_MS
+  if (!(ratio < CLZ_LIMIT)) return ratio >= CLZ_LIMIT ? slowBucketOf(ms) : 0
+  // ratio in [2^d, 2^(d + 1)), so ms is within a rounding of bucket 4d's bounds.
+  const doubling = 31 - Math.clz32(ratio)
+  let i = doubling <= 0 ? 0 : doubling * PER_DOUBLING - 1
+  while (ms > (UPPER[i] as number)) i++
+  return i
+}
+
+/** {@link bucketOf} above 2^32 µs (~72 min), where `Math.clz32` cannot take the ratio. */
+function slowBucketOf(ms: number): number {
+  let i = BUCKETS - 1
+  while (i > 0 && ms <= (UPPER[i - 1] as number)) i--
+  return i
+}
+
+/** @internal The upper bound of bucket `i` (Infinity for the last). */
+export function bucketUpperBound(i: number): number {
+  return UPPER[i] as number
+}
 
 /** @internal A fixed-size log-scale histogram of durations in ms. */
 export class LatencyHistogram {
@@ -34,9 +73,10 @@ export class LatencyHistogram {
   #min = Number.POSITIVE_INFINITY
   #max = 0
 
+  /** Records one duration; negative and NaN durations (not measured) are ignored. */
   record(ms: number): void {
     if (!(ms >= 0)) return
-    const index = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) * SCALE))
+    const index = bucketOf(ms)
     this.#counts[index] = (this.#counts[index] as number) + 1
     this.#count++
     this.#sum += ms
@@ -54,8 +94,7 @@ export class LatencyHistogram {
       if (seen >= rank) {
         // The last bucket is open-ended: only the maximum bounds it.
         if (i === BUCKETS - 1) return this.#max
-        const upper = MIN_MS * Math.exp(i / SCALE)
-        return Math.min(this.#max, Math.max(this.#min, upper))
+        return Math.min(this.#max, Math.max(this.#min, UPPER[i] as number))
       }
     }
     return this.#max

@@ -3,6 +3,7 @@ export { type LogFn, type Logger, type LoggerHookOptions, loggerHook } from './l
 export {
   formatSnapshot,
   type MetricsCollector,
+  type MetricsCollectorOptions,
   type MetricsSnapshot,
   metricsCollector,
   type OperationMetrics,

@@ -7,7 +7,9 @@ import type {
   OperationEndEvent,
   SetEvent,
 } from '@tagcache/core'
+import { z } from 'zod'
 import { LatencyHistogram, type LatencySummary } from './histogram.js'
+import { factoryOptions, got } from './options.js'
 
 /** Totals and latency of one operation kind. */
 export interface OperationMetrics {
@@ -19,7 +21,11 @@ export interface OperationMetrics {
   readonly hits: number
   /** Calls that ended as a miss. */
   readonly misses: number
-  /** Latency of every completed call, in milliseconds. */
+  /**
+   * Latency of the timed calls, in milliseconds: every completed call by
+   * default; a random sample of them (`count` below `calls`) for a collector
+   * created with `latency` a fraction; none (`count` 0) with `latency: false`.
+   */
   readonly latency: LatencySummary
 }
 
@@ -63,6 +69,8 @@ export interface MetricsSnapshot {
 
 /** A {@link Hook} that keeps counters and latency histograms in memory. */
 export interface MetricsCollector extends Hook {
+  /** The `latency` option: which calls the histograms record. */
+  readonly latency: boolean | number
   /** A consistent copy of every figure so far. */
   snapshot(): MetricsSnapshot
   /** Zeroes every counter and histogram. */
@@ -79,8 +87,44 @@ class OperationCounter {
   readonly latency = new LatencyHistogram()
 }
 
+/** Options of {@link metricsCollector}. */
+export interface MetricsCollectorOptions {
+  /**
+   * Which calls the latency histograms record (the hook's `latency`, see
+   * `Hook.latency` in `@tagcache/core`): timing a call costs the cache two
+   * clock reads, which is most of what the collector costs an in-process get.
+   * - `true`: every call;
+   * - a fraction between 0 and 1, e.g. `0.1`: a random sample of about that
+   *   share of calls (percentiles of busy operations stay accurate; counters
+   *   stay exact; rare operations may have no latency);
+   * - `false`: none, counters only; a cache whose other hooks need no
+   *   durations either then reads no clock at all.
+   * @default true
+   * @experimental
+   */
+  latency?: boolean | number
+}
+
+const fraction = (issue: { input?: unknown }) =>
+  `expected true, false or a fraction of calls between 0 and 1, got ${got(issue.input)}`
+
+const optionsSchema: z.ZodType<MetricsCollectorOptions> = z.strictObject({
+  latency: z
+    .union([z.boolean(), z.number().gt(0, { error: fraction }).max(1, { error: fraction })], {
+      error: fraction,
+    })
+    .optional(),
+})
+
 class Collector implements MetricsCollector {
+  readonly latency: boolean | number
+  /** Durations are recorded (NaN ones, of calls the cache did not time, are skipped). */
+  readonly #timed: boolean
   #ops = new Map<CacheOperation, OperationCounter>()
+  // The counter of the last operation seen: a stream of one operation (gets)
+  // finds its counter with one comparison of interned names, not a Map lookup.
+  #lastOperation: CacheOperation | undefined
+  #lastCounter: OperationCounter | undefined
   #hits = 0
   #misses = 0
   #sets = 0
@@ -90,12 +134,20 @@ class Collector implements MetricsCollector {
   #coalesced = 0
   #stale = 0
 
+  constructor(latency: boolean | number) {
+    this.latency = latency
+    this.#timed = latency !== false
+  }
+
   #op(operation: CacheOperation): OperationCounter {
+    if (operation === this.#lastOperation) return this.#lastCounter as OperationCounter
     let counter = this.#ops.get(operation)
     if (counter === undefined) {
       counter = new OperationCounter()
       this.#ops.set(operation, counter)
     }
+    this.#lastOperation = operation
+    this.#lastCounter = counter
     return counter
   }
 
@@ -117,7 +169,7 @@ class Collector implements MetricsCollector {
       this.#hits += event.hits
       this.#misses += event.keys.length - event.hits
     }
-    counter.latency.record(event.duration)
+    if (this.#timed) counter.latency.record(event.duration)
   }
 
   error = (event: ErrorEvent): void => {
@@ -127,7 +179,7 @@ class Collector implements MetricsCollector {
     const counter = this.#op(failed.operation)
     counter.calls++
     counter.errors++
-    counter.latency.record(failed.duration)
+    if (this.#timed) counter.latency.record(failed.duration)
   }
 
   set = (_event: SetEvent): void => {
@@ -185,6 +237,8 @@ class Collector implements MetricsCollector {
 
   reset(): void {
     this.#ops.clear()
+    this.#lastOperation = undefined
+    this.#lastCounter = undefined
     this.#hits = 0
     this.#misses = 0
     this.#sets = 0
@@ -240,7 +294,9 @@ function ms(value: number): string {
  * Creates an in-memory metrics collector: hit/miss/set/invalidation/error
  * counters and, per operation, call counts and a latency histogram (p50, p90,
  * p99). Recording costs a few counter increments and one histogram update per
- * operation. One collector may observe several caches; it sums them.
+ * operation, plus the cache's two clock reads to time it (see
+ * {@link MetricsCollectorOptions.latency} to sample or skip them). One
+ * collector may observe several caches; it sums them.
  *
  * @example
  * ```ts
@@ -255,6 +311,7 @@ function ms(value: number): string {
  * console.log(metrics.summary())
  * ```
  */
-export function metricsCollector(): MetricsCollector {
-  return new Collector()
+export function metricsCollector(options: MetricsCollectorOptions = {}): MetricsCollector {
+  const { latency = true } = factoryOptions('metricsCollector', optionsSchema, options)
+  return new Collector(latency)
 }

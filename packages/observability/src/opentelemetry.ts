@@ -279,6 +279,8 @@ export function openTelemetryHook(input: OpenTelemetryHookOptions = {}): Hook {
   }
 
   const hook: Hook = {
+    // Spans keep their own time: only the duration histogram needs the cache's clock reads.
+    latency: duration !== undefined,
     error(event: ErrorEvent) {
       const failed = event.failedOperation
       if (failed !== undefined) {

@@ -234,6 +234,20 @@ describe('openTelemetryHook', () => {
     ])
   })
 
+  it('asks the cache to time operations only when it records the duration histogram', async () => {
+    expect(openTelemetryHook({ tracer, meter }).latency).toBe(true)
+    expect(openTelemetryHook({ tracer: false, meter }).latency).toBe(true)
+    const tracing = openTelemetryHook({ tracer, meter: false })
+    expect(tracing.latency).toBe(false)
+    // Spans still have their own duration.
+    const cache = createCache({ store: memoryStore(), hooks: [tracing] })
+    await cache.get('k')
+    const [span] = spans()
+    expect(span?.name).toBe('tagcache get')
+    expect(span?.duration[0] ?? -1).toBeGreaterThanOrEqual(0)
+    expect(span?.ended).toBe(true)
+  })
+
   it('uses the global tracer and meter by default, and rejects a bad dbSystem', () => {
     trace.disable()
     expect(() => openTelemetryHook()).not.toThrow()

@@ -2,7 +2,7 @@
 // InvalidOptionsError (E_INVALID_OPTIONS) naming each bad path, factory first.
 import { isTagCacheError } from '@tagcache/core'
 import { describe, expect, it } from 'vitest'
-import { type Logger, loggerHook } from '../src/index.js'
+import { type Logger, loggerHook, metricsCollector } from '../src/index.js'
 import { openTelemetryHook } from '../src/opentelemetry.js'
 import { prometheusExporter } from '../src/prometheus.js'
 
@@ -68,6 +68,14 @@ describe('invalid options name the factory and the path', () => {
       () => prometheusExporter({ buckets: [0.1, '1' as never] }),
       'prometheusExporter.buckets.1: Invalid input: expected number, received string',
     ],
+    ...[0, 1.5, -0.1, Number.NaN, 'no'].map((latency): [() => unknown, string] => [
+      () => metricsCollector({ latency: latency as never }),
+      `metricsCollector.latency: expected true, false or a fraction of calls between 0 and 1, got ${typeof latency === 'string' ? `"${latency}"` : latency}`,
+    ]),
+    [
+      () => metricsCollector({ histogram: false } as never),
+      'metricsCollector: Unrecognized key: "histogram"',
+    ],
   ])('%#: %s', (make, issue) => {
     const error = thrown(make)
     expect(isTagCacheError(error, 'E_INVALID_OPTIONS')).toBe(true)
@@ -97,5 +105,9 @@ describe('invalid options name the factory and the path', () => {
     ).not.toThrow()
     expect(() => openTelemetryHook({ tracer: false, meter: false, recordKeys: true })).not.toThrow()
     expect(() => openTelemetryHook({ dbSystem: () => undefined, activeSpans: false })).not.toThrow()
+    for (const latency of [true, false, 0.01, 1]) {
+      expect(metricsCollector({ latency }).latency).toBe(latency)
+    }
+    expect(metricsCollector().latency).toBe(true)
   })
 })

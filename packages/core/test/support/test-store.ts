@@ -45,7 +45,7 @@ const expiry = (ttl: number): number => (Number.isFinite(ttl) ? Date.now() + ttl
  * expired entries are never returned. Tag versions never expire here. Core
  * cannot depend on `@tagcache/memory`, which depends on it.
  */
-export function testStore(): TestStore {
+export function testStore(options: { sync?: boolean } = {}): TestStore {
   const entries = new Map<string, Slot>()
   const tagVersions = new Map<string, string>()
   const calls: StoreCall[] = []
@@ -101,7 +101,7 @@ export function testStore(): TestStore {
   }
   const remove = (key: string): boolean => live(key) !== undefined && entries.delete(key)
 
-  return {
+  const store: TestStore = {
     name: 'test',
     calls,
     writes,
@@ -138,6 +138,15 @@ export function testStore(): TestStore {
         return true
       }),
   }
+  if (options.sync === true) {
+    // An in-process store: core reads it without a promise hop (`getSync`).
+    store.getSync = (key) => {
+      calls.push({ method: 'get', args: [key] })
+      if (failing.has('get')) throw new StoreError('store unavailable')
+      return read(key)
+    }
+  }
+  return store
 }
 
 /** A promise and the functions that settle it, for computations a test finishes by hand. */
