@@ -139,10 +139,16 @@ function readSync(
   operation: CacheOperation,
   decode: boolean,
   schema?: StandardSchemaV1,
+  now?: number,
 ): unknown {
   let entry: StoredEntry | undefined
   try {
-    entry = (ctx.store.getSync as NonNullable<Store['getSync']>).call(ctx.store, record.id, record)
+    entry = (ctx.store.getSync as NonNullable<Store['getSync']>).call(
+      ctx.store,
+      record.id,
+      record,
+      now,
+    )
   } catch (error) {
     ctx.storeFailed(operation, key, error)
     missed(ctx, key)
@@ -159,7 +165,9 @@ function getObservedSync(ctx: CacheContext, key: string, event: MutableEndEvent)
   try {
     ctx.open()
     assertKey(key, 'get')
-    value = readSync(ctx, key, ctx.keys.record(key), 'get', true)
+    // The start time doubles as the store's clock reading (NaN when untimed: not passed).
+    const now = Number.isNaN(began) ? undefined : began
+    value = readSync(ctx, key, ctx.keys.record(key), 'get', true, undefined, now)
   } catch (error) {
     events.fail(event, began, error)
     return Promise.reject(error)

@@ -30,8 +30,13 @@ export interface Store {
   /**
    * Optional synchronous {@link Store.get}, for in-process stores: core then
    * answers a read with a single promise instead of chaining on the store's.
+   *
+   * `now`, when core passes it, is `performance.now()` as core just read it
+   * to time this operation: a store that keeps time on that same clock may
+   * use it rather than read the clock again. A store with a clock of its own
+   * ignores it.
    */
-  getSync?(key: string, record?: KeyRecord): StoredEntry | undefined
+  getSync?(key: string, record?: KeyRecord, now?: number): StoredEntry | undefined
 
   /** {@link Store.get} for many keys; the result is aligned with `keys`. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>

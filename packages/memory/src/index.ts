@@ -15,6 +15,8 @@ export type { MemoryStoreOptions } from './options.js'
 
 /** The store returned by {@link memoryStore}: a {@link Store} plus introspection. */
 export interface MemoryStore extends Store {
+  /** {@link Store.getSync}: always present on the memory store. */
+  getSync(key: string, record?: KeyRecord, now?: number): StoredEntry | undefined
   /** Entries currently held (expired ones may linger until touched or evicted). */
   readonly size: number
   /** Estimated bytes of the entries held. */
@@ -162,6 +164,8 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #maxBytes: number
   readonly #maxTags: number
   readonly #now: () => number
+  /** The clock is `performance.now()` (no `now` option): core's readings may stand in for it. */
+  readonly #performanceClock: boolean
   /** The clock's reading at construction: {@link smallTime}'s zero. */
   readonly #origin: number
   /**
@@ -183,6 +187,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
+    this.#performanceClock = options.now === undefined
     this.#origin = this.#now()
     // Values are private copies in this process's memory: no checksum to check on reads.
     this.capabilities = { liveValues: options.serialize === false, intactPayloads: true }
@@ -208,8 +213,10 @@ class MemoryStoreImpl implements MemoryStore {
     return Promise.resolve(this.#read(key, record, this.#now()))
   }
 
-  getSync(key: string, record?: KeyRecord): StoredEntry | undefined {
-    return this.#read(key, record, this.#now())
+  getSync(key: string, record?: KeyRecord, now?: number): StoredEntry | undefined {
+    // Core's reading of performance.now() when it times the get: the same
+    // clock as ours unless a clock was passed in the options.
+    return this.#read(key, record, now !== undefined && this.#performanceClock ? now : this.#now())
   }
 
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {

@@ -33,6 +33,20 @@ describe('memoryStore bounds', () => {
     expect(await cache.get('k5')).toBe(5)
   })
 
+  it("getSync takes core's performance.now() reading as its clock, unless a clock was passed", async () => {
+    const write = { value: new Uint8Array([1]), tags: [], candidate: 'v1', ttl: 1_000 }
+    const store = memoryStore()
+    await store.set('k', write)
+    expect(store.getSync('k', undefined, performance.now())).toBeDefined()
+    // A reading past the entry's expiry is used as is: the entry has expired.
+    expect(store.getSync('k', undefined, performance.now() + 5_000)).toBeUndefined()
+    expect(store.size).toBe(0)
+    const fixed = memoryStore({ now: () => 0 })
+    await fixed.set('k', write)
+    // The store's own clock wins over a reading on another one.
+    expect(fixed.getSync('k', undefined, 1e12)).toBeDefined()
+  })
+
   it('an entry whose tag version is dropped by its own write (maxTags) is a miss, then and later', async () => {
     // Found by the bounded model test: the write of a's second value creates
     // two tag versions, and the second pushes out y's, which a was written
