@@ -4,7 +4,15 @@ import { type Commands, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
 import { encodeEntry } from './entry-format.js'
 import { TAGS_SCRIPT } from './scripts/index.js'
-import { TagHints } from './tag-hints.js'
+import { type HintedReader, TagHints } from './tag-hints.js'
+
+/** Hints are off here: no hinted read ever runs. */
+const NO_READER: HintedReader = {
+  settle: () => undefined,
+  recover: (_hint, error) => {
+    throw error
+  },
+}
 
 /**
  * The store on Redis Cluster. An entry and its tags hash to different slots,
@@ -14,9 +22,12 @@ import { TagHints } from './tag-hints.js'
  * key it is not given, so `declaredKeysOnly` changes nothing here.
  */
 export class ClusterStore extends RedisStoreBase {
+  // Hints save a script's work on one server; here reads are two steps anyway.
+  protected readonly hints: TagHints
+
   constructor(commands: Commands) {
-    // Hints save a script's work on one server; here reads are two steps anyway.
-    super(commands, new TagHints(0, commands.prefix, commands.luaPrefix, false))
+    super(commands)
+    this.hints = new TagHints(0, commands.prefix, commands.luaPrefix, false, NO_READER)
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {

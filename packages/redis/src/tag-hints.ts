@@ -1,8 +1,14 @@
 // Tag hints: the tag keys an entry was last seen with, so that the next read
 // names them in KEYS (one MGET of the entry and its tag versions) instead of
 // a script finding them inside the entry. A hint is only a guess: a read
-// checks it against the entry's own tag keys (carriesTagKeys).
-import { tagKeySection } from './entry-format.js'
+// checks the entry against it (checkHinted) before trusting what it read.
+//
+// Where a hint lives: in core's record of the key (KeyRecord.state), so that
+// a read of a known key costs core's one lookup and nothing more; and in a
+// bounded map by id, for calls that come without a record (a write, wrap's
+// read, direct Store use) and to hand a hint to a record that has none yet.
+import type { KeyRecord, StoredEntry } from '@tagcache/core'
+import { hintHead } from './entry-format.js'
 import { HINTED_GET_SCRIPT } from './scripts/index.js'
 
 /**
@@ -28,6 +34,11 @@ export class TwoGenerations<V> {
     return old
   }
 
+  /** {@link TwoGenerations.get} without promoting. */
+  peek(key: string): V | undefined {
+    return this.#young.get(key) ?? this.#old.get(key)
+  }
+
   set(key: string, value: V): void {
     if (this.#young.size >= this.#half) {
       this.#old = this.#young
@@ -42,20 +53,68 @@ export class TwoGenerations<V> {
   }
 }
 
-/** Tag keys an entry was last seen with: as sent by the driver, and as stored in the entry. */
-export interface TagHint {
-  /** `MGET <entry key> <tag keys...>`, or the hinted script's `EVALSHA`, ready to send. */
-  readonly command: readonly string[]
-  /** The entry key and its tag keys, as sent. */
-  readonly keys: readonly string[]
-  /** The tag keys as the entry stores them, to check the guess byte for byte. */
-  readonly section: Buffer
+/** What a read is, by the promise it returns. */
+type Read = StoredEntry | undefined | Promise<StoredEntry | undefined>
+
+/**
+ * What the store that owns the hints does with the reply of a hinted read.
+ * Each {@link TagHint} binds these once, so that a hinted read allocates no
+ * callbacks of its own.
+ */
+export interface HintedReader {
+  /** The reply of the hinted command. */
+  settle(hint: TagHint, reply: unknown): Read
+  /** Its failure (a script not loaded yet is not one). */
+  recover(hint: TagHint, error: unknown): Read
 }
 
 /**
- * Entry id -> {@link TagHint}, keyed by core's id rather than the prefixed
- * key: core hands the same (memoized) string for a key, whose hash is
- * already computed.
+ * The tag keys an entry was last seen with, with everything a read of it
+ * needs built ahead: the command, the bytes the entry must start with, and
+ * the reply handlers. Immutable but for {@link TagHint.retired}.
+ */
+export class TagHint {
+  /**
+   * Set once the hint is known to be outdated (the entry was rewritten with
+   * other tags, deleted, or found gone): a record holding it looks again.
+   */
+  retired = false
+  /** Number of tags (the entry's tag keys after the header). */
+  readonly k: number
+  /** The entry key, as sent: the command's first key. */
+  readonly entryKey: string
+  /** {@link HintedReader.settle} for this hint. */
+  readonly settle: (reply: unknown) => Read
+  /** {@link HintedReader.recover} for this hint. */
+  readonly recover: (error: unknown) => Read
+
+  constructor(
+    /** The hints this one belongs to: a record may be handed to another store. */
+    readonly owner: TagHints,
+    /** The entry's id, as core gave it. */
+    readonly id: string,
+    /** Its tag ids, as core gave them. */
+    readonly tags: readonly string[],
+    /** The entry key and its tag keys, as sent. */
+    readonly keys: readonly string[],
+    /** `MGET <keys>`, or the hinted script's `EVALSHA`, ready to send. */
+    readonly command: readonly string[],
+    /** The entry's bytes up to its versions (see `hintHead`). */
+    readonly head: Uint8Array,
+    reader: HintedReader,
+  ) {
+    this.k = tags.length
+    this.entryKey = keys[0] as string
+    this.settle = (reply) => reader.settle(this, reply)
+    this.recover = (error) => reader.recover(this, error)
+  }
+}
+
+/**
+ * The store's tag hints: per key in core's {@link KeyRecord}, and entry id ->
+ * {@link TagHint} in a bounded map (keyed by core's id rather than the
+ * prefixed key: core hands the same memoized string for a key, its hash
+ * already computed).
  */
 export class TagHints {
   /** False when hints are off (`tagHints: 0`, or a cluster). */
@@ -64,39 +123,96 @@ export class TagHints {
   readonly #prefix: string
   readonly #luaPrefix: string
   readonly #scripted: boolean
+  readonly #reader: HintedReader
 
   /**
-   * @param max - How many entries to remember; `0`: none.
+   * @param max - How many entries to remember in the map; `0`: none, anywhere.
    * @param prefix - The store's key prefix (as the driver sends keys).
    * @param luaPrefix - Driver prefix + store prefix (as entries store tag keys).
    * @param scripted - Hinted reads run the hinted script rather than a plain `MGET`.
+   * @param reader - What the store does with a hinted read's reply.
    */
-  constructor(max: number, prefix: string, luaPrefix: string, scripted: boolean) {
+  constructor(
+    max: number,
+    prefix: string,
+    luaPrefix: string,
+    scripted: boolean,
+    reader: HintedReader,
+  ) {
     this.enabled = max > 0
     this.#hints = new TwoGenerations(max)
     this.#prefix = prefix
     this.#luaPrefix = luaPrefix
     this.#scripted = scripted
+    this.#reader = reader
   }
 
-  get(key: string): TagHint | undefined {
-    return this.enabled ? this.#hints.get(key) : undefined
+  /**
+   * The hint for `key`: the one its record holds if it is this store's and
+   * current, else the map's (then kept in the record for its next read).
+   */
+  get(key: string, record?: KeyRecord): TagHint | undefined {
+    if (record === undefined) return this.enabled ? this.#hints.get(key) : undefined
+    const state = record.state
+    if (state instanceof TagHint && state.owner === this && !state.retired) return state
+    if (!this.enabled) return undefined
+    const hint = this.#hints.get(key)
+    record.state = hint
+    return hint
   }
 
-  /** Remembers the tag ids an entry was read or written with (none: nothing to remember). */
-  remember(key: string, tags: readonly string[]): void {
+  /**
+   * Remembers the tag ids an entry was read or written with (none: nothing
+   * to remember), in the map and in `record`. A hint with the same tags is
+   * kept as it is; one with other tags is retired.
+   */
+  remember(key: string, tags: readonly string[], record?: KeyRecord): void {
     if (!this.enabled || tags.length === 0) return
-    const keys = [this.#prefix + key, ...tags.map((t) => this.#prefix + t)]
-    this.#hints.set(key, {
-      command: this.#scripted
-        ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
-        : ['MGET', ...keys],
-      keys,
-      section: tagKeySection(tags.map((t) => this.#luaPrefix + t)),
-    })
+    const known = this.#hints.peek(key)
+    let hint = known
+    if (known === undefined || known.retired || !sameTags(known.tags, tags)) {
+      if (known !== undefined) known.retired = true
+      hint = this.#create(key, tags)
+      this.#hints.set(key, hint)
+    }
+    if (record !== undefined) record.state = hint
   }
 
+  /** Forgets `key`'s hint: its entry is gone. */
   delete(key: string): void {
+    if (!this.enabled) return
+    const known = this.#hints.peek(key)
+    if (known === undefined) return
+    known.retired = true
     this.#hints.delete(key)
   }
+
+  /** Retires `hint`, and forgets it if the map still holds it (not a newer one). */
+  retire(hint: TagHint): void {
+    hint.retired = true
+    if (this.#hints.peek(hint.id) === hint) this.#hints.delete(hint.id)
+  }
+
+  #create(key: string, tags: readonly string[]): TagHint {
+    const prefix = this.#prefix
+    const keys = [prefix + key]
+    for (const t of tags) keys.push(prefix + t)
+    return new TagHint(
+      this,
+      key,
+      tags.slice(),
+      keys,
+      this.#scripted
+        ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
+        : ['MGET', ...keys],
+      hintHead(tags.map((t) => this.#luaPrefix + t)),
+      this.#reader,
+    )
+  }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
