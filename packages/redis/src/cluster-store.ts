@@ -4,15 +4,7 @@ import { type Commands, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
 import { encodeEntry } from './entry-format.js'
 import { TAGS_SCRIPT } from './scripts/index.js'
-import { type HintedReader, TagHints } from './tag-hints.js'
-
-/** Hints are off here: no hinted read ever runs. */
-const NO_READER: HintedReader = {
-  settle: () => undefined,
-  recover: (_hint, error) => {
-    throw error
-  },
-}
+import { TagHints } from './tag-hints.js'
 
 /**
  * The store on Redis Cluster. An entry and its tags hash to different slots,
@@ -27,7 +19,7 @@ export class ClusterStore extends RedisStoreBase {
 
   constructor(commands: Commands) {
     super(commands)
-    this.hints = new TagHints(0, commands.prefix, commands.luaPrefix, false, NO_READER)
+    this.hints = new TagHints(0, commands.prefix, commands.luaPrefix, false)
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {

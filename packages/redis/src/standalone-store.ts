@@ -12,7 +12,7 @@ import {
   SET_SCRIPT,
   TAGS_SCRIPT,
 } from './scripts/index.js'
-import { type HintedReader, type TagHint, TagHints } from './tag-hints.js'
+import { type TagHint, TagHints } from './tag-hints.js'
 
 /** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
 type ScriptReply = (Buffer | number | null)[]
@@ -46,11 +46,7 @@ export class StandaloneStore extends RedisStoreBase {
     declaredKeysOnly: boolean,
   ) {
     super(commands)
-    const reader: HintedReader = {
-      settle: (hint, reply) => this.#settle(hint, reply),
-      recover: (hint, error) => this.#recover(hint, error),
-    }
-    this.hints = new TagHints(tagHints, commands.prefix, commands.luaPrefix, scriptedHints, reader)
+    this.hints = new TagHints(tagHints, commands.prefix, commands.luaPrefix, scriptedHints)
     this.#scriptedHints = scriptedHints
     this.#declaredKeysOnly = declaredKeysOnly
   }
@@ -85,14 +81,18 @@ export class StandaloneStore extends RedisStoreBase {
   /**
    * A read of an entry whose tag keys the store remembers, in one command
    * built ahead: a plain `MGET` of the entry and those tag keys (atomic like
-   * a script), or the hinted script over the same keys. The reply goes to
-   * the hint's own handlers: nothing is allocated here.
+   * a script), or the hinted script over the same keys.
    */
   #hintedGet(hint: TagHint): Promise<StoredEntry | undefined> {
-    return this.commands.driver.call(hint.command, hint.entryKey).then(hint.settle, hint.recover)
+    // Callbacks made here, not kept on the hint: two fresh closures cost
+    // less than loading a hint's own from memory that has gone cold (apps/bench).
+    return this.commands.driver.call(hint.command, hint.entryKey).then(
+      (reply) => this.#settle(hint, reply),
+      (error: unknown) => this.#recover(hint, error),
+    )
   }
 
-  /** {@link HintedReader.settle}: the reply of a hinted read. */
+  /** The reply of a hinted read. */
   #settle(hint: TagHint, reply: unknown): Read {
     return this.#scriptedHints ? this.#settleScript(hint, reply) : this.#settleMget(hint, reply)
   }
@@ -141,13 +141,13 @@ export class StandaloneStore extends RedisStoreBase {
     return current ? hintedEntry(raw, start, hint) : STALE
   }
 
-  /** {@link HintedReader.recover}: loads the hinted script on NOSCRIPT; anything else fails the read. */
+  /** A hinted read's failure: loads the hinted script on NOSCRIPT; anything else fails the read. */
   #recover(hint: TagHint, error: unknown): Read {
     if (this.#scriptedHints && error instanceof Error && error.message.startsWith('NOSCRIPT')) {
       const { keys } = hint
       return this.commands
         .call(['EVAL', HINTED_GET_SCRIPT.lua, String(keys.length), ...keys], hint.entryKey, 'get')
-        .then(hint.settle)
+        .then((reply) => this.#settle(hint, reply))
     }
     throw this.commands.wrap(error, 'get')
   }

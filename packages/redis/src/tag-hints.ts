@@ -7,7 +7,7 @@
 // a read of a known key costs core's one lookup and nothing more; and in a
 // bounded map by id, for calls that come without a record (a write, wrap's
 // read, direct Store use) and to hand a hint to a record that has none yet.
-import type { KeyRecord, StoredEntry } from '@tagcache/core'
+import type { KeyRecord } from '@tagcache/core'
 import { hintHead } from './entry-format.js'
 import { HINTED_GET_SCRIPT } from './scripts/index.js'
 
@@ -53,25 +53,10 @@ export class TwoGenerations<V> {
   }
 }
 
-/** What a read is, by the promise it returns. */
-type Read = StoredEntry | undefined | Promise<StoredEntry | undefined>
-
 /**
- * What the store that owns the hints does with the reply of a hinted read.
- * Each {@link TagHint} binds these once, so that a hinted read allocates no
- * callbacks of its own.
- */
-export interface HintedReader {
-  /** The reply of the hinted command. */
-  settle(hint: TagHint, reply: unknown): Read
-  /** Its failure (a script not loaded yet is not one). */
-  recover(hint: TagHint, error: unknown): Read
-}
-
-/**
- * The tag keys an entry was last seen with, with everything a read of it
- * needs built ahead: the command, the bytes the entry must start with, and
- * the reply handlers. Immutable but for {@link TagHint.retired}.
+ * The tag keys an entry was last seen with, with what a read of it needs
+ * built ahead: the command, and the bytes the entry must start with.
+ * Immutable but for {@link TagHint.retired}.
  */
 export class TagHint {
   /**
@@ -83,10 +68,6 @@ export class TagHint {
   readonly k: number
   /** The entry key, as sent: the command's first key. */
   readonly entryKey: string
-  /** {@link HintedReader.settle} for this hint. */
-  readonly settle: (reply: unknown) => Read
-  /** {@link HintedReader.recover} for this hint. */
-  readonly recover: (error: unknown) => Read
 
   constructor(
     /** The hints this one belongs to: a record may be handed to another store. */
@@ -95,18 +76,21 @@ export class TagHint {
     readonly id: string,
     /** Its tag ids, as core gave them. */
     readonly tags: readonly string[],
-    /** The entry key and its tag keys, as sent. */
-    readonly keys: readonly string[],
-    /** `MGET <keys>`, or the hinted script's `EVALSHA`, ready to send. */
+    /**
+     * `MGET <entry key> <tag keys...>` (keys as sent), or the hinted
+     * script's `EVALSHA` of the same keys, ready to send.
+     */
     readonly command: readonly string[],
     /** The entry's bytes up to its versions (see `hintHead`). */
     readonly head: Uint8Array,
-    reader: HintedReader,
   ) {
     this.k = tags.length
-    this.entryKey = keys[0] as string
-    this.settle = (reply) => reader.settle(this, reply)
-    this.recover = (error) => reader.recover(this, error)
+    this.entryKey = command[command.length - tags.length - 1] as string
+  }
+
+  /** The entry key and its tag keys, as sent (built when asked: rarely). */
+  get keys(): string[] {
+    return this.command.slice(this.command.length - this.k - 1)
   }
 }
 
@@ -123,28 +107,19 @@ export class TagHints {
   readonly #prefix: string
   readonly #luaPrefix: string
   readonly #scripted: boolean
-  readonly #reader: HintedReader
 
   /**
    * @param max - How many entries to remember in the map; `0`: none, anywhere.
    * @param prefix - The store's key prefix (as the driver sends keys).
    * @param luaPrefix - Driver prefix + store prefix (as entries store tag keys).
    * @param scripted - Hinted reads run the hinted script rather than a plain `MGET`.
-   * @param reader - What the store does with a hinted read's reply.
    */
-  constructor(
-    max: number,
-    prefix: string,
-    luaPrefix: string,
-    scripted: boolean,
-    reader: HintedReader,
-  ) {
+  constructor(max: number, prefix: string, luaPrefix: string, scripted: boolean) {
     this.enabled = max > 0
     this.#hints = new TwoGenerations(max)
     this.#prefix = prefix
     this.#luaPrefix = luaPrefix
     this.#scripted = scripted
-    this.#reader = reader
   }
 
   /**
@@ -201,12 +176,10 @@ export class TagHints {
       this,
       key,
       tags.slice(),
-      keys,
       this.#scripted
         ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
         : ['MGET', ...keys],
       hintHead(tags.map((t) => this.#luaPrefix + t)),
-      this.#reader,
     )
   }
 }
