@@ -175,7 +175,7 @@ export class TagHints {
     return new TagHint(
       this,
       key,
-      tags.slice(),
+      Object.freeze(tags.slice()),
       this.#scripted
         ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
         : ['MGET', ...keys],
