@@ -36,6 +36,14 @@ const optionsSchema = z.looseObject({ coalesceWrites: z.boolean().optional() })
  */
 const WRITE_BATCH = 16
 
+/** The names the store sends, in lower case: a hinted read then builds no string for it. */
+const LOWER_CASE: ReadonlyMap<string, string> = new Map(
+  ['MGET', 'EVALSHA', 'EVAL', 'SET', 'DEL', 'PTTL', 'PEXPIRE', 'PERSIST'].map((n) => [
+    n,
+    n.toLowerCase(),
+  ]),
+)
+
 /** A socket whose writes can be held and released together, as Node's are. */
 interface Corkable {
   cork(): void
@@ -140,15 +148,18 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
   // auto-pipelining, which sends callBuffer's first argument as the command
   // name (redis/ioredis#1923, still in 6.0.0) and, before 6.0.0, routes a
   // cluster EVALSHA by its sha instead of its first key (redis/ioredis#2109).
+  const friendlyStack = clientOptions.showFriendlyErrorStack === true
+  // Command reads its options and keeps none of them: one object serves every command.
+  const shared = { replyEncoding: null, keyPrefix: driverPrefix || undefined }
   const send = (args: readonly RedisArg[]) => {
-    const [name, ...rest] = args as [string, ...RedisArg[]]
+    const name = args[0] as string
     // In lower case: before 6.0.0 a Command finds its keys (to prefix them,
     // and to route it on a cluster) only under its lower-case name.
-    const command = new Command(name.toLowerCase(), rest, {
-      replyEncoding: null,
-      keyPrefix: driverPrefix || undefined,
-      errorStack: clientOptions.showFriendlyErrorStack === true ? new Error() : undefined,
-    })
+    const command = new Command(
+      LOWER_CASE.get(name) ?? name.toLowerCase(),
+      args.slice(1),
+      friendlyStack ? { ...shared, errorStack: new Error() } : shared,
+    )
     client.sendCommand(command)
     return command.promise as Promise<unknown>
   }

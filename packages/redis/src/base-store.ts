@@ -1,5 +1,6 @@
 import type {
   GetOrCaptureResult,
+  KeyRecord,
   Store,
   StoredEntry,
   StoreWrite,
@@ -18,17 +19,17 @@ import type { TagHints } from './tag-hints.js'
 export abstract class RedisStoreBase implements Store {
   readonly name: string
   protected readonly commands: Commands
-  protected readonly hints: TagHints
+  /** The store's tag hints (off on a cluster). */
+  protected abstract readonly hints: TagHints
   readonly #cluster: boolean
 
-  constructor(commands: Commands, hints: TagHints) {
+  constructor(commands: Commands) {
     this.name = commands.driver.name
     this.commands = commands
-    this.hints = hints
     this.#cluster = commands.driver.cluster
   }
 
-  abstract get(key: string): Promise<StoredEntry | undefined>
+  abstract get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined>
   abstract getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>
   abstract set(key: string, write: StoreWrite): Promise<void>
   abstract expire(key: string, ttl: number): Promise<boolean>

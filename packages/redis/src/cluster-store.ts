@@ -14,9 +14,12 @@ import { TagHints } from './tag-hints.js'
  * key it is not given, so `declaredKeysOnly` changes nothing here.
  */
 export class ClusterStore extends RedisStoreBase {
+  // Hints save a script's work on one server; here reads are two steps anyway.
+  protected readonly hints: TagHints
+
   constructor(commands: Commands) {
-    // Hints save a script's work on one server; here reads are two steps anyway.
-    super(commands, new TagHints(0, commands.prefix, commands.luaPrefix, false))
+    super(commands)
+    this.hints = new TagHints(0, commands.prefix, commands.luaPrefix, false)
   }
 
   async get(key: string): Promise<StoredEntry | undefined> {

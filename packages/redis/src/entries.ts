@@ -6,6 +6,7 @@
 // in core and, for atomic reads, in the Lua scripts.
 import type { StoredEntry } from '@tagcache/core'
 import { decodeEntry, payloadStart, readTagKeys } from './entry-format.js'
+import type { TagHint } from './tag-hints.js'
 
 /**
  * What a read returns for an entry found not servable: a version that is not
@@ -78,6 +79,50 @@ class VerifiedEntry implements StoredEntry {
     this.#tags ??= tagIdsOf(this.raw, this.prefix)
     return this.#tags
   }
+}
+
+/**
+ * An entry read with a tag hint and found servable (`checkHinted`):
+ * its tag ids are the hint's, its versions (also the current ones) are
+ * decoded from the bytes on first access. Two objects per hit, this and the
+ * payload's view.
+ */
+class HintedEntry implements StoredEntry {
+  readonly verified = true
+  #versions: string[] | undefined
+  constructor(
+    readonly value: Uint8Array,
+    readonly raw: Buffer,
+    readonly hint: TagHint,
+  ) {}
+
+  get versions(): readonly string[] {
+    if (this.#versions === undefined) {
+      const { k, head } = this.hint
+      const versions: string[] = new Array(k)
+      let pos = head.length
+      for (let i = 0; i < k; i++) {
+        const z = this.raw.indexOf(0, pos)
+        versions[i] = this.raw.toString('latin1', pos, z)
+        pos = z + 1
+      }
+      this.#versions = versions
+    }
+    return this.#versions
+  }
+
+  get current(): readonly (string | null)[] {
+    return this.versions
+  }
+
+  get tags(): readonly string[] {
+    return this.hint.tags
+  }
+}
+
+/** A servable entry read with `hint`, its payload at `start` (as `checkHinted` found it). */
+export function hintedEntry(raw: Buffer, start: number, hint: TagHint): StoredEntry {
+  return new HintedEntry(raw.subarray(start), raw, hint)
 }
 
 /** Whether a read entry was found servable where it was read. */

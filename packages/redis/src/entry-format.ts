@@ -122,24 +122,74 @@ export function readTagKeys(raw: Buffer): { tagKeys: string[]; versionsAt: numbe
 }
 
 /**
- * The tag-key section of an entry carrying `tagKeys` (each NUL-terminated,
- * as stored after the header): what {@link carriesTagKeys} compares with.
+ * The bytes every entry carrying exactly `tagKeys` starts with: the header
+ * (format version, tag count) and the tag keys, each NUL-terminated; its
+ * versions follow. A tag hint keeps it, and {@link checkHinted} compares
+ * entries with it.
  */
-export function tagKeySection(tagKeys: readonly string[]): Buffer {
-  return Buffer.from(`${tagKeys.join('\0')}\0`, 'utf8')
+export function hintHead(tagKeys: readonly string[]): Uint8Array {
+  let text = ''
+  for (const key of tagKeys) text += `${key}\0`
+  const section = Buffer.from(text, 'utf8')
+  // A plain Uint8Array, not a pooled Buffer: its bytes are its own.
+  const head = new Uint8Array(ENTRY_HEADER_BYTES + section.length)
+  head[0] = ENTRY_FORMAT_VERSION
+  head[1] = (tagKeys.length >> 8) & 0xff
+  head[2] = tagKeys.length & 0xff
+  head.set(section, ENTRY_HEADER_BYTES)
+  return head
 }
 
+/** {@link checkHinted}: the entry carries the hinted tag keys, but a version is not current. */
+export const NOT_CURRENT = -1
 /**
- * Whether entry bytes carry exactly the `k` tag keys of `section` (built by
- * {@link tagKeySection}), byte for byte: the check that a remembered guess of
- * an entry's tag keys (a tag hint) still holds. Its versions then start at
- * `ENTRY_HEADER_BYTES + section.length`.
+ * {@link checkHinted}: the bytes do not start with the hint's head (the entry
+ * was rewritten with other tag keys, or is not an entry of this format), or
+ * end before their versions do. The versions read say nothing about it.
  */
-export function carriesTagKeys(raw: Buffer, k: number, section: Buffer): boolean {
-  const end = ENTRY_HEADER_BYTES + section.length
-  return (
-    raw.length >= end &&
-    entryTagCount(raw) === k &&
-    raw.compare(section, 0, section.length, ENTRY_HEADER_BYTES, end) === 0
-  )
+export const NOT_HINTED = -2
+
+/**
+ * Checks entry bytes read with a tag hint, in one pass over the bytes and
+ * without a native call: that they start with `head` (built by
+ * {@link hintHead} for `k` tag keys) and, when `current` is given, that each
+ * of the `k` stored versions equals `current[at + i]` (the versions Redis
+ * replied, `Buffer`s, `null` for a missing one) byte for byte, NUL included.
+ * Without `current` (a script compared the versions already) the versions
+ * are only skipped.
+ *
+ * @returns Where the payload starts when all holds; {@link NOT_CURRENT}
+ *   when the head matches but a version does not (or is missing);
+ *   {@link NOT_HINTED} when the head does not match or the bytes end first.
+ */
+export function checkHinted(
+  raw: Uint8Array,
+  head: Uint8Array,
+  k: number,
+  current: readonly unknown[] | undefined,
+  at: number,
+): number {
+  const end = raw.length
+  let pos = head.length
+  if (end < pos) return NOT_HINTED
+  for (let i = 0; i < pos; i++) if (raw[i] !== head[i]) return NOT_HINTED
+  if (current === undefined) {
+    for (let j = 0; j < k; j++) {
+      while (pos < end && raw[pos] !== 0) pos++
+      if (pos === end) return NOT_HINTED
+      pos++
+    }
+    return pos
+  }
+  for (let j = 0; j < k; j++) {
+    const now = current[at + j]
+    if (!(now instanceof Uint8Array)) return NOT_CURRENT
+    const n = now.length
+    if (pos + n >= end) return NOT_CURRENT
+    for (let i = 0; i < n; i++) if (raw[pos + i] !== now[i]) return NOT_CURRENT
+    pos += n
+    if (raw[pos] !== 0) return NOT_CURRENT
+    pos++
+  }
+  return pos
 }

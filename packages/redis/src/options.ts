@@ -16,7 +16,9 @@ export interface RedisStoreOptions {
    * node-redis, inside a short script with ioredis), which costs Redis a
    * fraction of the full Lua read that parses the tag keys out of the entry.
    * A remembered guess is always checked against the entry's own tag keys.
-   * `0` always uses the full Lua read. About 300 bytes each.
+   * A cache also keeps the hint of each key it reads in its own per-key
+   * record, so that reading a known key looks nothing up in the store.
+   * `0` always uses the full Lua read. About 800 bytes each (four tag keys).
    * @default 20_000
    */
   tagHints?: number

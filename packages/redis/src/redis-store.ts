@@ -4,7 +4,6 @@ import { Commands } from './commands.js'
 import type { RedisDriver } from './driver.js'
 import { type RedisStoreOptions, resolveOptions } from './options.js'
 import { StandaloneStore } from './standalone-store.js'
-import { TagHints } from './tag-hints.js'
 
 /**
  * A {@link Store} over any Redis client, given a {@link RedisDriver}.
@@ -34,6 +33,5 @@ export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions
   const commands = new Commands(driver, o.prefix)
   if (driver.cluster) return new ClusterStore(commands)
   const scripted = driver.hintedReads !== 'mget'
-  const hints = new TagHints(o.tagHints, commands.prefix, commands.luaPrefix, scripted)
-  return new StandaloneStore(commands, hints, scripted, o.declaredKeysOnly)
+  return new StandaloneStore(commands, o.tagHints, scripted, o.declaredKeysOnly)
 }

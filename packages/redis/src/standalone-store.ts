@@ -1,9 +1,9 @@
-import type { GetOrCaptureResult, StoredEntry, StoreWrite } from '@tagcache/core'
+import type { GetOrCaptureResult, KeyRecord, StoredEntry, StoreWrite } from '@tagcache/core'
 import { RedisStoreBase } from './base-store.js'
 import { asBuffer, type Commands, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import { isVerified, readEntry, STALE, verifiedEntry } from './entries.js'
-import { carriesTagKeys, ENTRY_HEADER_BYTES } from './entry-format.js'
+import { hintedEntry, isVerified, readEntry, STALE, verifiedEntry } from './entries.js'
+import { checkHinted, NOT_CURRENT } from './entry-format.js'
 import {
   EXPIRE_SCRIPT,
   GET_OR_CAPTURE_SCRIPT,
@@ -12,12 +12,15 @@ import {
   SET_SCRIPT,
   TAGS_SCRIPT,
 } from './scripts/index.js'
-import type { TagHint, TagHints } from './tag-hints.js'
+import { type TagHint, TagHints } from './tag-hints.js'
 
 /** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
 type ScriptReply = (Buffer | number | null)[]
 
 const NO_ARGS: readonly RedisArg[] = []
+
+/** What a read resolves to, or the promise of it. */
+type Read = StoredEntry | undefined | Promise<StoredEntry | undefined>
 
 /**
  * The store on standalone Redis (or Sentinel): every operation is one round
@@ -25,103 +28,128 @@ const NO_ARGS: readonly RedisArg[] = []
  * `declaredKeysOnly`, reads of entries it has no tag hint for and `expire`.
  */
 export class StandaloneStore extends RedisStoreBase {
+  protected readonly hints: TagHints
   /** Hinted reads run {@link HINTED_GET_SCRIPT} rather than a plain MGET. */
   readonly #scriptedHints: boolean
   /** Never send a script that reads keys named inside an entry. */
   readonly #declaredKeysOnly: boolean
 
+  /**
+   * @param tagHints - How many entries' tag keys to remember (`tagHints` option).
+   * @param scriptedHints - Hinted reads run the hinted script rather than a plain `MGET`.
+   * @param declaredKeysOnly - The `declaredKeysOnly` option.
+   */
   constructor(
     commands: Commands,
-    hints: TagHints,
+    tagHints: number,
     scriptedHints: boolean,
     declaredKeysOnly: boolean,
   ) {
-    super(commands, hints)
+    super(commands)
+    this.hints = new TagHints(tagHints, commands.prefix, commands.luaPrefix, scriptedHints)
     this.#scriptedHints = scriptedHints
     this.#declaredKeysOnly = declaredKeysOnly
   }
 
-  get(key: string): Promise<StoredEntry | undefined> {
-    const hint = this.hints.get(key)
-    if (hint !== undefined) return this.#hintedGet(key, hint)
-    return this.#unhintedGet(key)
+  get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
+    const hint = this.hints.get(key, record)
+    if (hint !== undefined) return this.#hintedGet(hint)
+    return this.#unhintedGet(key, record)
   }
 
   /** A read of an entry whose tag keys the store does not know (or guessed wrong). */
-  #unhintedGet(key: string): Promise<StoredEntry | undefined> {
+  #unhintedGet(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
     if (this.#declaredKeysOnly) {
-      return this.readInTwoSteps([key]).then((entries) => this.#remembered(key, entries[0]))
+      return this.readInTwoSteps([key]).then((entries) => this.#remembered(key, entries[0], record))
     }
     return this.commands
       .script(GET_SCRIPT, [this.commands.prefix + key], NO_ARGS, 'get')
-      .then((reply) => this.#remembered(key, this.#parse(reply as ScriptReply, 1)[0]))
+      .then((reply) => this.#remembered(key, this.#parse(reply as ScriptReply, 1)[0], record))
   }
 
   /** `entry`, its tag keys remembered for the next read. */
-  #remembered(key: string, entry: StoredEntry | undefined): StoredEntry | undefined {
+  #remembered(
+    key: string,
+    entry: StoredEntry | undefined,
+    record: KeyRecord | undefined,
+  ): StoredEntry | undefined {
     // Checked first: a verified entry decodes its tags only when asked.
-    if (entry !== undefined && this.hints.enabled) this.hints.remember(key, entry.tags)
+    if (entry !== undefined && this.hints.enabled) this.hints.remember(key, entry.tags, record)
     return entry
   }
 
   /**
-   * One `MGET` of the entry and the tag keys it had last time: one plain
-   * command, atomic like the script. If the entry's own tag keys differ from
-   * the hint (rewritten with other tags), the versions read are not its
-   * versions: read it as an entry without a hint.
+   * A read of an entry whose tag keys the store remembers, in one command
+   * built ahead: a plain `MGET` of the entry and those tag keys (atomic like
+   * a script), or the hinted script over the same keys.
    */
-  #hintedGet(key: string, hint: TagHint): Promise<StoredEntry | undefined> {
-    if (this.#scriptedHints) return this.#scriptedHintedGet(key, hint)
-    return this.commands.driver.call(hint.command, hint.keys[0]).then(
-      (reply) => {
-        const values = reply as (Buffer | null)[]
-        const raw = values[0] ?? null
-        if (raw === null) {
-          this.hints.delete(key)
-          return undefined
-        }
-        const k = hint.keys.length - 1
-        if (!carriesTagKeys(raw, k, hint.section)) {
-          this.hints.delete(key)
-          return this.#unhintedGet(key)
-        }
-        const versionsAt = ENTRY_HEADER_BYTES + hint.section.length
-        return readEntry(raw, this.commands.luaPrefix, values, 1, k, versionsAt)
-      },
-      (error: unknown) => {
-        throw this.commands.wrap(error, 'get')
-      },
+  #hintedGet(hint: TagHint): Promise<StoredEntry | undefined> {
+    // Callbacks made here, not kept on the hint: two fresh closures cost
+    // less than loading a hint's own from memory that has gone cold (apps/bench).
+    return this.commands.driver.call(hint.command, hint.entryKey).then(
+      (reply) => this.#settle(hint, reply),
+      (error: unknown) => this.#recover(hint, error),
     )
   }
 
-  /**
-   * The hinted script: Redis compares the versions of the guessed tag keys;
-   * the entry comes back bare (all current) or in an array (not servable),
-   * and either way is checked against the guess here.
-   */
-  #scriptedHintedGet(key: string, hint: TagHint): Promise<StoredEntry | undefined> {
-    return this.commands
-      .script(HINTED_GET_SCRIPT, hint.keys, NO_ARGS, 'get', hint.command)
-      .then((reply) => this.#hintedReply(key, hint, reply))
+  /** The reply of a hinted read. */
+  #settle(hint: TagHint, reply: unknown): Read {
+    return this.#scriptedHints ? this.#settleScript(hint, reply) : this.#settleMget(hint, reply)
   }
 
-  #hintedReply(
-    key: string,
-    hint: TagHint,
-    reply: unknown,
-  ): StoredEntry | undefined | Promise<StoredEntry | undefined> {
+  /**
+   * `MGET`'s reply: the entry, then its tag versions. If the entry's own tag
+   * keys differ from the hint (rewritten with other tags), the versions read
+   * are not its versions: read it as an entry without a hint.
+   */
+  #settleMget(hint: TagHint, reply: unknown): Read {
+    const values = reply as (Buffer | null)[]
+    const raw = values[0]
+    if (raw == null) {
+      this.hints.retire(hint)
+      return undefined
+    }
+    const k = hint.k
+    const start = checkHinted(raw, hint.head, k, values, 1)
+    if (start >= 0) return hintedEntry(raw, start, hint)
+    if (start === NOT_CURRENT) {
+      // A version changed (or is gone): core needs both lists to refuse the entry.
+      return readEntry(raw, this.commands.luaPrefix, values, 1, k, hint.head.length)
+    }
+    this.hints.retire(hint)
+    return this.#unhintedGet(hint.id)
+  }
+
+  /**
+   * The hinted script's reply: Redis compared the versions of the guessed
+   * tag keys; the entry comes back bare (all current) or in an array (not
+   * servable), and either way is checked against the guess here.
+   */
+  #settleScript(hint: TagHint, reply: unknown): Read {
     const current = Buffer.isBuffer(reply)
     const raw = current ? reply : Array.isArray(reply) ? (reply[0] as unknown) : null
     if (!Buffer.isBuffer(raw)) {
-      this.hints.delete(key)
+      this.hints.retire(hint)
       return undefined
     }
-    if (!carriesTagKeys(raw, hint.keys.length - 1, hint.section)) {
+    const start = checkHinted(raw, hint.head, hint.k, undefined, 0)
+    if (start < 0) {
       // Rewritten with other tags: the versions compared were not its own.
-      this.hints.delete(key)
-      return this.#unhintedGet(key)
+      this.hints.retire(hint)
+      return this.#unhintedGet(hint.id)
     }
-    return current ? verifiedEntry(raw, this.commands.luaPrefix) : STALE
+    return current ? hintedEntry(raw, start, hint) : STALE
+  }
+
+  /** A hinted read's failure: loads the hinted script on NOSCRIPT; anything else fails the read. */
+  #recover(hint: TagHint, error: unknown): Read {
+    if (this.#scriptedHints && error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+      const { keys } = hint
+      return this.commands
+        .call(['EVAL', HINTED_GET_SCRIPT.lua, String(keys.length), ...keys], hint.entryKey, 'get')
+        .then((reply) => this.#settle(hint, reply))
+    }
+    throw this.commands.wrap(error, 'get')
   }
 
   override async getOrCapture(
@@ -137,7 +165,7 @@ export class StandaloneStore extends RedisStoreBase {
     const hint = this.hints.get(key)
     if (hint !== undefined) {
       // A hit through the hinted read needs no capture; anything else goes to the script.
-      const entry = await this.#hintedGet(key, hint)
+      const entry = await this.#hintedGet(hint)
       if (isVerified(entry)) return { entry }
     }
     const reply = (await this.commands.script(

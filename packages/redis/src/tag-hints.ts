@@ -1,8 +1,14 @@
 // Tag hints: the tag keys an entry was last seen with, so that the next read
 // names them in KEYS (one MGET of the entry and its tag versions) instead of
 // a script finding them inside the entry. A hint is only a guess: a read
-// checks it against the entry's own tag keys (carriesTagKeys).
-import { tagKeySection } from './entry-format.js'
+// checks the entry against it (checkHinted) before trusting what it read.
+//
+// Where a hint lives: in core's record of the key (KeyRecord.state), so that
+// a read of a known key costs core's one lookup and nothing more; and in a
+// bounded map by id, for calls that come without a record (a write, wrap's
+// read, direct Store use) and to hand a hint to a record that has none yet.
+import type { KeyRecord } from '@tagcache/core'
+import { hintHead } from './entry-format.js'
 import { HINTED_GET_SCRIPT } from './scripts/index.js'
 
 /**
@@ -28,6 +34,11 @@ export class TwoGenerations<V> {
     return old
   }
 
+  /** {@link TwoGenerations.get} without promoting. */
+  peek(key: string): V | undefined {
+    return this.#young.get(key) ?? this.#old.get(key)
+  }
+
   set(key: string, value: V): void {
     if (this.#young.size >= this.#half) {
       this.#old = this.#young
@@ -42,20 +53,52 @@ export class TwoGenerations<V> {
   }
 }
 
-/** Tag keys an entry was last seen with: as sent by the driver, and as stored in the entry. */
-export interface TagHint {
-  /** `MGET <entry key> <tag keys...>`, or the hinted script's `EVALSHA`, ready to send. */
-  readonly command: readonly string[]
-  /** The entry key and its tag keys, as sent. */
-  readonly keys: readonly string[]
-  /** The tag keys as the entry stores them, to check the guess byte for byte. */
-  readonly section: Buffer
+/**
+ * The tag keys an entry was last seen with, with what a read of it needs
+ * built ahead: the command, and the bytes the entry must start with.
+ * Immutable but for {@link TagHint.retired}.
+ */
+export class TagHint {
+  /**
+   * Set once the hint is known to be outdated (the entry was rewritten with
+   * other tags, deleted, or found gone): a record holding it looks again.
+   */
+  retired = false
+  /** Number of tags (the entry's tag keys after the header). */
+  readonly k: number
+  /** The entry key, as sent: the command's first key. */
+  readonly entryKey: string
+
+  constructor(
+    /** The hints this one belongs to: a record may be handed to another store. */
+    readonly owner: TagHints,
+    /** The entry's id, as core gave it. */
+    readonly id: string,
+    /** Its tag ids, as core gave them. */
+    readonly tags: readonly string[],
+    /**
+     * `MGET <entry key> <tag keys...>` (keys as sent), or the hinted
+     * script's `EVALSHA` of the same keys, ready to send.
+     */
+    readonly command: readonly string[],
+    /** The entry's bytes up to its versions (see `hintHead`). */
+    readonly head: Uint8Array,
+  ) {
+    this.k = tags.length
+    this.entryKey = command[command.length - tags.length - 1] as string
+  }
+
+  /** The entry key and its tag keys, as sent (built when asked: rarely). */
+  get keys(): string[] {
+    return this.command.slice(this.command.length - this.k - 1)
+  }
 }
 
 /**
- * Entry id -> {@link TagHint}, keyed by core's id rather than the prefixed
- * key: core hands the same (memoized) string for a key, whose hash is
- * already computed.
+ * The store's tag hints: per key in core's {@link KeyRecord}, and entry id ->
+ * {@link TagHint} in a bounded map (keyed by core's id rather than the
+ * prefixed key: core hands the same memoized string for a key, its hash
+ * already computed).
  */
 export class TagHints {
   /** False when hints are off (`tagHints: 0`, or a cluster). */
@@ -66,7 +109,7 @@ export class TagHints {
   readonly #scripted: boolean
 
   /**
-   * @param max - How many entries to remember; `0`: none.
+   * @param max - How many entries to remember in the map; `0`: none, anywhere.
    * @param prefix - The store's key prefix (as the driver sends keys).
    * @param luaPrefix - Driver prefix + store prefix (as entries store tag keys).
    * @param scripted - Hinted reads run the hinted script rather than a plain `MGET`.
@@ -79,24 +122,70 @@ export class TagHints {
     this.#scripted = scripted
   }
 
-  get(key: string): TagHint | undefined {
-    return this.enabled ? this.#hints.get(key) : undefined
+  /**
+   * The hint for `key`: the one its record holds if it is this store's and
+   * current, else the map's (then kept in the record for its next read).
+   */
+  get(key: string, record?: KeyRecord): TagHint | undefined {
+    if (record === undefined) return this.enabled ? this.#hints.get(key) : undefined
+    const state = record.state
+    if (state instanceof TagHint && state.owner === this && !state.retired) return state
+    if (!this.enabled) return undefined
+    const hint = this.#hints.get(key)
+    record.state = hint
+    return hint
   }
 
-  /** Remembers the tag ids an entry was read or written with (none: nothing to remember). */
-  remember(key: string, tags: readonly string[]): void {
+  /**
+   * Remembers the tag ids an entry was read or written with (none: nothing
+   * to remember), in the map and in `record`. A hint with the same tags is
+   * kept as it is; one with other tags is retired.
+   */
+  remember(key: string, tags: readonly string[], record?: KeyRecord): void {
     if (!this.enabled || tags.length === 0) return
-    const keys = [this.#prefix + key, ...tags.map((t) => this.#prefix + t)]
-    this.#hints.set(key, {
-      command: this.#scripted
-        ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
-        : ['MGET', ...keys],
-      keys,
-      section: tagKeySection(tags.map((t) => this.#luaPrefix + t)),
-    })
+    const known = this.#hints.peek(key)
+    let hint = known
+    if (known === undefined || known.retired || !sameTags(known.tags, tags)) {
+      if (known !== undefined) known.retired = true
+      hint = this.#create(key, tags)
+      this.#hints.set(key, hint)
+    }
+    if (record !== undefined) record.state = hint
   }
 
+  /** Forgets `key`'s hint: its entry is gone. */
   delete(key: string): void {
+    if (!this.enabled) return
+    const known = this.#hints.peek(key)
+    if (known === undefined) return
+    known.retired = true
     this.#hints.delete(key)
   }
+
+  /** Retires `hint`, and forgets it if the map still holds it (not a newer one). */
+  retire(hint: TagHint): void {
+    hint.retired = true
+    if (this.#hints.peek(hint.id) === hint) this.#hints.delete(hint.id)
+  }
+
+  #create(key: string, tags: readonly string[]): TagHint {
+    const prefix = this.#prefix
+    const keys = [prefix + key]
+    for (const t of tags) keys.push(prefix + t)
+    return new TagHint(
+      this,
+      key,
+      Object.freeze(tags.slice()),
+      this.#scripted
+        ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
+        : ['MGET', ...keys],
+      hintHead(tags.map((t) => this.#luaPrefix + t)),
+    )
+  }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -1,6 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { carriesTagKeys, payloadStart, readTagKeys, tagKeySection } from '../src/entry-format.js'
+import {
+  checkHinted,
+  hintHead,
+  NOT_CURRENT,
+  NOT_HINTED,
+  payloadStart,
+  readTagKeys,
+} from '../src/entry-format.js'
 import {
   decodeEntry,
   ENTRY_FORMAT_VERSION,
@@ -70,18 +77,107 @@ describe('encodeEntry / decodeEntry', () => {
   })
 })
 
-describe('hint matching (carriesTagKeys)', () => {
-  const entry = encodeEntry(['p:t:a', 'p:n'], ['v1', 'v2'], Buffer.from('x'))
+describe('the one-pass check of a hinted read (checkHinted)', () => {
+  const tagKeys = ['p:t:a', 'p:n', 'p:t:\u00e9t\u00e9']
+  const versions = ['v1', 'version-2', 'AbC_9']
+  const payload = Buffer.from('{"v":1}\0tail')
+  const entry = encodeEntry(tagKeys, versions, payload)
+  const head = hintHead(tagKeys)
+  const start = entry.length - payload.length
+  /** The MGET reply a hinted read gets: the entry, then the current versions. */
+  const reply = (raw: Buffer, now: (string | null)[] = versions) => [
+    raw,
+    ...now.map((v) => (v === null ? null : Buffer.from(v, 'latin1'))),
+  ]
+  const check = (raw: Buffer, now?: (Buffer | null)[]) =>
+    checkHinted(raw, head, tagKeys.length, now ?? reply(raw), 1)
 
-  it('holds for exactly the tag keys the entry carries, in order', () => {
-    expect(carriesTagKeys(entry, 2, tagKeySection(['p:t:a', 'p:n']))).toBe(true)
+  it('finds the payload of an entry carrying the hinted tag keys and current versions', () => {
+    expect(Buffer.from(head)).toEqual(entry.subarray(0, entry.indexOf('v1')))
+    expect(check(entry)).toBe(start)
+    // Without versions to compare (the script compared them), it skips them.
+    expect(checkHinted(entry, head, tagKeys.length, undefined, 0)).toBe(start)
   })
 
-  it('fails for other keys, another order, a prefix of them, or another count', () => {
-    expect(carriesTagKeys(entry, 2, tagKeySection(['p:n', 'p:t:a']))).toBe(false)
-    expect(carriesTagKeys(entry, 2, tagKeySection(['p:t:b', 'p:n']))).toBe(false)
-    expect(carriesTagKeys(entry, 1, tagKeySection(['p:t:a']))).toBe(false)
-    expect(carriesTagKeys(entry.subarray(0, 5), 2, tagKeySection(['p:t:a', 'p:n']))).toBe(false)
+  it('agrees with the parser on any entry, versions at any offset of the reply', () => {
+    fc.assert(
+      fc.property(tagged, fc.uint8Array({ maxLength: 32 }), fc.nat(3), (t, value, at) => {
+        const bytes = encodeEntry(t.tagKeys, t.versions, value)
+        const now = [...Array(at).fill(null), ...t.versions.map((v) => Buffer.from(v, 'latin1'))]
+        const h = hintHead(t.tagKeys)
+        expect(checkHinted(bytes, h, t.tagKeys.length, now, at)).toBe(payloadStart(bytes))
+        expect(checkHinted(bytes, h, t.tagKeys.length, undefined, 0)).toBe(payloadStart(bytes))
+      }),
+    )
+  })
+
+  it('detects a changed byte at every position of the header, tag keys and versions', () => {
+    // Every byte before the payload, each changed three ways: a checker that
+    // skipped any byte (or compared lengths only) fails here.
+    for (let p = 0; p < start; p++) {
+      for (const change of [(b: number) => b ^ 0x01, (b: number) => b ^ 0x80, () => 0]) {
+        const bad = Buffer.from(entry)
+        bad[p] = change(bad[p] as number)
+        if (bad[p] === entry[p]) continue
+        const result = check(bad, reply(bad))
+        expect(result, `byte ${p}`).toBeLessThan(0)
+        expect(result, `byte ${p}`).toBe(p < head.length ? NOT_HINTED : NOT_CURRENT)
+        if (p < head.length) {
+          expect(checkHinted(bad, head, tagKeys.length, undefined, 0), `byte ${p}`).toBe(NOT_HINTED)
+        }
+      }
+    }
+  })
+
+  it('detects a changed byte at every position of each current version, and its length', () => {
+    for (let i = 0; i < versions.length; i++) {
+      const v = versions[i] as string
+      for (let p = 0; p < v.length; p++) {
+        const now = reply(entry).slice(1) as Buffer[]
+        const changed = Buffer.from(now[i] as Buffer)
+        changed[p] = (changed[p] as number) ^ 0x01
+        now[i] = changed
+        expect(check(entry, [entry, ...now]), `version ${i} byte ${p}`).toBe(NOT_CURRENT)
+      }
+      for (const other of [v.slice(0, -1), `${v}x`, '', null]) {
+        const now = [...versions] as (string | null)[]
+        now[i] = other
+        expect(check(entry, reply(entry, now)), `version ${i} as ${other}`).toBe(NOT_CURRENT)
+      }
+    }
+  })
+
+  it('never reads past the end: bytes cut anywhere before the payload are refused', () => {
+    for (let n = 0; n < start; n++) {
+      const cut = entry.subarray(0, n)
+      expect(check(cut), `cut at ${n}`).toBeLessThan(0)
+      if (n < head.length) {
+        expect(checkHinted(cut, head, tagKeys.length, undefined, 0), `cut at ${n}`).toBe(NOT_HINTED)
+      }
+    }
+  })
+
+  it('refuses other tag keys, another order, fewer of them, or bytes in another format', () => {
+    const other = (keys: string[]) => checkHinted(entry, hintHead(keys), keys.length, undefined, 0)
+    expect(other(['p:n', 'p:t:a', 'p:t:\u00e9t\u00e9'])).toBe(NOT_HINTED)
+    expect(other(['p:t:a', 'p:n'])).toBe(NOT_HINTED)
+    expect(other(['p:t:a', 'p:n', 'p:t:\u00e9t\u00e9', 'p:t:b'])).toBe(NOT_HINTED)
+    expect(check(Buffer.from('{"json":"written by another program"}'))).toBe(NOT_HINTED)
+  })
+
+  it("ignores the payload: its bytes are the envelope checksum's business", () => {
+    for (let p = start; p < entry.length; p++) {
+      const changed = Buffer.from(entry)
+      changed[p] = (changed[p] as number) ^ 0xff
+      expect(check(changed)).toBe(start)
+    }
+  })
+
+  it('counts tags in the header past 255 (both bytes of the count)', () => {
+    const many = Array.from({ length: 300 }, (_, i) => `t${i}`)
+    const bytes = encodeEntry(many, many, Buffer.from('x'))
+    expect(checkHinted(bytes, hintHead(many), 300, undefined, 0)).toBe(bytes.length - 1)
+    expect(checkHinted(bytes, hintHead(many.slice(0, 44)), 44, undefined, 0)).toBe(NOT_HINTED)
   })
 })
 

@@ -13,7 +13,7 @@ import { luaScript } from './script.js'
  *
  * Returns `false` when absent; the entry when every version is current; the
  * entry wrapped in a table otherwise. The caller checks that the entry's tag
- * keys are KEYS[2..] (`carriesTagKeys`): if not (it was rewritten with other
+ * keys are KEYS[2..] (`checkHinted`): if not (it was rewritten with other
  * tags), the answer says nothing, and it reads the entry another way.
  */
 export const HINTED_GET_SCRIPT = luaScript(
