@@ -69,6 +69,8 @@ interface Slot {
   hit: StoredEntry | undefined
   /** Set when the slot leaves the store: a {@link KeyRecord} holding it must look the key up again. */
   removed: boolean
+  /** The store holding the slot: a record's state from any other store (or anything else) is ignored. */
+  owner: MemoryStoreImpl
 }
 
 /**
@@ -340,7 +342,7 @@ class MemoryStoreImpl implements MemoryStore {
   // changed or went since the entry was last verified.
   #read(key: string, record: KeyRecord | undefined, now: number): StoredEntry | undefined {
     let slot = record?.state as Slot | undefined
-    if (slot === undefined || slot.removed) {
+    if (slot === undefined || slot.owner !== this || slot.removed) {
       slot = this.#entries.get(key)
       if (record !== undefined) record.state = slot
       if (slot === undefined) return undefined
@@ -447,6 +449,7 @@ class MemoryStoreImpl implements MemoryStore {
       verified: -1,
       hit: undefined,
       removed: false,
+      owner: this,
     }
     newest.newer = slot
     head.older = slot

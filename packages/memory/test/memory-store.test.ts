@@ -33,6 +33,27 @@ describe('memoryStore bounds', () => {
     expect(await cache.get('k5')).toBe(5)
   })
 
+  it("a record holding another store's slot, or anything else, is looked up afresh", async () => {
+    const write = (n: number) => ({
+      value: new Uint8Array([n]),
+      tags: [],
+      candidate: 'v1',
+      ttl: 60_000,
+    })
+    const [one, two] = [memoryStore(), memoryStore()]
+    await one.set('k', write(1))
+    await two.set('k', write(2))
+    const record = { id: 'k', state: undefined as unknown }
+    expect(one.getSync('k', record)?.value[0]).toBe(1)
+    // Handed on to another store (which the KeyRecord contract forbids): that store's own entry.
+    expect(two.getSync('k', record)?.value[0]).toBe(2)
+    expect(one.getSync('k', record)?.value[0]).toBe(1)
+    for (const state of [{}, { removed: false }, 'x', 0]) {
+      expect(one.getSync('k', { id: 'k', state })?.value[0]).toBe(1)
+    }
+    expect(one.size).toBe(1)
+  })
+
   it("getSync takes core's performance.now() reading as its clock, unless a clock was passed", async () => {
     const write = { value: new Uint8Array([1]), tags: [], candidate: 'v1', ttl: 1_000 }
     const store = memoryStore()

@@ -299,8 +299,8 @@ describe('model-based: mutants of the read path fail the property', () => {
     ],
     [
       'record-slot-trusted-after-removal',
-      'slot === undefined || slot.removed',
-      'slot === undefined',
+      'slot.owner !== this || slot.removed',
+      'slot.owner !== this',
     ],
     ['no-exact-expiry-check', 'slot.until <= now - this.#origin && slot.expiresAt <= now', 'false'],
   ]
