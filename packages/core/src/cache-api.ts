@@ -1,5 +1,6 @@
 // The public `Cache` interface and the options of its methods.
 
+import type { EvictionPolicy } from './policy.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { CacheStats } from './stats.js'
 import type { Store } from './store.js'
@@ -88,6 +89,14 @@ export interface CachedOptions<Args extends unknown[], R = unknown> extends Read
    * ```
    */
   bypass?: (...args: Args) => boolean | undefined
+  /**
+   * Bounds this function's entries to `policy.maxSize`, evicted by the
+   * policy's rule, apart from the rest of the namespace (see
+   * `CacheOptions.policy`; same stores, same events). `.invalidate(...args)`
+   * removes the entry from the bound too.
+   * @default undefined (the namespace's bound, if any)
+   */
+  policy?: EvictionPolicy
 }
 
 /** A function memoized by `cache.cached`. */

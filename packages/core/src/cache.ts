@@ -32,14 +32,13 @@ class TagCache implements Cache {
   readonly namespace: string
   readonly store: Store
   readonly #ctx: CacheContext
-  readonly #stopListening: (() => void) | undefined
 
   constructor(options: CacheOptions) {
     const ctx = new CacheContext(options)
     this.#ctx = ctx
     this.namespace = ctx.namespace
-    this.store = ctx.store
-    this.#stopListening = listenToStoreEvictions(ctx)
+    this.store = ctx.baseStore
+    listenToStoreEvictions(ctx, ctx.baseStore)
   }
 
   get stats(): CacheStats {
@@ -168,8 +167,8 @@ class TagCache implements Cache {
     const ctx = this.#ctx
     if (ctx.closed) return
     ctx.closed = true
-    this.#stopListening?.()
-    await ctx.store.close?.()
+    for (const unsubscribe of ctx.unsubscribes) unsubscribe()
+    await ctx.baseStore.close?.()
   }
 }
 

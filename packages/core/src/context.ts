@@ -3,9 +3,10 @@
 // timeout and the `onError` policy). One object per cache, passed to the
 // reads, writes, cache-aside and memoization functions.
 
-import { TagCacheError, TimeoutError } from './errors.js'
+import { InvalidOptionsError, TagCacheError, TimeoutError } from './errors.js'
+import { listenToStoreEvictions } from './evictions.js'
 import type { CacheOperation, KeyEvent } from './hooks.js'
-import { createKeySpace, type KeySpace } from './keys.js'
+import { createKeySpace, encodeComponent, type KeySpace } from './keys.js'
 import { Lifecycle } from './lifecycle.js'
 import {
   type CacheOptions,
@@ -13,10 +14,11 @@ import {
   type OnErrorHandler,
   validateOptions,
 } from './options.js'
+import type { EvictionPolicy } from './policy.js'
 import { createEnvelope, type Envelope, jsonSerializer, seal } from './serializer.js'
 import { SingleFlight } from './single-flight.js'
 import { StatsCounter } from './stats.js'
-import type { Store } from './store.js'
+import type { BoundedStore, Store } from './store.js'
 import { parseTtl, type Ttl } from './ttl.js'
 
 /** @internal A frozen empty list, shared by operations without keys or tags. */
@@ -27,11 +29,22 @@ const NO_BYTES = new Uint8Array(0)
 /** @internal The state and helpers one cache's operations share. */
 export class CacheContext {
   readonly namespace: string
+  /** The store operations go to: the bounded view when the cache (or function) has a policy. */
   readonly store: Store
+  /** The store the user passed (`cache.store`, closed with the cache). */
+  readonly baseStore: Store
   readonly keys: KeySpace
   readonly events: Lifecycle
-  readonly stats = new StatsCounter()
-  readonly flights = new SingleFlight()
+  readonly stats: StatsCounter
+  readonly flights: SingleFlight
+  /**
+   * Bounded views of this cache's store: the namespace's (when created with
+   * `policy`) and each `cached(fn, { policy })`'s. `invalidateAll` drops
+   * their indexes; `close` stops listening to their evictions.
+   */
+  readonly bounds: BoundedStore[]
+  /** Unsubscribes from the stores' evictions, at close. */
+  readonly unsubscribes: (() => void)[]
   readonly defaultTtl: number
   /** The store keeps JavaScript values (`capabilities.liveValues`): no serializer. */
   readonly live: boolean
@@ -45,22 +58,86 @@ export class CacheContext {
   readonly envelope: Envelope
   readonly #jitter: number
   readonly #onError: 'throw' | 'miss' | OnErrorHandler
-  closed = false
+  readonly #options: CacheOptions
+  /** The cache's own context, for a cached function's bounded one. */
+  readonly #parent: CacheContext | undefined
+  #closed = false
 
-  constructor(options: CacheOptions) {
-    const o = validateOptions('core', cacheOptionsSchema, options)
-    this.store = o.store
+  /**
+   * @param parent - For a cached function with a policy: the cache's context,
+   *   whose stats, hooks, keys and state this one shares; `store` is then the
+   *   function's bounded view.
+   */
+  constructor(options: CacheOptions, parent?: CacheContext, store?: BoundedStore) {
+    const o = parent === undefined ? validateOptions('core', cacheOptionsSchema, options) : options
+    this.#options = o
+    this.#parent = parent
+    this.baseStore = o.store
     this.namespace = o.namespace ?? 'default'
-    this.keys = createKeySpace(this.namespace)
-    this.events = new Lifecycle(this.namespace, o.store.name, o.hooks ?? [])
-    this.envelope = createEnvelope(o.serializer ?? jsonSerializer())
-    this.live = o.store.capabilities?.liveValues === true
-    this.checksum = o.store.capabilities?.intactPayloads !== true
-    this.sync = typeof o.store.getSync === 'function'
+    if (parent === undefined) {
+      this.keys = createKeySpace(this.namespace)
+      this.events = new Lifecycle(this.namespace, o.store.name, o.hooks ?? [])
+      this.stats = new StatsCounter()
+      this.flights = new SingleFlight()
+      this.bounds = []
+      this.unsubscribes = []
+      this.envelope = createEnvelope(o.serializer ?? jsonSerializer())
+      this.store = o.policy === undefined ? o.store : this.bound(o.policy, '')
+    } else {
+      this.keys = parent.keys
+      this.events = parent.events
+      this.stats = parent.stats
+      this.flights = parent.flights
+      this.bounds = parent.bounds
+      this.unsubscribes = parent.unsubscribes
+      this.envelope = parent.envelope
+      this.store = store as BoundedStore
+    }
+    const store_ = this.store
+    this.live = store_.capabilities?.liveValues === true
+    this.checksum = store_.capabilities?.intactPayloads !== true
+    this.sync = typeof store_.getSync === 'function'
     this.defaultTtl = parseTtl(o.defaultTtl ?? '1h')
     this.#jitter = o.ttlJitter ?? 0
     this.#onError = o.onError ?? 'throw'
     this.timeout = o.timeout === undefined || o.timeout === false ? 0 : parseTtl(o.timeout)
+  }
+
+  /** Whether the cache was closed. */
+  get closed(): boolean {
+    return this.#parent === undefined ? this.#closed : this.#parent.closed
+  }
+
+  set closed(value: boolean) {
+    this.#closed = value
+  }
+
+  /**
+   * A bounded view of the user's store, registered for `invalidateAll` and
+   * evictions. `scope` is `''` for the namespace, the function's identity
+   * for a cached function.
+   * @throws InvalidOptionsError when the store cannot bound a cache.
+   */
+  bound(policy: EvictionPolicy, scope: string): BoundedStore {
+    const store = this.baseStore
+    const component = scope === '' ? 'core' : 'cached'
+    if (typeof store.bounded !== 'function') {
+      throw new InvalidOptionsError(component, [
+        `policy: the ${JSON.stringify(store.name)} store cannot bound a cache; expected a store with bounded() (memoryStore, ioredisStore, nodeRedisStore)`,
+      ])
+    }
+    const view = store.bounded({
+      id: `${this.keys.namespaceTag.slice(0, -1)}b:${encodeComponent(scope)}`,
+      policy,
+    })
+    this.bounds.push(view)
+    listenToStoreEvictions(this, view)
+    return view
+  }
+
+  /** A context for a cached function bounded by `policy`: this cache's, over its own view. */
+  derive(policy: EvictionPolicy, scope: string): CacheContext {
+    return new CacheContext(this.#options, this, this.bound(policy, scope))
   }
 
   /** Throws `E_CLOSED` once the cache is closed. */

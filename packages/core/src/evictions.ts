@@ -3,8 +3,8 @@
 // again; a store that offers `onEvict` reports what it removed on its own.
 
 import type { CacheContext } from './context.js'
-import type { EvictReason } from './hooks.js'
-import type { StoreEvictionReason } from './store.js'
+import type { EvictEvent, EvictReason } from './hooks.js'
+import type { Store, StoreEvictionReason } from './store.js'
 
 /** @internal Lazily removes an entry core can never serve again. Best effort. */
 export function evictOnRead(
@@ -18,24 +18,30 @@ export function evictOnRead(
 }
 
 /**
- * @internal Subscribes `ctx` to its store's own evictions, when the store
- * offers them. Resolves the store's id back to the caller's key, and ignores
- * other namespaces' entries (several caches may share one store). Returns the
- * unsubscribe function, or undefined.
+ * @internal Subscribes `ctx` to the evictions of `store` (the user's store,
+ * or a bounded view of it), when it offers them: records them in unsubscribes
+ * (called at close). Resolves the store's id back to the caller's key, and
+ * ignores other namespaces' entries (several caches may share one store).
+ * Capacity evictions count in `stats.evictions`.
  */
-export function listenToStoreEvictions(ctx: CacheContext): (() => void) | undefined {
-  const store = ctx.store
-  if (typeof store.onEvict !== 'function') return undefined
-  // Cheap when nobody watches: one check per eviction, no allocation.
-  const listener = (id: string, reason: StoreEvictionReason): void => {
-    if (!ctx.events.watching('evict')) return
+export function listenToStoreEvictions(ctx: CacheContext, store: Store): void {
+  if (typeof store.onEvict !== 'function') return
+  // Cheap when nobody watches: a counter and one check per eviction, no allocation.
+  const listener = (id: string, reason: StoreEvictionReason, policy?: string): void => {
     const key = ctx.keys.keyOf(id)
-    if (key !== undefined) emitEvict(ctx, key, reason)
+    if (key === undefined) return
+    if (reason === 'capacity') ctx.stats.evictions++
+    if (ctx.events.watching('evict')) emitEvict(ctx, key, reason, policy)
   }
   const unsubscribe = store.onEvict(listener)
-  return typeof unsubscribe === 'function' ? unsubscribe : undefined
+  if (typeof unsubscribe === 'function') ctx.unsubscribes.push(unsubscribe)
 }
 
-function emitEvict(ctx: CacheContext, key: string, reason: EvictReason): void {
-  if (ctx.events.watching('evict')) ctx.events.emit('evict', { ...ctx.keyEvent(key), reason })
+function emitEvict(ctx: CacheContext, key: string, reason: EvictReason, policy?: string): void {
+  if (!ctx.events.watching('evict')) return
+  const event: EvictEvent =
+    policy === undefined
+      ? { ...ctx.keyEvent(key), reason }
+      : { ...ctx.keyEvent(key), reason, policy }
+  ctx.events.emit('evict', event)
 }

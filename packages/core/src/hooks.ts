@@ -97,7 +97,9 @@ export interface InvalidateEvent extends HookEventBase {
  * - `'schema'`: the entry no longer matched the read's `schema` and core removed it.
  *
  * The first two are reported by stores that offer `Store.onEvict`; the
- * Redis stores do not (Redis evicts and expires keys on the server).
+ * Redis stores report only the capacity evictions of a bounded cache
+ * (`policy`), and only in the process whose write caused them (Redis itself
+ * evicts and expires keys on the server, unseen).
  */
 export type EvictReason = 'capacity' | 'expired' | 'invalidated' | 'unreadable' | 'schema'
 
@@ -108,6 +110,11 @@ export type EvictReason = 'capacity' | 'expired' | 'invalidated' | 'unreadable' 
  */
 export interface EvictEvent extends KeyEvent {
   readonly reason: EvictReason
+  /**
+   * For `'capacity'`: the eviction policy that chose the entry (`'lru'`,
+   * `'lfu'`, `'tinyLfu'`...), when the store or bounded cache has one.
+   */
+  readonly policy?: string
 }
 
 /**

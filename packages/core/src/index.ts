@@ -36,16 +36,20 @@ export {
   type OnErrorHandler,
   validateOptions,
 } from './options.js'
+export type { EvictionPolicy, LocalPolicy, PolicyEntry, PolicyName } from './policy.js'
 export { jsonSerializer, type Serializer } from './serializer.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export type { CacheStats } from './stats.js'
 export type {
+  BoundedStore,
+  BoundOptions,
   GetOrCaptureResult,
   KeyRecord,
   Store,
   StoreCapabilities,
   StoredEntry,
   StoreEvictionReason,
+  StoreEvictListener,
   StoreWrite,
   StoreWriteWithKey,
 } from './store.js'

@@ -3,9 +3,10 @@
 
 import type { Cache, CachedFunction, CachedOptions, DecoratorOptions } from './cache-api.js'
 import { wrap } from './cache-aside.js'
-import { type CacheContext, invalidArgument } from './context.js'
+import { type CacheContext, EMPTY, invalidArgument } from './context.js'
 import { stableHash } from './hash.js'
 import { cachedOptionsSchema, validateOptions } from './options.js'
+import { remove } from './writes.js'
 
 /** @internal `cache.cached`. `cache` is the facade, for `.invalidate` to run observed. */
 export function cached<Args extends unknown[], R>(
@@ -17,10 +18,12 @@ export function cached<Args extends unknown[], R>(
   if (typeof fn !== 'function') throw invalidArgument('cached', 'fn', fn, 'a function')
   const identity = `${options.name ?? (fn.name || 'anonymous')}#${stableHash(fn.toString()).slice(0, 8)}`
   validateOptions('cached', cachedOptionsSchema, options)
+  // A bounded function: its own view of the store, and its own index.
+  const own = options.policy === undefined ? ctx : ctx.derive(options.policy, identity)
   const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
   const call = (async (...args: Args) =>
     wrap(
-      ctx,
+      own,
       'cached',
       keyOf(...args),
       async () => (await fn(...args)) as Awaited<R>,
@@ -31,7 +34,13 @@ export function cached<Args extends unknown[], R>(
       },
       bypassed(options.bypass, args),
     )) as CachedFunction<Args, R>
-  call.invalidate = (...args: Args) => cache.delete(keyOf(...args))
+  call.invalidate =
+    own === ctx
+      ? (...args: Args) => cache.delete(keyOf(...args))
+      : (...args: Args) => {
+          const key = keyOf(...args)
+          return own.events.run('delete', key, EMPTY, remove, own, key)
+        }
   call.bypass = async (...args: Args): Promise<Awaited<R>> => (await fn(...args)) as Awaited<R>
   call.key = (...args: Args) => keyOf(...args)
   return call

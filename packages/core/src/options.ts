@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { InvalidOptionsError } from './errors.js'
 import type { CacheOperation, Hook } from './hooks.js'
+import type { EvictionPolicy } from './policy.js'
 import type { Serializer } from './serializer.js'
 import { STORE_METHODS, type Store } from './store.js'
 import { parseTtl, type Ttl } from './ttl.js'
@@ -63,6 +64,30 @@ export interface CacheOptions {
    * @default false
    */
   timeout?: Ttl | false
+  /**
+   * Bounds the namespace to `policy.maxSize` entries, evicting by the
+   * policy's rule (`lru`, `lfu`, `fifo`, `mru`, `rr`, `tlru` from
+   * `@tagcache/policies`), on any store that offers `Store.bounded` (memory,
+   * ioredis, node-redis). On Redis the bookkeeping runs in the same Lua call
+   * as the read or write (still one round trip), atomically across
+   * processes. Each eviction fires `evict` with reason `'capacity'` and the
+   * policy's name, and counts in `stats.evictions`.
+   * @default undefined (unbounded: entries leave by ttl, the store's own bounds, or Redis's maxmemory)
+   * @example
+   * ```ts
+   * import { createCache } from '@tagcache/core'
+   * import { memoryStore } from '@tagcache/memory'
+   * import { lru } from '@tagcache/policies'
+   *
+   * const cache = createCache({ store: memoryStore(), policy: lru({ maxSize: 2 }) })
+   * await cache.set('a', 1)
+   * await cache.set('b', 2)
+   * await cache.get('a') // a is now the most recently used
+   * await cache.set('c', 3) // evicts b
+   * console.log(await cache.get('b'), cache.stats.evictions) // undefined 1
+   * ```
+   */
+  policy?: EvictionPolicy
 }
 
 const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
@@ -100,6 +125,23 @@ const serializerSchema = z.custom<Serializer>(
   { message: 'expected a Serializer { id, encode, decode } (e.g. jsonSerializer())' },
 )
 
+/** @internal An {@link EvictionPolicy}, checked by shape. */
+export const policySchema = z.custom<EvictionPolicy>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as EvictionPolicy).name === 'string' &&
+    Number.isSafeInteger((v as EvictionPolicy).maxSize) &&
+    (v as EvictionPolicy).maxSize > 0 &&
+    Number.isSafeInteger((v as EvictionPolicy).shards) &&
+    (v as EvictionPolicy).shards > 0 &&
+    isFunction((v as EvictionPolicy).local),
+  {
+    message:
+      'expected an eviction policy from @tagcache/policies, e.g. lru({ maxSize: 10_000 }) ({ name, maxSize, shards, local() })',
+  },
+)
+
 const hookSchema = z.custom<Hook>((v) => typeof v === 'object' && v !== null, {
   message: 'expected a hook object with optional before/after/error/hit/miss/... methods',
 })
@@ -118,6 +160,7 @@ export const cacheOptionsSchema = z.strictObject({
     })
     .optional(),
   timeout: z.union([z.literal(false), ttlSchema]).optional(),
+  policy: policySchema.optional(),
 })
 
 /**
@@ -125,6 +168,7 @@ export const cacheOptionsSchema = z.strictObject({
  * function is created; `key`, `tags` and `ttl` are checked where they are used.
  */
 export const cachedOptionsSchema = z.looseObject({
+  policy: policySchema.optional(),
   bypass: z
     .custom<(...args: never[]) => boolean>(isFunction, {
       error: 'expected a function (...args) => boolean',

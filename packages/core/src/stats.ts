@@ -14,6 +14,12 @@ export interface CacheStats {
   readonly errors: number
   /** Callers that joined a computation already in flight. */
   readonly coalesced: number
+  /**
+   * Entries evicted for capacity that this process saw: by a bounded cache's
+   * policy (`createCache({ policy })`, `cached(fn, { policy })`; on Redis,
+   * those this process's writes caused) or by an in-process store's bounds.
+   */
+  readonly evictions: number
   /** Stale values served (reserved: 0 until core has grace periods). */
   readonly stale: number
   /** hits / (hits + misses), 0 when there were no reads. */
@@ -33,6 +39,7 @@ export class StatsCounter implements CacheStats {
   invalidations = 0
   errors = 0
   coalesced = 0
+  evictions = 0
   stale = 0
 
   get hitRatio(): number {
@@ -41,7 +48,7 @@ export class StatsCounter implements CacheStats {
   }
 
   get summary(): string {
-    return `hits=${this.hits} misses=${this.misses} hitRatio=${(this.hitRatio * 100).toFixed(1)}% sets=${this.sets} deletes=${this.deletes} invalidations=${this.invalidations} errors=${this.errors} coalesced=${this.coalesced} stale=${this.stale}`
+    return `hits=${this.hits} misses=${this.misses} hitRatio=${(this.hitRatio * 100).toFixed(1)}% sets=${this.sets} deletes=${this.deletes} invalidations=${this.invalidations} errors=${this.errors} coalesced=${this.coalesced} evictions=${this.evictions} stale=${this.stale}`
   }
 
   reset(): void {
@@ -52,6 +59,7 @@ export class StatsCounter implements CacheStats {
     this.invalidations = 0
     this.errors = 0
     this.coalesced = 0
+    this.evictions = 0
     this.stale = 0
   }
 }

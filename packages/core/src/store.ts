@@ -1,3 +1,5 @@
+import type { EvictionPolicy } from './policy.js'
+
 /**
  * The adapter contract. A Store keeps opaque payloads under keys, and tag
  * versions under tag ids. It knows nothing of serializers or namespaces:
@@ -107,10 +109,28 @@ export interface Store {
    * A store that cannot see its evictions (Redis evicts on the server) leaves
    * this out.
    *
+   * `policy` names the eviction policy of a `'capacity'` eviction (`'lru'`,
+   * `'tinyLfu'`...), when the store has one.
+   *
    * @returns A function that removes `listener`.
    * @experimental
    */
-  onEvict?(listener: (key: string, reason: StoreEvictionReason) => void): () => void
+  onEvict?(listener: StoreEvictListener): () => void
+
+  /**
+   * Optional: a view of this store in which every entry written through the
+   * view belongs to one bounded cache of at most `policy.maxSize` entries,
+   * evicted by `policy` (see {@link BoundOptions}). Tag versions, `invalidate`
+   * and everything else are the store's own. Core calls it for
+   * `createCache({ policy })` (the namespace) and `cached(fn, { policy })`
+   * (one function); a store without it cannot bound a cache, and those throw.
+   *
+   * The bookkeeping is part of each operation: on Redis a tagged get or set
+   * stays one round trip and is atomic across processes. The view reports its
+   * own evictions through {@link Store.onEvict} (`'capacity'`, with the policy's
+   * name); the store's own evictions are still the store's to report.
+   */
+  bounded?(options: BoundOptions): BoundedStore
 
   /**
    * Releases resources the store created itself (timers, connections it opened).
@@ -121,7 +141,7 @@ export interface Store {
 
 /**
  * The name of a method every {@link Store} must have (all but the optional
- * `getSync`, `getOrCapture`, `onEvict` and `close`).
+ * `getSync`, `getOrCapture`, `onEvict`, `bounded` and `close`).
  * @internal
  */
 export type StoreMethod = {
@@ -176,6 +196,35 @@ export interface KeyRecord {
 
 /** Why a store removed an entry on its own; see {@link Store.onEvict}. */
 export type StoreEvictionReason = 'capacity' | 'expired'
+
+/** A listener of {@link Store.onEvict}. */
+export type StoreEvictListener = (key: string, reason: StoreEvictionReason, policy?: string) => void
+
+/** What {@link Store.bounded} bounds. */
+export interface BoundOptions {
+  /**
+   * Names the bounded cache (its index, on Redis), unique per store: core
+   * passes `<namespace>:b:` for a namespace and `<namespace>:b:<function>`
+   * for a cached function, encoded like ids (no `{`, `}` or NUL).
+   */
+  readonly id: string
+  /** The policy and its bound. */
+  readonly policy: EvictionPolicy
+}
+
+/** A bounded view of a store; see {@link Store.bounded}. */
+export interface BoundedStore extends Store {
+  /** The policy the view evicts by. */
+  readonly policy: EvictionPolicy
+  /**
+   * Forgets which entries the bounded cache holds, in constant time (the
+   * index is dropped, not scanned); entries already written stay in the
+   * store until their ttl or the store's own eviction. Core calls it with
+   * `invalidateAll()`, before the namespace version is replaced, so that an
+   * entry written in between is tracked as dead rather than live untracked.
+   */
+  dropIndex(): Promise<void>
+}
 
 /** Optional features a store declares. */
 export interface StoreCapabilities {

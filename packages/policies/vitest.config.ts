@@ -1,0 +1,3 @@
+import { defineTestConfig } from '@tagcache/vitest-config'
+
+export default defineTestConfig()
