@@ -129,6 +129,13 @@ export interface DecoratorOptions<Args extends unknown[]> {
    * ```
    */
   bypass?: (...args: Args) => boolean | undefined
+  /**
+   * Bounds this method's entries (all instances together) to
+   * `policy.maxSize`, apart from the rest of the namespace; see
+   * {@link CachedOptions.policy}.
+   * @default undefined
+   */
+  policy?: EvictionPolicy
 }
 
 /** Operations bound to one key, from `cache.bind(key)`. */

@@ -62,6 +62,9 @@ export function decorator<Args extends unknown[]>(
       )
     }
     const methodName = String(context.name)
+    // A bounded method: one view per decorated method, shared by its instances.
+    const own =
+      options.policy === undefined ? ctx : ctx.derive(options.policy, `method:${methodName}`)
     return async function (this: This, ...args: Args): Promise<Awaited<R>> {
       const owner =
         (this as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'anonymous'
@@ -69,7 +72,7 @@ export function decorator<Args extends unknown[]>(
         ? options.key(...args)
         : `method:${owner}.${methodName}:${stableHash(args)}`
       return wrap(
-        ctx,
+        own,
         'cached',
         key,
         async () => method.apply(this, args),

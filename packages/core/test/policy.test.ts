@@ -208,3 +208,26 @@ describe('cached(fn, { policy })', () => {
     await expect(f(1)).rejects.toMatchObject({ code: 'E_CLOSED' })
   })
 })
+
+describe('decorator({ policy })', () => {
+  it('bounds the decorated method through a view of its own', async () => {
+    const { store, views, log } = boundingStore()
+    const cache = createCache({ store, namespace: 'app' })
+    const decorate = cache.decorator<[string]>({ key: (id) => `u:${id}`, policy: policy('lru', 9) })
+    class Repo {
+      async find(id: string) {
+        return id
+      }
+    }
+    const context = {
+      kind: 'method',
+      name: 'find',
+      static: false,
+      private: false,
+    } as ClassMethodDecoratorContext<Repo, (this: Repo, id: string) => Promise<string>>
+    Repo.prototype.find = decorate(Repo.prototype.find, context)
+    expect(views.map((v) => v.options.id)).toEqual(['app:b:method:find'])
+    expect(await new Repo().find('1')).toBe('1')
+    expect(log).toEqual(['get app:b:method:find app:e:u:1', 'set app:b:method:find app:e:u:1'])
+  })
+})
