@@ -1,6 +1,7 @@
 import { inspect } from 'node:util'
 import { type Cache, createCache, type Hook, type Serializer, type Store } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
+import { lru } from '@tagcache/policies'
 import { formatSnapshot, type MetricsSnapshot, metricsCollector } from '@tagcache/observability'
 
 export interface DemoOptions {
@@ -135,6 +136,22 @@ export async function runDemo({
   show("has('user:1')", await cache.has('user:1'))
 
   stats()
+
+  log('\n8. a bounded cache: lru({ maxSize: 3 }) evicts the least recently used')
+  const evicted: string[] = []
+  const bounded = createCache({
+    store,
+    namespace: `${namespace}-bounded`,
+    policy: lru({ maxSize: 3 }),
+    hooks: [{ evict: (e) => void evicted.push(`${e.key} (${e.reason}, ${e.policy})`) }],
+  })
+  await bounded.invalidateAll()
+  for (const key of ['a', 'b', 'c']) await bounded.set(key, key.toUpperCase())
+  await bounded.get('a') // a is now the most recently used; b the least
+  await bounded.set('d', 'D')
+  show('evict events', evicted)
+  show("getMany(['a', 'b', 'c', 'd'])", await bounded.getMany(['a', 'b', 'c', 'd']))
+  show('stats.evictions', bounded.stats.evictions)
 
   log(`\nevents seen by a hook: ${events.length} (${events.slice(0, 4).join(', ')}, ...)`)
   log(`stats: ${cache.stats.summary}`)

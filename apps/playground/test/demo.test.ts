@@ -14,6 +14,9 @@ function expectDemoOutput(text: string) {
   expect(text).toMatch(/afterwards \(miss, not stale\)\s+undefined/)
   expect(text).toMatch(/recomputed\s+'Grace Hopper'/)
   expect(text).toMatch(/has\('user:1'\)\s+false/)
+  expect(text).toMatch(/evict events\s+\[ 'b \(capacity, lru\)' \]/)
+  expect(text).toMatch(/getMany\(\['a', 'b', 'c', 'd'\]\)\s+\[ 'A', undefined, 'C', 'D' \]/)
+  expect(text).toMatch(/stats\.evictions\s+1\n/)
   expect(text.match(/^ {2}\[stats\] hits=\d+ misses=\d+ hitRatio=\d+\.\d% /gm)).toHaveLength(7)
 }
 
