@@ -36,6 +36,14 @@ export function checkBoundOptions(options: BoundOptions): BoundOptions {
   return validateOptions('memory', boundOptionsSchema, options) as BoundOptions
 }
 
+/** A bounded view of the memory store: a {@link BoundedStore} whose `getSync` and `onEvict` are always present. */
+export interface BoundedMemoryStore extends BoundedStore {
+  /** {@link Store.getSync}: reads through to the store (and uses the entry in the view's order). */
+  getSync(key: string, record?: KeyRecord, now?: number): StoredEntry | undefined
+  /** Tells `listener` of the view's own evictions: `(id, 'capacity', policy.name)`. */
+  onEvict(listener: StoreEvictListener): () => void
+}
+
 /**
  * The view returned by the memory store's `bounded()`. Every operation goes to
  * the store (synchronously: the memory store's promises are already
@@ -47,7 +55,7 @@ export function checkBoundOptions(options: BoundOptions): BoundOptions {
  * nothing forgets the id (it expired, or the store evicted or dropped it),
  * as does the store's own eviction of it.
  */
-export class BoundedMemoryView implements BoundedStore {
+export class BoundedMemoryView implements BoundedMemoryStore {
   readonly name: string
   readonly capabilities: Store['capabilities']
   readonly policy: EvictionPolicy

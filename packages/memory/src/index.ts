@@ -1,6 +1,5 @@
 import { performance as clock } from 'node:perf_hooks'
 import {
-  type BoundedStore,
   type BoundOptions,
   type KeyRecord,
   type LocalPolicy,
@@ -13,10 +12,11 @@ import {
   type StoreWriteWithKey,
   validateOptions,
 } from '@tagcache/core'
-import { BoundedMemoryView, checkBoundOptions } from './bounded.js'
+import { type BoundedMemoryStore, BoundedMemoryView, checkBoundOptions } from './bounded.js'
 import { estimateSize } from './estimate-size.js'
 import { type MemoryStoreOptions, optionsSchema } from './options.js'
 
+export type { BoundedMemoryStore } from './bounded.js'
 export type { MemoryStoreOptions } from './options.js'
 
 /** The store returned by {@link memoryStore}: a {@link Store} plus introspection. */
@@ -61,7 +61,7 @@ export interface MemoryStore extends Store {
    * and `cache.cached(fn, { policy })` call it.
    * @experimental
    */
-  bounded(options: BoundOptions): BoundedStore
+  bounded(options: BoundOptions): BoundedMemoryStore
 }
 
 interface Slot {
@@ -366,7 +366,7 @@ class MemoryStoreImpl implements MemoryStore {
     }
   }
 
-  bounded(options: BoundOptions): BoundedStore {
+  bounded(options: BoundOptions): BoundedMemoryStore {
     const { policy } = checkBoundOptions(options)
     const view = new BoundedMemoryView(this, policy, this.#views)
     this.#views.add(view)

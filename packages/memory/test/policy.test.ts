@@ -21,7 +21,7 @@ type Mode = 'memoryStore({ policy })' | 'createCache({ policy })'
 const MODES: Mode[] = ['memoryStore({ policy })', 'createCache({ policy })']
 
 /** A cache over the memory store bounded by `policy` in `mode`, and the evictions it reports. */
-export function boundedCache(mode: Mode, policy: EvictionPolicy) {
+function boundedCache(mode: Mode, policy: EvictionPolicy) {
   const evictions: EvictEvent[] = []
   const hooks = [{ evict: (e: EvictEvent) => void evictions.push(e) }]
   const cache =
