@@ -45,6 +45,9 @@ async function held(cache: Cache, all: string): Promise<string> {
   return out
 }
 
+/** A store write of a 1-byte payload, living a minute. */
+const write = { value: new Uint8Array(1), tags: [], candidate: 'v', ttl: 60_000 }
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.each(MODES)('%s: survivors, exactly', (mode) => {
@@ -169,7 +172,6 @@ describe('memoryStore({ policy }) options', () => {
     const store = memoryStore({ maxEntries: 1 })
     const reported: unknown[] = []
     store.onEvict((...args) => reported.push(args))
-    const write = { value: new Uint8Array(1), tags: [], candidate: 'v', ttl: 60_000 }
     await store.set('a', write)
     await store.set('b', write)
     expect(reported).toEqual([['a', 'capacity', 'lru']])
@@ -184,7 +186,6 @@ describe('bounded views of the memory store', () => {
     const fromStore: unknown[] = []
     view.onEvict((...args) => fromView.push(args))
     store.onEvict((...args) => fromStore.push(args))
-    const write = { value: new Uint8Array(1), tags: [], candidate: 'v', ttl: 60_000 }
     await view.set('a', write)
     await view.set('b', write)
     await view.set('c', write) // the view evicts a
@@ -206,7 +207,6 @@ describe('bounded views of the memory store', () => {
   it('dropIndex forgets the order; the entries stay', async () => {
     const store = memoryStore()
     const view = store.bounded({ id: 'v', policy: lru({ maxSize: 2 }) })
-    const write = { value: new Uint8Array(1), tags: [], candidate: 'v', ttl: 60_000 }
     await view.set('a', write)
     await view.set('b', write)
     await view.dropIndex()
@@ -221,7 +221,6 @@ describe('bounded views of the memory store', () => {
   it('after store.clear() the view starts empty', async () => {
     const store = memoryStore()
     const view = store.bounded({ id: 'v', policy: lfu({ maxSize: 2 }) })
-    const write = { value: new Uint8Array(1), tags: [], candidate: 'v', ttl: 60_000 }
     await view.set('a', write)
     for (let i = 0; i < 5; i++) await view.get('a')
     await view.set('b', write)

@@ -4,27 +4,33 @@ import { fifo, lfu, lru, mru, rr, tinyLfu, tlru } from '../src/index.js'
 import { FifoPolicy, LfuPolicy, LruPolicy, MruPolicy, RrPolicy, TlruPolicy } from '../src/local.js'
 import { simulate } from './simulate.js'
 
+/** {@link simulate}'s evictions and survivors, as strings. */
+function simulated(order: LocalPolicy, capacity: number, requests: string) {
+  const { evicted, held } = simulate(order, capacity, requests)
+  return { evicted, held }
+}
+
 describe('exact eviction orders', () => {
   it('lru evicts the least recently used', () => {
-    expect(simulate(new LruPolicy(), 3, 'abcadbe')).toEqual({ evicted: 'bca', held: 'bde' })
+    expect(simulated(new LruPolicy(), 3, 'abcadbe')).toEqual({ evicted: 'bca', held: 'bde' })
   })
 
   it('mru evicts the most recently used other than the newcomer', () => {
-    expect(simulate(new MruPolicy(), 3, 'abcadbe')).toEqual({ evicted: 'ab', held: 'cde' })
+    expect(simulated(new MruPolicy(), 3, 'abcadbe')).toEqual({ evicted: 'ab', held: 'cde' })
     // The newcomer was used last of all, yet the entry used before it goes.
-    expect(simulate(new MruPolicy(), 2, 'abc')).toEqual({ evicted: 'b', held: 'ac' })
+    expect(simulated(new MruPolicy(), 2, 'abc')).toEqual({ evicted: 'b', held: 'ac' })
   })
 
   it('fifo evicts in order of first insertion; reads change nothing', () => {
-    expect(simulate(new FifoPolicy(), 3, 'abcaaadbe')).toEqual({ evicted: 'ab', held: 'cde' })
+    expect(simulated(new FifoPolicy(), 3, 'abcaaadbe')).toEqual({ evicted: 'ab', held: 'cde' })
   })
 
   it('lfu evicts the fewest uses, the least recently used among equals, never the newcomer', () => {
-    expect(simulate(new LfuPolicy(), 3, 'aabcbdce')).toEqual({ evicted: 'cdc', held: 'abe' })
+    expect(simulated(new LfuPolicy(), 3, 'aabcbdce')).toEqual({ evicted: 'cdc', held: 'abe' })
     // Every other entry was used twice: the least recently used of them goes, not c.
-    expect(simulate(new LfuPolicy(), 2, 'aabbc')).toEqual({ evicted: 'a', held: 'bc' })
+    expect(simulated(new LfuPolicy(), 2, 'aabbc')).toEqual({ evicted: 'a', held: 'bc' })
     // Counts climb past buckets that are then emptied and rebuilt.
-    expect(simulate(new LfuPolicy(), 3, 'aaaabbbcdcde')).toEqual({ evicted: 'cdcd', held: 'abe' })
+    expect(simulated(new LfuPolicy(), 3, 'aaaabbbcdcde')).toEqual({ evicted: 'cdcd', held: 'abe' })
   })
 
   it('tlru orders by the millisecond of the last use; a use in the same ms does not move', () => {

@@ -5,7 +5,8 @@ import { expect } from 'vitest'
  * A cache of `capacity` keys over `order`, fed one request per character (or
  * element) of `requests`: a held key is used, any other is a miss, then
  * inserted, then entries are evicted down to capacity. Returns the keys
- * evicted, in order, and the keys held at the end (sorted), each joined.
+ * evicted, in order, and the keys held at the end (sorted), each joined, and
+ * the keys held.
  */
 export function simulate(order: LocalPolicy, capacity: number, requests: Iterable<string>) {
   const held = new Map<string, PolicyEntry>()
@@ -26,5 +27,9 @@ export function simulate(order: LocalPolicy, capacity: number, requests: Iterabl
     }
   }
   expect(order.size).toBe(held.size)
-  return { evicted: evicted.join(''), held: [...held.keys()].sort().join('') }
+  return {
+    evicted: evicted.join(''),
+    held: [...held.keys()].sort().join(''),
+    keys: new Set(held.keys()),
+  }
 }

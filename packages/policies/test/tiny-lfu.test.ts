@@ -2,6 +2,7 @@ import type { LocalPolicy, PolicyEntry } from '@tagcache/core'
 import { describe, expect, it } from 'vitest'
 import { LruPolicy } from '../src/local.js'
 import { FrequencySketch, TinyLfuPolicy } from '../src/tiny-lfu.js'
+import { simulate } from './simulate.js'
 
 const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
@@ -101,20 +102,6 @@ describe('tinyLfu admission', () => {
 
 /** How many of `hot` a 100-entry cache over `order` still holds after `requests`. */
 function hotKept(order: LocalPolicy, requests: string[], hot: string[]): number {
-  const held = new Map<string, PolicyEntry>()
-  for (const key of requests) {
-    const e = held.get(key)
-    if (e !== undefined) {
-      order.access(e)
-      continue
-    }
-    order.miss?.(key)
-    held.set(key, order.insert(key))
-    while (order.size > 100) {
-      const v = order.victim() as PolicyEntry
-      held.delete(v.key)
-      order.remove(v)
-    }
-  }
-  return hot.filter((k) => held.has(k)).length
+  const { keys } = simulate(order, 100, requests)
+  return hot.filter((k) => keys.has(k)).length
 }
