@@ -1,11 +1,12 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same
 // process, repeated in several fresh processes.
 //   pnpm bench                  all suites
-//   pnpm bench memory redis     some suites (memory | serializers | redis | observability)
+//   pnpm bench memory redis     some suites (memory | serializers | redis | observability | policies)
 //   pnpm bench --runs 7         processes per comparison (default and minimum 5)
 import { cpus, loadavg } from 'node:os'
 import { memoryBench } from './memory.ts'
 import { observabilityBench } from './observability.ts'
+import { policiesBench } from './policies.ts'
 import { redisBench } from './redis.ts'
 import type { BenchOptions } from './runner.ts'
 import { serializerBench } from './serializers.ts'
@@ -15,6 +16,7 @@ const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   serializers: serializerBench,
   redis: redisBench,
   observability: observabilityBench,
+  policies: policiesBench,
 }
 const MIN_RUNS = 5
 

@@ -1,16 +1,22 @@
 import { performance as clock } from 'node:perf_hooks'
 import {
+  type BoundOptions,
   type KeyRecord,
+  type LocalPolicy,
+  type PolicyEntry,
   type Store,
   type StoredEntry,
   type StoreEvictionReason,
+  type StoreEvictListener,
   type StoreWrite,
   type StoreWriteWithKey,
   validateOptions,
 } from '@tagcache/core'
+import { type BoundedMemoryStore, BoundedMemoryView, checkBoundOptions } from './bounded.js'
 import { estimateSize } from './estimate-size.js'
 import { type MemoryStoreOptions, optionsSchema } from './options.js'
 
+export type { BoundedMemoryStore } from './bounded.js'
 export type { MemoryStoreOptions } from './options.js'
 
 /** The store returned by {@link memoryStore}: a {@link Store} plus introspection. */
@@ -33,14 +39,29 @@ export interface MemoryStore extends Store {
   evictTagVersion(tag: string): boolean
   /**
    * Tells `listener` of every entry the store removes on its own: `'capacity'`
-   * when `maxEntries` or `maxBytes` pushes out a live entry (least recently
-   * used first), `'expired'` when an entry whose time to live ran out is
+   * when `maxEntries` (or the policy's `maxSize`) or `maxBytes` pushes out a
+   * live entry (the least recently used first, or the policy's victim; the
+   * third argument names the policy: `'lru'` for the built-in order),
+   * `'expired'` when an entry whose time to live ran out is
    * dropped (lazily: when a read, write, `delete`, `ttl` or `expire` touches
    * it, or when eviction reaches it). Not for `delete`, overwrites or
    * `clear()`. Each cache over this store subscribes itself, to report these
    * as its `evict` event. Returns the function that unsubscribes.
    */
-  onEvict(listener: (key: string, reason: StoreEvictionReason) => void): () => void
+  onEvict(listener: StoreEvictListener): () => void
+  /**
+   * A bounded view of this store (see `Store.bounded`): everything goes to
+   * the store, and the view keeps its own `policy.local()` order of the ids
+   * written through it, evicting (deleting from the store) the policy's
+   * victim whenever a write leaves more than `policy.maxSize` of them, and
+   * reporting that to its own `onEvict` listeners as
+   * `(id, 'capacity', policy.name)`. An id the store drops on its own
+   * (expiry, the store's bounds, `clear()`) leaves the view's order too.
+   * `policy.shards` is ignored (one order per view). `createCache({ policy })`
+   * and `cache.cached(fn, { policy })` call it.
+   * @experimental
+   */
+  bounded(options: BoundOptions): BoundedMemoryStore
 }
 
 interface Slot {
@@ -71,6 +92,8 @@ interface Slot {
   removed: boolean
   /** The store holding the slot: a record's state from any other store (or anything else) is ignored. */
   owner: MemoryStoreImpl
+  /** The slot's place in the store's policy order (`policy` option); `undefined` with the built-in LRU. */
+  entry: PolicyEntry | undefined
 }
 
 /**
@@ -92,7 +115,7 @@ interface TagSlot {
   expiresAt: number
 }
 
-type EvictListener = (key: string, reason: StoreEvictionReason) => void
+type EvictListener = StoreEvictListener
 
 const SLOT_OVERHEAD = 120
 const NO_BYTES = new Uint8Array(0)
@@ -183,9 +206,20 @@ class MemoryStoreImpl implements MemoryStore {
   // the slots) so that a hit moves its entry with six pointer writes and no
   // allocation or Map re-insertion.
   readonly #head: Head
+  /**
+   * The `policy` option's order, which then replaces the recency list
+   * (slots are not linked into it); `undefined` for the built-in LRU.
+   */
+  readonly #order: LocalPolicy | undefined
+  /** Reported with capacity evictions. */
+  readonly #policyName: string
+  /** Bounded views over this store, told when it is cleared. */
+  readonly #views = new Set<BoundedMemoryView>()
 
   constructor(options: MemoryStoreOptions) {
-    this.#maxEntries = options.maxEntries ?? 10_000
+    this.#order = options.policy?.local()
+    this.#policyName = options.policy?.name ?? 'lru'
+    this.#maxEntries = options.policy?.maxSize ?? options.maxEntries ?? 10_000
     this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024
     this.#maxTags = options.maxTags ?? 100_000
     this.#now = options.now ?? clock.now.bind(clock)
@@ -309,10 +343,12 @@ class MemoryStoreImpl implements MemoryStore {
     this.#entries.clear()
     this.#head.newer = this.#head
     this.#head.older = this.#head
+    this.#order?.clear()
     for (const t of this.#tags.values()) t.version = null
     this.#tags.clear()
     this.#tagsChanged()
     this.#bytes = 0
+    for (const view of this.#views) view.storeCleared()
   }
 
   evictTagVersion(tag: string): boolean {
@@ -330,6 +366,26 @@ class MemoryStoreImpl implements MemoryStore {
     }
   }
 
+  bounded(options: BoundOptions): BoundedMemoryStore {
+    const { policy } = checkBoundOptions(options)
+    const view = new BoundedMemoryView(this, policy, this.#views)
+    this.#views.add(view)
+    return view
+  }
+
+  /**
+   * @internal For bounded views: deletes `key` now; `true` if it held a live
+   * entry (an expired one is reported `'expired'` and gives `false`).
+   */
+  deleteNow(key: string): boolean {
+    return this.#delete(key, this.#now())
+  }
+
+  /** @internal For bounded views: whether a slot is held under `key`. */
+  holds(key: string): boolean {
+    return this.#entries.has(key)
+  }
+
   async close(): Promise<void> {
     this.clear()
   }
@@ -345,14 +401,19 @@ class MemoryStoreImpl implements MemoryStore {
     if (slot === undefined || slot.owner !== this || slot.removed) {
       slot = this.#entries.get(key)
       if (record !== undefined) record.state = slot
-      if (slot === undefined) return undefined
+      if (slot === undefined) {
+        this.#order?.miss?.(key)
+        return undefined
+      }
     }
     if (slot.until <= now - this.#origin && slot.expiresAt <= now) {
       this.#remove(slot)
       this.#evicted(slot.key, 'expired')
+      this.#order?.miss?.(key)
       return undefined
     }
-    this.#touch(slot)
+    if (this.#order === undefined) this.#touch(slot)
+    else this.#order.access(slot.entry as PolicyEntry)
     if (slot.verified === this.#epoch) return slot.hit
     return this.#verify(slot, now)
   }
@@ -420,7 +481,14 @@ class MemoryStoreImpl implements MemoryStore {
       versions = tagSlots.map((t) => t?.version as string)
     }
     const existing = this.#entries.get(key)
+    const order = this.#order
+    // A live entry overwritten keeps its place in the policy's order (a use).
+    let entry: PolicyEntry | undefined
     if (existing !== undefined) {
+      if (existing.expiresAt > now) {
+        entry = existing.entry
+        existing.entry = undefined
+      }
       this.#remove(existing)
       // Overwritten: not an eviction, unless it had already expired.
       if (existing.expiresAt <= now) this.#evicted(key, 'expired')
@@ -431,9 +499,16 @@ class MemoryStoreImpl implements MemoryStore {
     for (const tag of tags) size += tag.length * 2 + 40
     // An entry that cannot fit even alone is not stored, rather than stored
     // and evicted together with everything else.
-    if (size > this.#maxBytes) return
+    if (size > this.#maxBytes) {
+      if (entry !== undefined) order?.remove(entry)
+      return
+    }
     const head = this.#head
-    const newest = head.older
+    const newest = order === undefined ? head.older : head
+    if (order !== undefined) {
+      if (entry === undefined) entry = order.insert(key)
+      else order.access(entry)
+    }
     const slot: Slot = {
       key,
       newer: head,
@@ -450,9 +525,12 @@ class MemoryStoreImpl implements MemoryStore {
       hit: undefined,
       removed: false,
       owner: this,
+      entry,
     }
-    newest.newer = slot
-    head.older = slot
+    if (order === undefined) {
+      newest.newer = slot
+      head.older = slot
+    }
     this.#entries.set(key, slot)
     this.#bytes += size
     this.#evictOverflow(now)
@@ -512,8 +590,13 @@ class MemoryStoreImpl implements MemoryStore {
   #remove(slot: Slot): void {
     this.#entries.delete(slot.key)
     this.#bytes -= slot.size
-    slot.older.newer = slot.newer
-    slot.newer.older = slot.older
+    if (this.#order === undefined) {
+      slot.older.newer = slot.newer
+      slot.newer.older = slot.older
+    } else if (slot.entry !== undefined) {
+      this.#order.remove(slot.entry)
+      slot.entry = undefined
+    }
     this.#release(slot)
   }
 
@@ -547,6 +630,10 @@ class MemoryStoreImpl implements MemoryStore {
   // An expired entry pushed out is reported as expired: `capacity` counts only
   // live entries the bounds cost.
   #evictOverflow(now: number): void {
+    if (this.#order !== undefined) {
+      this.#evictByPolicy(this.#order, now)
+      return
+    }
     const head = this.#head
     while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
       const oldest = head.newer
@@ -559,11 +646,27 @@ class MemoryStoreImpl implements MemoryStore {
     }
   }
 
+  /** {@link #evictOverflow} with the `policy` option: its victims go (TinyLFU's may be the entry just written). */
+  #evictByPolicy(order: LocalPolicy, now: number): void {
+    while (this.#entries.size > this.#maxEntries || this.#bytes > this.#maxBytes) {
+      const victim = order.victim()
+      if (victim === undefined) return
+      const slot = this.#entries.get(victim.key)
+      if (slot === undefined || slot.entry !== victim) {
+        order.remove(victim) // not ours (cannot happen while the order is kept in step): forget it
+        continue
+      }
+      this.#remove(slot)
+      this.#evicted(slot.key, slot.expiresAt <= now ? 'expired' : 'capacity')
+    }
+  }
+
   #evicted(key: string, reason: StoreEvictionReason): void {
     const listeners = this.#evictListeners
+    const policy = reason === 'capacity' ? this.#policyName : undefined
     for (let i = 0; i < listeners.length; i++) {
       try {
-        ;(listeners[i] as EvictListener)(key, reason)
+        ;(listeners[i] as EvictListener)(key, reason, policy)
       } catch {
         // A listener must not throw (Store.onEvict); the store's state stays consistent.
       }
