@@ -168,6 +168,8 @@ class TagCache implements Cache {
     if (ctx.closed) return
     ctx.closed = true
     for (const unsubscribe of ctx.unsubscribes) unsubscribe()
+    // Views release what they hold of their own (listeners on the store); the store goes last.
+    await Promise.all(ctx.bounds.map((view) => view.close?.()))
     await ctx.baseStore.close?.()
   }
 }

@@ -224,6 +224,12 @@ export interface BoundedStore extends Store {
    * entry written in between is tracked as dead rather than live untracked.
    */
   dropIndex(): Promise<void>
+  /**
+   * Releases what the view holds of its own (its subscriptions to the
+   * store), never the store itself. Core calls it at the cache's `close()`,
+   * before closing the store.
+   */
+  close?(): Promise<void>
 }
 
 /** Optional features a store declares. */

@@ -62,6 +62,9 @@ function boundingStore() {
         dropIndex: async () => {
           log.push(`dropIndex ${options.id}`)
         },
+        close: async () => {
+          log.push(`close ${options.id}`)
+        },
         onEvict(listener) {
           listeners.push(listener)
           return () => listeners.splice(listeners.indexOf(listener), 1)
@@ -127,14 +130,29 @@ describe('createCache({ policy })', () => {
     expect(cache.stats.evictions).toBe(0)
   })
 
-  it('counts evictions when no hook watches, and stops listening at close', async () => {
+  it('counts evictions when no hook watches, and at close stops listening and closes the views, then the store', async () => {
     const { store, views } = boundingStore()
     const cache = createCache({ store, namespace: 'app', policy: policy() })
     views[0]?.evict('app:e:a')
     expect(cache.stats.evictions).toBe(1)
+    const f = cache.cached((n: number) => n, { name: 'f', policy: policy() })
+    views[1]?.evict('app:e:c')
+    expect(cache.stats.evictions).toBe(2)
+    let storeClosed = false
+    store.close = async () => {
+      storeClosed = views.every((v) => v.log.filter((l) => l.startsWith('close')).length === 2)
+    }
     await cache.close()
     views[0]?.evict('app:e:b')
-    expect(cache.stats.evictions).toBe(1)
+    views[1]?.evict('app:e:d')
+    expect(cache.stats.evictions).toBe(2)
+    // Each view is closed once, before the store.
+    expect(views[0]?.log.filter((l) => l.startsWith('close'))).toEqual([
+      'close app:b:',
+      expect.stringMatching(/^close app:b:f#/),
+    ])
+    expect(storeClosed).toBe(true)
+    expect(typeof f).toBe('function')
   })
 
   it('invalidateAll drops every bounded index before it replaces the namespace version', async () => {
