@@ -60,7 +60,7 @@ export class ClusterStore extends RedisStoreBase {
   }
 
   /** One script per tag: each tag key may live on another node. */
-  protected async extendTags(
+  async extendTags(
     tags: readonly string[],
     ttl: number,
     operation: string,

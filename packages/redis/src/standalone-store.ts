@@ -1,8 +1,16 @@
 import type { GetOrCaptureResult, KeyRecord, StoredEntry, StoreWrite } from '@tagcache/core'
 import { RedisStoreBase } from './base-store.js'
-import { asBuffer, type Commands, ttlArg } from './commands.js'
+import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import { hintedEntry, isVerified, readEntry, STALE, verifiedEntry } from './entries.js'
+import {
+  hintedEntry,
+  isVerified,
+  parseGetReply,
+  readEntry,
+  STALE,
+  type ScriptReply,
+  verifiedEntry,
+} from './entries.js'
 import { checkHinted, NOT_CURRENT } from './entry-format.js'
 import {
   EXPIRE_SCRIPT,
@@ -13,9 +21,6 @@ import {
   TAGS_SCRIPT,
 } from './scripts/index.js'
 import { type TagHint, TagHints } from './tag-hints.js'
-
-/** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
-type ScriptReply = (Buffer | number | null)[]
 
 const NO_ARGS: readonly RedisArg[] = []
 
@@ -45,7 +50,7 @@ export class StandaloneStore extends RedisStoreBase {
     scriptedHints: boolean,
     declaredKeysOnly: boolean,
   ) {
-    super(commands)
+    super(commands, declaredKeysOnly)
     this.hints = new TagHints(tagHints, commands.prefix, commands.luaPrefix, scriptedHints)
     this.#scriptedHints = scriptedHints
     this.#declaredKeysOnly = declaredKeysOnly
@@ -64,7 +69,7 @@ export class StandaloneStore extends RedisStoreBase {
     }
     return this.commands
       .script(GET_SCRIPT, [this.commands.prefix + key], NO_ARGS, 'get')
-      .then((reply) => this.#remembered(key, this.#parse(reply as ScriptReply, 1)[0], record))
+      .then((reply) => this.#remembered(key, parseGetReply(reply, 1, this.commands.luaPrefix)[0], record))
   }
 
   /** `entry`, its tag keys remembered for the next read. */
@@ -196,7 +201,7 @@ export class StandaloneStore extends RedisStoreBase {
       NO_ARGS,
       'getMany',
     )
-    return this.#parse(reply as ScriptReply, keys.length)
+    return parseGetReply(reply, keys.length, this.commands.luaPrefix)
   }
 
   async set(key: string, write: StoreWrite): Promise<void> {
@@ -216,39 +221,20 @@ export class StandaloneStore extends RedisStoreBase {
     return (await this.commands.script(EXPIRE_SCRIPT, [full], [ttlArg(ttl)], 'expire')) === 1
   }
 
-  protected extendTags(tags: readonly string[], ttl: number, operation: string): Promise<unknown> {
+  extendTags(tags: readonly string[], ttl: number, operation: string): Promise<unknown> {
     const prefix = this.commands.prefix
     const keys = tags.map((t) => prefix + t)
     return this.commands.script(TAGS_SCRIPT, keys, ['extend', '', ttlArg(ttl)], operation)
   }
 
   #setArgs(write: StoreWrite): RedisArg[] {
+    const captured = checkedCaptured(this.name, write)
     const args: RedisArg[] = [
       ttlArg(write.ttl),
-      write.captured === undefined ? write.candidate : '',
+      captured === undefined ? write.candidate : '',
       asBuffer(write.value),
     ]
-    if (write.captured !== undefined) {
-      if (write.captured.length !== write.tags.length) {
-        throw new TypeError(
-          `[tagcache] [${this.name}] ${write.captured.length} captured versions for ${write.tags.length} tags; expected one per tag`,
-        )
-      }
-      args.push(...write.captured)
-    }
+    if (captured !== undefined) args.push(...captured)
     return args
-  }
-
-  /** The GET script's reply, one element per key. */
-  #parse(reply: ScriptReply, count: number): (StoredEntry | undefined)[] {
-    const out: (StoredEntry | undefined)[] = new Array(count)
-    const prefix = this.commands.luaPrefix
-    for (let i = 0; i < count; i++) {
-      const item = reply[i]
-      if (item === null || item === undefined) out[i] = undefined
-      else if (typeof item === 'number') out[i] = STALE
-      else out[i] = verifiedEntry(item, prefix)
-    }
-    return out
   }
 }

@@ -6,3 +6,9 @@ export { HINTED_GET_SCRIPT } from './hinted-get.js'
 export type { LuaScript } from './script.js'
 export { SET_SCRIPT } from './set.js'
 export { TAGS_SCRIPT } from './tags.js'
+export {
+  BOUNDED_DELETE_SCRIPT,
+  type BoundedScripts,
+  boundedScripts,
+  type RedisPolicyName,
+} from './bounded.js'

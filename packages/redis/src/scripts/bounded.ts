@@ -1,0 +1,227 @@
+// The scripts of a bounded view (`store.bounded({ id, policy })`): the same
+// reads and writes as the unbounded scripts, plus the bookkeeping of the
+// bounded cache's index in the same call. One set of scripts per policy, so
+// that each carries only its own rule.
+//
+// An index is a sorted set in the slot of its entries (their keys share its
+// hash tag), members are the entries' ids (core's), scores per policy:
+// - lru, mru: a counter (INCR of the companion key) at each use;
+// - lfu: uses * 2^32 + (counter mod 2^32): fewest uses first, then least
+//   recently used; uses saturate at 2^21 - 1 (scores stay exact doubles);
+// - fifo: the counter at first insertion (ZADD NX: overwrites keep the place);
+// - tlru: `TIME` in ms at each use;
+// - rr: 0 (the victim is `ZRANDMEMBER`).
+// Every script names the index and the counter in KEYS; evicted entries are
+// deleted inside the script (same slot, not in KEYS) unless the caller asks
+// for their ids back instead (`declaredKeysOnly`).
+import { SERVABLE, WRITE_ENTRY } from './lua-library.js'
+import { type LuaScript, luaScript } from './script.js'
+
+/** The policies a Redis view evicts by (TinyLFU is in-process only). */
+export type RedisPolicyName = 'lru' | 'lfu' | 'fifo' | 'mru' | 'rr' | 'tlru'
+
+/** Lua of one policy: `onWrite(idx, ctr, m)`, `onRead(idx, ctr, m)` and `pick(idx, m)`. */
+interface PolicyLua {
+  readonly write: string
+  /** `''` when reads change nothing (FIFO, RR). */
+  readonly read: string
+  readonly pick: string
+}
+
+const COUNTER = `redis.call('ZADD', idx, redis.call('INCR', ctr), m)`
+/** The lowest score, unless it is `m` (the entry just written): then the next. */
+const LOWEST = `local c = redis.call('ZRANGE', idx, 0, 1)
+  if c[1] ~= m then return c[1] end
+  return c[2]`
+const LFU = `local s = redis.call('ZSCORE', idx, m)
+  local uses = 1
+  if s then uses = math.min(math.floor(tonumber(s) / 4294967296) + 1, 2097151) end
+  redis.call('ZADD', idx, string.format('%.0f', uses * 4294967296 + redis.call('INCR', ctr) % 4294967296), m)`
+const TIME = `local t = redis.call('TIME')
+  redis.call('ZADD', idx, string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)), m)`
+
+const POLICIES: Readonly<Record<RedisPolicyName, PolicyLua>> = {
+  lru: { write: COUNTER, read: COUNTER, pick: LOWEST },
+  mru: {
+    write: COUNTER,
+    read: COUNTER,
+    pick: `local c = redis.call('ZRANGE', idx, -2, -1)
+  if c[2] ~= m then return c[2] end
+  return c[1]`,
+  },
+  fifo: {
+    write: `redis.call('ZADD', idx, 'NX', redis.call('INCR', ctr), m)`,
+    read: '',
+    pick: LOWEST,
+  },
+  lfu: { write: LFU, read: LFU, pick: LOWEST },
+  tlru: { write: TIME, read: TIME, pick: LOWEST },
+  rr: {
+    write: `redis.call('ZADD', idx, 'NX', 0, m)`,
+    read: '',
+    pick: `local c = redis.call('ZRANDMEMBER', idx, 2)
+  if c[1] ~= m then return c[1] end
+  return c[2]`,
+  },
+}
+
+/** The policy's functions, and `readOne`: GET of an entry, its index kept in step. */
+function policyLua(p: PolicyLua, servable: boolean): string {
+  const touch = p.read === '' ? '' : 'onRead(idx, ctr, m) '
+  // servable: a hit is an entry found servable (tags checked here); otherwise
+  // (two-step reads) an entry found at all, its tags checked by the caller.
+  const found = servable
+    ? `if servable(s) then ${touch}return s end
+  return 0`
+    : `${touch}return s`
+  return `
+local function onWrite(idx, ctr, m)
+  ${p.write}
+end
+local function onRead(idx, ctr, m)
+  ${p.read}
+end
+local function readOne(idx, ctr, key, m)
+  local s = redis.call('GET', key)
+  if not s then
+    redis.call('ZREM', idx, m)
+    return false
+  end
+  ${found}
+end
+`
+}
+
+/** `evict(idx, m, bound, prefix, del)`: evicts down to `bound`, never `m`; returns the ids evicted. */
+function evictLua(p: PolicyLua): string {
+  return `
+local function pick(idx, m)
+  ${p.pick}
+end
+local function evict(idx, m, bound, prefix, del)
+  local out = {}
+  while redis.call('ZCARD', idx) > bound do
+    local v = pick(idx, m)
+    if not v then break end
+    redis.call('ZREM', idx, v)
+    if not del then
+      out[#out + 1] = v
+    elseif redis.call('DEL', prefix .. v) == 1 then
+      out[#out + 1] = v
+    end
+  end
+  return out
+end
+`
+}
+
+/** The scripts of one policy's bounded views. */
+export interface BoundedScripts {
+  /**
+   * Reads entries of bounded caches (one round trip on standalone).
+   * - KEYS: per entry, its index, its counter and its key. ARGV: the entries' ids.
+   * - Touches: the GET script's keys (the tag keys named inside each entry,
+   *   not in KEYS); `ZADD`, `ZSCORE`, `INCR`, `ZREM` of the index and counter.
+   * Returns as the GET script; an absent entry leaves its index, a servable
+   * one counts as used.
+   */
+  readonly get: LuaScript
+  /**
+   * `wrap`'s read: `get` of one entry and, when not servable, the capture of
+   * its tags' versions (as the GET_OR_CAPTURE script).
+   * - KEYS[1..3]: index, counter, entry key; KEYS[4..]: tag keys.
+   *   ARGV[1]: the entry's id; ARGV[2]: candidate; ARGV[3]: ttl ms (0: none).
+   */
+  readonly getOrCapture: LuaScript
+  /**
+   * First step of a two-step read (cluster, `declaredKeysOnly`): GET of the
+   * entry, counted as used when present (its tags are checked afterwards;
+   * one found stale is deleted by core), removed from the index when absent.
+   * - KEYS: index, counter, entry key. ARGV[1]: the entry's id.
+   * - Touches only KEYS. Returns the entry or nil.
+   */
+  readonly read: LuaScript
+  /**
+   * Writes an entry of a bounded cache and evicts down to the bound.
+   * - KEYS[1..3]: entry key, index, counter; KEYS[4..]: tag keys (none when
+   *   the entry comes encoded). ARGV[1]: ttl ms (0: none); ARGV[2]: candidate
+   *   or `''` (captured); ARGV[3]: payload, or the whole entry (flag `r`);
+   *   ARGV[4]: the entry's id; ARGV[5]: prefix of the view's entry keys as
+   *   Lua sees them; ARGV[6]: the bound; ARGV[7]: flags, `d` to delete
+   *   evicted entries here, `r` when ARGV[3] is the encoded entry;
+   *   ARGV[8..]: captured versions.
+   * - Touches: the SET script's keys; `ZADD`, `ZSCORE`, `INCR`, `ZCARD`,
+   *   `ZRANGE`/`ZRANDMEMBER`, `ZREM` of the index and counter; with `d`,
+   *   `DEL` of evicted entry keys (same slot, not in KEYS).
+   * Returns the ids evicted (with `d`: those whose entry still existed).
+   */
+  readonly set: LuaScript
+}
+
+/**
+ * Removes an entry of a bounded cache and its place in the index.
+ * - KEYS[1]: index; KEYS[2]: entry key. ARGV[1]: the entry's id.
+ * - Touches only KEYS. Returns the number of entries deleted (0 or 1).
+ */
+export const BOUNDED_DELETE_SCRIPT = luaScript(
+  'bounded-delete',
+  `redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('DEL', KEYS[2])
+`,
+)
+
+const built = new Map<RedisPolicyName, BoundedScripts>()
+
+/** The scripts of `policy`'s bounded views, built once. */
+export function boundedScripts(policy: RedisPolicyName): BoundedScripts {
+  const known = built.get(policy)
+  if (known !== undefined) return known
+  const p = POLICIES[policy]
+  const checked = `${SERVABLE}${policyLua(p, true)}`
+  const scripts: BoundedScripts = {
+    get: luaScript(
+      `bounded-get-${policy}`,
+      `${checked}
+local out = {}
+for i = 1, #KEYS, 3 do
+  local n = (i + 2) / 3
+  out[n] = readOne(KEYS[i], KEYS[i + 1], KEYS[i + 2], ARGV[n])
+end
+return out
+`,
+    ),
+    getOrCapture: luaScript(
+      `bounded-get-or-capture-${policy}`,
+      `${WRITE_ENTRY}${checked}
+local s = readOne(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+if type(s) == 'string' then return {s} end
+local out = {s}
+local ttl = tonumber(ARGV[3])
+for i = 4, #KEYS do out[i - 2] = ensure(KEYS[i], ARGV[2], ttl) end
+return out
+`,
+    ),
+    read: luaScript(
+      `bounded-read-${policy}`,
+      `${policyLua(p, false)}
+return readOne(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+`,
+    ),
+    set: luaScript(
+      `bounded-set-${policy}`,
+      `${WRITE_ENTRY}${policyLua(p, false)}${evictLua(p)}
+local ttl = tonumber(ARGV[1])
+local flags = ARGV[7]
+if string.find(flags, 'r', 1, true) then
+  putEntry(KEYS[1], ARGV[3], ttl)
+else
+  writeEntry(KEYS[1], 4, ttl, ARGV[2], ARGV[3], 8)
+end
+onWrite(KEYS[2], KEYS[3], ARGV[4])
+return evict(KEYS[2], ARGV[4], tonumber(ARGV[6]), ARGV[5], string.find(flags, 'd', 1, true) ~= nil)
+`,
+    ),
+  }
+  built.set(policy, scripts)
+  return scripts
+}
