@@ -24,16 +24,32 @@ describe.each(Object.keys(drivers))('bounded caches over %s', (driver) => {
   const store = () => (drivers[driver] as () => Store)()
 
   it('a tagged get, set, getMany and delete are one command each; a wrap miss two; invalidateAll one round trip', async () => {
-    const cache = createCache({ store: store(), namespace: `rt-${driver}`, policy: lru({ maxSize: 3 }) })
+    const cache = createCache({
+      store: store(),
+      namespace: `rt-${driver}`,
+      policy: lru({ maxSize: 3 }),
+    })
     await cache.wrap('warm', () => 0, { tags: ['t'] }) // loads the scripts
     await cache.wrap('warm', () => 0, { tags: ['t'] })
+    await cache.get('warm') // the hinted read (tag keys known from the write)
     await cache.getMany(['warm'])
     await cache.delete('none')
     const sent = (fn: () => Promise<unknown>) => commandsSent(server, fn)
     expect(await sent(() => cache.set('k', 1, { tags: ['a', 'b'] }))).toEqual(['evalsha'])
     expect(await sent(() => cache.get('k'))).toEqual(['evalsha'])
+    // An entry another process wrote: the full read, one command too.
+    const other = createCache({
+      store: store(),
+      namespace: `rt-${driver}`,
+      policy: lru({ maxSize: 3 }),
+    })
+    expect(await sent(() => other.get('k'))).toEqual(['evalsha'])
+    expect(await other.get('k')).toBe(1)
     expect(await sent(() => cache.getMany(['k', 'warm', 'x']))).toEqual(['evalsha'])
-    expect(await sent(() => cache.wrap('w', () => 2, { tags: ['a'] }))).toEqual(['evalsha', 'evalsha'])
+    expect(await sent(() => cache.wrap('w', () => 2, { tags: ['a'] }))).toEqual([
+      'evalsha',
+      'evalsha',
+    ])
     expect(await sent(() => cache.wrap('w', () => 3, { tags: ['a'] }))).toEqual(['evalsha'])
     // A write that evicts: still one command, the eviction inside the script.
     expect(cache.stats.evictions).toBe(0)
@@ -59,9 +75,20 @@ describe('8 processes writing into one bounded cache at once', () => {
     const namespace = 'race'
     const script = fileURLToPath(new URL('./bounded-writer.mjs', import.meta.url))
     const children = Array.from({ length: 8 }, (_, w) =>
-      fork(script, [w % 2 ? 'ioredis' : 'node-redis', server.url, namespace, String(w), String(writes), String(maxSize)], {
-        stdio: 'inherit',
-      }),
+      fork(
+        script,
+        [
+          w % 2 ? 'ioredis' : 'node-redis',
+          server.url,
+          namespace,
+          String(w),
+          String(writes),
+          String(maxSize),
+        ],
+        {
+          stdio: 'inherit',
+        },
+      ),
     )
     const ready = children.map((c) => new Promise((resolve) => c.once('message', resolve)))
     const done = children.map(
@@ -70,7 +97,9 @@ describe('8 processes writing into one bounded cache at once', () => {
           c.on('message', (m) => {
             if (typeof m === 'object' && m !== null) resolve((m as { evictions: number }).evictions)
           })
-          c.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`writer exited with ${code}`))))
+          c.once('exit', (code) =>
+            code === 0 ? undefined : reject(new Error(`writer exited with ${code}`)),
+          )
         }),
     )
     await Promise.all(ready)
@@ -121,7 +150,13 @@ describe('a sharded bounded cache on a cluster', () => {
       for (const node of cluster.nodes('master')) {
         let cursor = '0'
         do {
-          const [next, found] = await node.scan(cursor, 'MATCH', 'tagcache:{sharded:b::*', 'COUNT', 1000)
+          const [next, found] = await node.scan(
+            cursor,
+            'MATCH',
+            'tagcache:{sharded:b::*',
+            'COUNT',
+            1000,
+          )
           cursor = next
           keys.push(...found)
         } while (cursor !== '0')

@@ -27,12 +27,15 @@ export abstract class RedisStoreBase implements Store {
   readonly #cluster: boolean
   /** Scripts touch only keys given in KEYS (option `declaredKeysOnly`; a cluster reads in two steps anyway). */
   readonly #declaredKeysOnly: boolean
+  /** The `tagHints` option (0 on a cluster): each bounded view remembers as many. */
+  readonly #tagHints: number
 
-  constructor(commands: Commands, declaredKeysOnly = false) {
+  constructor(commands: Commands, declaredKeysOnly = false, tagHints = 0) {
     this.name = commands.driver.name
     this.commands = commands
     this.#cluster = commands.driver.cluster
     this.#declaredKeysOnly = declaredKeysOnly
+    this.#tagHints = tagHints
   }
 
   /**
@@ -44,6 +47,7 @@ export abstract class RedisStoreBase implements Store {
     return new BoundedRedisStore(this, this.commands, options, {
       cluster: this.#cluster,
       declaredKeysOnly: this.#declaredKeysOnly,
+      tagHints: this.#cluster ? 0 : this.#tagHints,
     })
   }
 
@@ -55,11 +59,7 @@ export abstract class RedisStoreBase implements Store {
    * Extends the ttls of existing tag versions to at least `ttl` (never creates one).
    * @internal Also used by the store's bounded views.
    */
-  abstract extendTags(
-    tags: readonly string[],
-    ttl: number,
-    operation: string,
-  ): Promise<unknown>
+  abstract extendTags(tags: readonly string[], ttl: number, operation: string): Promise<unknown>
 
   /** A read, then a capture of the tags' versions if the read found nothing to serve. */
   async getOrCapture(
@@ -68,9 +68,7 @@ export abstract class RedisStoreBase implements Store {
     candidate: string,
     ttl: number,
   ): Promise<GetOrCaptureResult> {
-    const entry = await this.get(key)
-    if (isVerified(entry)) return { entry }
-    return { entry, captured: await this.tagVersions(tags, candidate, ttl) }
+    return readThenCapture(this, this, key, tags, candidate, ttl)
   }
 
   async setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
@@ -189,4 +187,21 @@ export abstract class RedisStoreBase implements Store {
     const [, reply] = await Promise.all([extended, expired])
     return reply === 1
   }
+}
+
+/**
+ * `getOrCapture` in two steps: `reader`'s read of `key`, then, when it found
+ * nothing servable, `tags`' versions captured from `store`.
+ */
+export async function readThenCapture(
+  reader: Pick<Store, 'get'>,
+  store: Pick<Store, 'tagVersions'>,
+  key: string,
+  tags: readonly string[],
+  candidate: string,
+  ttl: number,
+): Promise<GetOrCaptureResult> {
+  const entry = await reader.get(key)
+  if (isVerified(entry)) return { entry }
+  return { entry, captured: await store.tagVersions(tags, candidate, ttl) }
 }

@@ -4,12 +4,13 @@ import {
   type EvictionPolicy,
   type GetOrCaptureResult,
   InvalidOptionsError,
+  type KeyRecord,
   type StoredEntry,
   type StoreEvictListener,
   type StoreWrite,
   type StoreWriteWithKey,
 } from '@tagcache/core'
-import type { RedisStoreBase } from './base-store.js'
+import { type RedisStoreBase, readThenCapture } from './base-store.js'
 import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
 import { isVerified, parseGetReply, STALE, verifiedEntry } from './entries.js'
@@ -20,6 +21,7 @@ import {
   boundedScripts,
   type RedisPolicyName,
 } from './scripts/index.js'
+import { REREAD, settleHintedScript, type TagHint, TagHints } from './tag-hints.js'
 
 const REDIS_POLICIES: ReadonlySet<string> = new Set(['lru', 'lfu', 'fifo', 'mru', 'rr', 'tlru'])
 
@@ -39,6 +41,8 @@ interface Shard {
 interface ViewMode {
   readonly cluster: boolean
   readonly declaredKeysOnly: boolean
+  /** Entries whose tag keys the view remembers (standalone; 0: none). */
+  readonly tagHints: number
 }
 
 /** FNV-1a of a string's UTF-16 units: stable across processes and versions. */
@@ -80,6 +84,8 @@ export class BoundedRedisStore implements BoundedStore {
   readonly #twoSteps: boolean
   readonly #cluster: boolean
   readonly #listeners = new Set<StoreEvictListener>()
+  /** Tag hints by entry key after the prefix (`{<id>:<s>}<id>`); off on a cluster. */
+  readonly #hints: TagHints
 
   constructor(base: RedisStoreBase, commands: Commands, options: BoundOptions, mode: ViewMode) {
     const { id, policy } = options
@@ -123,6 +129,13 @@ export class BoundedRedisStore implements BoundedStore {
         luaEntries: luaPrefix + tag,
       }
     })
+    const hinted = this.#scripts.hinted
+    this.#hints = new TagHints(mode.tagHints, prefix, luaPrefix, true, (keys) => {
+      // keys[0]: the entry key, prefix + `{<id>:<s>}` + the entry's id.
+      const entryKey = keys[0] as string
+      const s = this.#shard(entryKey.slice(entryKey.indexOf('}', prefix.length) + 1))
+      return ['EVALSHA', hinted.sha, String(keys.length + 2), s.index, s.counter, ...keys]
+    })
   }
 
   #shard(key: string): Shard {
@@ -135,8 +148,40 @@ export class BoundedRedisStore implements BoundedStore {
     return this.#shard(key).tag + key
   }
 
-  get(key: string): Promise<StoredEntry | undefined> {
-    return this.getMany([key]).then((entries) => entries[0])
+  get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
+    if (this.#hints.enabled) {
+      const hint = this.#hints.get(this.#shard(key).tag + key, record)
+      if (hint !== undefined) return this.#hintedGet(hint, key, record)
+    }
+    return this.#unhintedGet(key, record)
+  }
+
+  /** A read without a hint (the full script, or two steps); its tag keys remembered. */
+  #unhintedGet(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
+    const read = this.getMany([key]).then((entries) => entries[0])
+    if (!this.#hints.enabled) return read
+    return read.then((entry) => {
+      if (isVerified(entry)) this.#hints.remember(this.#shard(key).tag + key, entry.tags, record)
+      return entry
+    })
+  }
+
+  /** A read with the tag keys the view remembers: the hinted script, which keeps the index too. */
+  #hintedGet(hint: TagHint, key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
+    const settle = (reply: unknown) => {
+      const read = settleHintedScript(this.#hints, hint, reply)
+      return read === REREAD ? this.#unhintedGet(key, record) : read
+    }
+    return this.#commands.driver
+      .call(hint.command, hint.entryKey)
+      .then(settle, (error: unknown) => {
+        if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+          const { lua } = this.#scripts.hinted
+          const keys = hint.command.slice(2)
+          return this.#commands.call(['EVAL', lua, ...keys], hint.entryKey, 'get').then(settle)
+        }
+        throw this.#commands.wrap(error, 'get')
+      })
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
@@ -175,11 +220,7 @@ export class BoundedRedisStore implements BoundedStore {
     candidate: string,
     ttl: number,
   ): Promise<GetOrCaptureResult> {
-    if (this.#twoSteps) {
-      const entry = await this.get(key)
-      if (isVerified(entry)) return { entry }
-      return { entry, captured: await this.#base.tagVersions(tags, candidate, ttl) }
-    }
+    if (this.#twoSteps) return readThenCapture(this, this.#base, key, tags, candidate, ttl)
     const { prefix, luaPrefix } = this.#commands
     const s = this.#shard(key)
     const reply = (await this.#commands.script(
@@ -203,7 +244,12 @@ export class BoundedRedisStore implements BoundedStore {
     const { prefix, luaPrefix } = commands
     const s = this.#shard(key)
     const full = prefix + s.tag + key
-    const run = (keys: string[], payload: Uint8Array, flags: string, versions?: readonly string[]) => {
+    const run = (
+      keys: string[],
+      payload: Uint8Array,
+      flags: string,
+      versions?: readonly string[],
+    ) => {
       const args: RedisArg[] = [
         ttlArg(write.ttl),
         versions === undefined ? write.candidate : '',
@@ -243,6 +289,7 @@ export class BoundedRedisStore implements BoundedStore {
         evicted = await run(keys, encoded(versions), flags)
       }
     }
+    this.#hints.remember(s.tag + key, write.tags)
     if (evicted.length > 0) await this.#evicted(s, evicted)
   }
 
@@ -264,6 +311,7 @@ export class BoundedRedisStore implements BoundedStore {
 
   async delete(key: string): Promise<boolean> {
     const s = this.#shard(key)
+    this.#hints.delete(s.tag + key)
     const full = this.#commands.prefix + s.tag + key
     const n = await this.#commands.script(BOUNDED_DELETE_SCRIPT, [s.index, full], [key], 'delete')
     return (n as number) > 0

@@ -7,8 +7,8 @@ import {
   isVerified,
   parseGetReply,
   readEntry,
-  STALE,
   type ScriptReply,
+  STALE,
   verifiedEntry,
 } from './entries.js'
 import { checkHinted, NOT_CURRENT } from './entry-format.js'
@@ -20,7 +20,7 @@ import {
   SET_SCRIPT,
   TAGS_SCRIPT,
 } from './scripts/index.js'
-import { type TagHint, TagHints } from './tag-hints.js'
+import { REREAD, settleHintedScript, type TagHint, TagHints } from './tag-hints.js'
 
 const NO_ARGS: readonly RedisArg[] = []
 
@@ -50,7 +50,7 @@ export class StandaloneStore extends RedisStoreBase {
     scriptedHints: boolean,
     declaredKeysOnly: boolean,
   ) {
-    super(commands, declaredKeysOnly)
+    super(commands, declaredKeysOnly, tagHints)
     this.hints = new TagHints(tagHints, commands.prefix, commands.luaPrefix, scriptedHints)
     this.#scriptedHints = scriptedHints
     this.#declaredKeysOnly = declaredKeysOnly
@@ -69,7 +69,9 @@ export class StandaloneStore extends RedisStoreBase {
     }
     return this.commands
       .script(GET_SCRIPT, [this.commands.prefix + key], NO_ARGS, 'get')
-      .then((reply) => this.#remembered(key, parseGetReply(reply, 1, this.commands.luaPrefix)[0], record))
+      .then((reply) =>
+        this.#remembered(key, parseGetReply(reply, 1, this.commands.luaPrefix)[0], record),
+      )
   }
 
   /** `entry`, its tag keys remembered for the next read. */
@@ -125,25 +127,10 @@ export class StandaloneStore extends RedisStoreBase {
     return this.#unhintedGet(hint.id)
   }
 
-  /**
-   * The hinted script's reply: Redis compared the versions of the guessed
-   * tag keys; the entry comes back bare (all current) or in an array (not
-   * servable), and either way is checked against the guess here.
-   */
+  /** The hinted script's reply (see {@link settleHintedScript}). */
   #settleScript(hint: TagHint, reply: unknown): Read {
-    const current = Buffer.isBuffer(reply)
-    const raw = current ? reply : Array.isArray(reply) ? (reply[0] as unknown) : null
-    if (!Buffer.isBuffer(raw)) {
-      this.hints.retire(hint)
-      return undefined
-    }
-    const start = checkHinted(raw, hint.head, hint.k, undefined, 0)
-    if (start < 0) {
-      // Rewritten with other tags: the versions compared were not its own.
-      this.hints.retire(hint)
-      return this.#unhintedGet(hint.id)
-    }
-    return current ? hintedEntry(raw, start, hint) : STALE
+    const read = settleHintedScript(this.hints, hint, reply)
+    return read === REREAD ? this.#unhintedGet(hint.id) : read
   }
 
   /** A hinted read's failure: loads the hinted script on NOSCRIPT; anything else fails the read. */

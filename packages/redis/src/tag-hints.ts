@@ -7,8 +7,9 @@
 // a read of a known key costs core's one lookup and nothing more; and in a
 // bounded map by id, for calls that come without a record (a write, wrap's
 // read, direct Store use) and to hand a hint to a record that has none yet.
-import type { KeyRecord } from '@tagcache/core'
-import { hintHead } from './entry-format.js'
+import type { KeyRecord, StoredEntry } from '@tagcache/core'
+import { hintedEntry, STALE } from './entries.js'
+import { checkHinted, hintHead } from './entry-format.js'
 import { HINTED_GET_SCRIPT } from './scripts/index.js'
 
 /**
@@ -107,19 +108,30 @@ export class TagHints {
   readonly #prefix: string
   readonly #luaPrefix: string
   readonly #scripted: boolean
+  readonly #command: ((keys: string[]) => string[]) | undefined
 
   /**
    * @param max - How many entries to remember in the map; `0`: none, anywhere.
    * @param prefix - The store's key prefix (as the driver sends keys).
    * @param luaPrefix - Driver prefix + store prefix (as entries store tag keys).
    * @param scripted - Hinted reads run the hinted script rather than a plain `MGET`.
+   * @param command - Builds a hint's command from the entry key and its tag
+   *   keys (as sent), which must end it (a bounded view's script names its
+   *   index first). Default: the `MGET` or the hinted script of those keys.
    */
-  constructor(max: number, prefix: string, luaPrefix: string, scripted: boolean) {
+  constructor(
+    max: number,
+    prefix: string,
+    luaPrefix: string,
+    scripted: boolean,
+    command?: (keys: string[]) => string[],
+  ) {
     this.enabled = max > 0
     this.#hints = new TwoGenerations(max)
     this.#prefix = prefix
     this.#luaPrefix = luaPrefix
     this.#scripted = scripted
+    this.#command = command
   }
 
   /**
@@ -176,9 +188,11 @@ export class TagHints {
       this,
       key,
       Object.freeze(tags.slice()),
-      this.#scripted
-        ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
-        : ['MGET', ...keys],
+      this.#command !== undefined
+        ? this.#command(keys)
+        : this.#scripted
+          ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
+          : ['MGET', ...keys],
       hintHead(tags.map((t) => this.#luaPrefix + t)),
     )
   }
@@ -188,4 +202,33 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/** {@link settleHintedScript}: the entry was rewritten with other tags; read it without the hint. */
+export const REREAD: unique symbol = Symbol('reread')
+
+/**
+ * The reply of a hinted script (the HINTED_GET script, or a bounded view's):
+ * Redis compared the versions of the guessed tag keys; the entry comes back
+ * bare (all current) or in an array (not servable), and either way is
+ * checked against the guess here. {@link REREAD} when the entry's own tag
+ * keys differ from the hint's: the versions compared were not its own.
+ */
+export function settleHintedScript(
+  hints: TagHints,
+  hint: TagHint,
+  reply: unknown,
+): StoredEntry | undefined | typeof REREAD {
+  const current = Buffer.isBuffer(reply)
+  const raw = current ? reply : Array.isArray(reply) ? (reply[0] as unknown) : null
+  if (!Buffer.isBuffer(raw)) {
+    hints.retire(hint)
+    return undefined
+  }
+  const start = checkHinted(raw, hint.head, hint.k, undefined, 0)
+  if (start < 0) {
+    hints.retire(hint)
+    return REREAD
+  }
+  return current ? hintedEntry(raw, start, hint) : STALE
 }

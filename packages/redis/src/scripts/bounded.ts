@@ -14,7 +14,7 @@
 // Every script names the index and the counter in KEYS; evicted entries are
 // deleted inside the script (same slot, not in KEYS) unless the caller asks
 // for their ids back instead (`declaredKeysOnly`).
-import { SERVABLE, WRITE_ENTRY } from './lua-library.js'
+import { HINTED_READ, SERVABLE, WRITE_ENTRY } from './lua-library.js'
 import { type LuaScript, luaScript } from './script.js'
 
 /** The policies a Redis view evicts by (TinyLFU is in-process only). */
@@ -134,6 +134,17 @@ export interface BoundedScripts {
    */
   readonly getOrCapture: LuaScript
   /**
+   * A read whose tag keys the view remembers, as the HINTED_GET script: one
+   * `MGET` of the entry and those tag keys, compared as a block, plus the
+   * index's bookkeeping.
+   * - KEYS[1..3]: index, counter, entry key; KEYS[4..]: the tag keys the
+   *   entry is expected to carry. ARGV: none (the entry's id is the entry
+   *   key after the index key's prefix).
+   * - Touches only KEYS. Returns as the HINTED_GET script; the caller checks
+   *   the entry's tag keys (`checkHinted`). A servable entry counts as used.
+   */
+  readonly hinted: LuaScript
+  /**
    * First step of a two-step read (cluster, `declaredKeysOnly`): GET of the
    * entry, counted as used when present (its tags are checked afterwards;
    * one found stale is deleted by core), removed from the index when absent.
@@ -201,6 +212,22 @@ for i = 4, #KEYS do out[i - 2] = ensure(KEYS[i], ARGV[2], ttl) end
 return out
 `,
     ),
+    hinted: luaScript(
+      `bounded-hinted-get-${policy}`,
+      `${HINTED_READ}${policyLua(p, false)}
+local m = string.sub(KEYS[3], #KEYS[1] - 1)
+local s, current = hintedRead(3)
+if not s then
+  redis.call('ZREM', KEYS[1], m)
+  return false
+end
+if current then
+  onRead(KEYS[1], KEYS[2], m)
+  return s
+end
+return {s}
+`,
+    ),
     read: luaScript(
       `bounded-read-${policy}`,
       `${policyLua(p, false)}
@@ -213,7 +240,7 @@ return readOne(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
 local ttl = tonumber(ARGV[1])
 local flags = ARGV[7]
 if string.find(flags, 'r', 1, true) then
-  putEntry(KEYS[1], ARGV[3], ttl)
+  replace(KEYS[1], ARGV[3], ttl)
 else
   writeEntry(KEYS[1], 4, ttl, ARGV[2], ARGV[3], 8)
 end

@@ -1,4 +1,4 @@
-import { LUA_FIRST_TAG_KEY } from './lua-library.js'
+import { HINTED_READ } from './lua-library.js'
 import { luaScript } from './script.js'
 
 /**
@@ -18,15 +18,10 @@ import { luaScript } from './script.js'
  */
 export const HINTED_GET_SCRIPT = luaScript(
   'hinted-get',
-  `local r = redis.call('MGET', unpack(KEYS))
-local s = r[1]
+  `${HINTED_READ}
+local s, current = hintedRead(1)
 if not s then return false end
-local pos = ${LUA_FIRST_TAG_KEY}
-for j = 2, #KEYS do
-  if not r[j] then return {s} end
-  pos = pos + #KEYS[j] + 1
-end
-if string.find(s, table.concat(r, '\\0', 2) .. '\\0', pos, true) == pos then return s end
+if current then return s end
 return {s}
 `,
 )

@@ -104,24 +104,15 @@ end
 export const ENTRY_HEADER = `string.char(${ENTRY_FORMAT_VERSION}, math.floor(k / 256) % 256, k % 256)`
 
 /**
- * `putEntry(key, entry, ttl)`: `SET` of entry bytes with a ttl in ms (0: none).
  * `writeEntry(key, first, ttl, candidate, payload, capturedAt)`: writes an
  * entry whose tag keys are `KEYS[first..]`, choosing their versions
  * atomically: with `candidate` `''`, the captured versions
  * `ARGV[capturedAt..]` (aligned with the tag keys) are stored and the tags
  * only extended; otherwise each tag's current version is stored, `candidate`
- * given to those without one. Touches `key` and the tag keys (see
- * {@link TAG_FUNCTIONS}), nothing else.
+ * given to those without one. Touches `key` (`SET`, with `replace`) and the
+ * tag keys (see {@link TAG_FUNCTIONS}), nothing else.
  */
-export const WRITE_ENTRY = `${TAG_FUNCTIONS}
-local function putEntry(key, entry, ttl)
-  if ttl > 0 then
-    redis.call('SET', key, entry, 'PX', ttl)
-  else
-    redis.call('SET', key, entry)
-  end
-end
-local function writeEntry(key, first, ttl, candidate, payload, capturedAt)
+export const WRITE_ENTRY = `${TAG_FUNCTIONS}local function writeEntry(key, first, ttl, candidate, payload, capturedAt)
   local captured = candidate == ''
   local keys, versions = {}, {}
   for i = first, #KEYS do
@@ -137,6 +128,28 @@ local function writeEntry(key, first, ttl, candidate, payload, capturedAt)
   local k = #keys
   local body = ''
   if k > 0 then body = table.concat(keys, '\\0') .. '\\0' .. table.concat(versions, '\\0') .. '\\0' end
-  putEntry(key, ${ENTRY_HEADER} .. body .. payload, ttl)
+  replace(key, ${ENTRY_HEADER} .. body .. payload, ttl)
+end
+`
+
+/**
+ * `hintedRead(first)`: one `MGET` of `KEYS[first]` (an entry) and
+ * `KEYS[first + 1..]` (the tag keys the caller expects it to carry), then one
+ * comparison of the current versions with the stored ones, as a block.
+ * Returns the entry and whether every version is current (`nil` when
+ * absent). Valid only if the entry's tag keys are those KEYS, which the
+ * caller checks (`checkHinted`). Touches only those KEYS.
+ */
+export const HINTED_READ = `
+local function hintedRead(first)
+  local r = redis.call('MGET', unpack(KEYS, first))
+  local s = r[1]
+  if not s then return nil end
+  local pos = ${LUA_FIRST_TAG_KEY}
+  for j = first + 1, #KEYS do
+    if not r[j - first + 1] then return s, false end
+    pos = pos + #KEYS[j] + 1
+  end
+  return s, string.find(s, table.concat(r, '\\0', 2) .. '\\0', pos, true) == pos
 end
 `

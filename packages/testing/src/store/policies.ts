@@ -1,4 +1,4 @@
-import { createTagVersion, type EvictEvent, type EvictionPolicy } from '@tagcache/core'
+import { createCache, createTagVersion, type EvictEvent, type EvictionPolicy } from '@tagcache/core'
 import { fifo, lfu, lru, mru, rr, tlru } from '@tagcache/policies'
 import { describe, expect, it } from 'vitest'
 import { entryId, type SuiteContext, tagId } from './context.js'
@@ -329,6 +329,25 @@ export function policyTests(ctx: SuiteContext): void {
       expect(await ctx.store.tagVersions([keepTag], createTagVersion(), 60_000)).toEqual([version])
       await cache.invalidate('keep')
       expect(await cache.get('churn19')).toBeUndefined()
+    })
+
+    it('a read with remembered tag keys agrees after another process rewrites the entry with other tags', async () => {
+      const p = lru({ maxSize: 3 })
+      const cache = ctx.cache({ policy: p })
+      const other = createCache({
+        store: ctx.harness.peer?.() ?? ctx.store,
+        namespace: ctx.namespace,
+        policy: p,
+      })
+      await cache.set('k', 1, { tags: ['a'] })
+      expect(await cache.get('k')).toBe(1)
+      await other.set('k', 2, { tags: ['b'] })
+      await cache.invalidate('a')
+      expect(await cache.get('k')).toBe(2)
+      expect(await cache.get('k')).toBe(2)
+      await other.invalidate('b')
+      expect(await cache.get('k')).toBeUndefined()
+      await other.close()
     })
 
     it('invalidateAll forgets the index: the cache fills again without evicting dead entries', async () => {

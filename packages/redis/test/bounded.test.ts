@@ -1,0 +1,67 @@
+// The bounded view's options and the keys it sends; what its Lua does is
+// tested on real Redis in the adapters (boundedStoreSuite, bounded-redis.test.ts).
+import { type EvictionPolicy, InvalidOptionsError, type PolicyName } from '@tagcache/core'
+import { describe, expect, it } from 'vitest'
+import { boundedScripts, createRedisStore } from '../src/index.js'
+import { FakeRedis } from './fake-redis.js'
+
+const policy = (name: PolicyName, maxSize = 4, shards = 1): EvictionPolicy => ({
+  name,
+  maxSize,
+  shards,
+  local: () => {
+    throw new Error('not used by Redis views')
+  },
+})
+
+describe('bounded views of a Redis store', () => {
+  it('refuse tinyLfu, naming policy and saying it is in-process only', () => {
+    const store = createRedisStore(new FakeRedis().driver())
+    const attempt = () => store.bounded?.({ id: 'ns:b:', policy: policy('tinyLfu') })
+    expect(attempt).toThrow(InvalidOptionsError)
+    expect(attempt).toThrow(/policy: tinyLfu keeps its frequency sketch in-process only/)
+  })
+
+  it('refuse ids that would break the hash tag, and bad bounds', () => {
+    const store = createRedisStore(new FakeRedis().driver())
+    expect(() => store.bounded?.({ id: 'a{b}', policy: policy('lru') })).toThrow(/id: got "a\{b\}"/)
+    expect(() => store.bounded?.({ id: 'x', policy: policy('lru', 0) })).toThrow(/policy.maxSize/)
+    expect(() => store.bounded?.({ id: 'x', policy: policy('lru', 4, 0) })).toThrow(/policy.shards/)
+  })
+
+  it('a get names the shard index, its counter and the entry, all under one hash tag', async () => {
+    const fake = new FakeRedis()
+    const scripts = boundedScripts('lru')
+    const seen: string[][] = []
+    fake.onScript(scripts.get, (keys) => {
+      seen.push(keys)
+      return [null]
+    })
+    const view = createRedisStore(fake.driver(), { prefix: 'p:' }).bounded?.({
+      id: 'ns:b:',
+      policy: policy('lru', 8, 4),
+    })
+    for (const key of ['ns:e:a', 'ns:e:b', 'ns:e:c', 'ns:e:a']) await view?.get(key)
+    for (const [index, counter, entry] of seen) {
+      const tag = /^p:(\{ns:b::[0-3]\})#i$/.exec(index as string)?.[1]
+      expect(tag).toBeDefined()
+      expect(counter).toBe(`p:${tag}#c`)
+      expect(entry?.startsWith(`p:${tag}ns:e:`)).toBe(true)
+    }
+    // The shard is a stable function of the key.
+    expect(seen[3]).toEqual(seen[0])
+  })
+
+  it('dropIndex unlinks every shard index and counter, sent together', async () => {
+    const fake = new FakeRedis()
+    const view = createRedisStore(fake.driver()).bounded?.({
+      id: 'ns:b:',
+      policy: policy('fifo', 6, 3),
+    })
+    fake.take()
+    await view?.dropIndex()
+    expect(fake.sent.map((s) => s.args)).toEqual(
+      [0, 1, 2].map((s) => ['UNLINK', `tagcache:{ns:b::${s}}#i`, `tagcache:{ns:b::${s}}#c`]),
+    )
+  })
+})
