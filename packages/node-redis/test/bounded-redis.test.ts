@@ -23,7 +23,7 @@ const drivers: Record<string, () => Store> = {
 describe.each(Object.keys(drivers))('bounded caches over %s', (driver) => {
   const store = () => (drivers[driver] as () => Store)()
 
-  it('a tagged get, set, getMany and delete are one command each; a wrap miss two; invalidateAll one round trip', async () => {
+  it('a tagged get, set, getMany, delete are one round trip each; a wrap miss two; invalidateAll one', async () => {
     const cache = createCache({
       store: store(),
       namespace: `rt-${driver}`,
@@ -36,7 +36,10 @@ describe.each(Object.keys(drivers))('bounded caches over %s', (driver) => {
     await cache.delete('none')
     const sent = (fn: () => Promise<unknown>) => commandsSent(server, fn)
     expect(await sent(() => cache.set('k', 1, { tags: ['a', 'b'] }))).toEqual(['evalsha'])
-    expect(await sent(() => cache.get('k'))).toEqual(['evalsha'])
+    // An entry this view wrote or read: the store's hinted read (node-redis: a plain MGET) and
+    // the touch script, issued together (pipelined: one round trip; see packages/redis' tests).
+    const hinted = driver === 'node-redis' ? ['mget', 'evalsha'] : ['evalsha', 'evalsha']
+    expect(await sent(() => cache.get('k'))).toEqual(hinted)
     // An entry another process wrote: the full read, one command too.
     const other = createCache({
       store: store(),

@@ -48,6 +48,7 @@ export abstract class RedisStoreBase implements Store {
       cluster: this.#cluster,
       declaredKeysOnly: this.#declaredKeysOnly,
       tagHints: this.#cluster ? 0 : this.#tagHints,
+      scriptedHints: this.commands.driver.hintedReads !== 'mget',
     })
   }
 

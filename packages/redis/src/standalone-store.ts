@@ -2,16 +2,7 @@ import type { GetOrCaptureResult, KeyRecord, StoredEntry, StoreWrite } from '@ta
 import { RedisStoreBase } from './base-store.js'
 import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import {
-  hintedEntry,
-  isVerified,
-  parseGetReply,
-  readEntry,
-  type ScriptReply,
-  STALE,
-  verifiedEntry,
-} from './entries.js'
-import { checkHinted, NOT_CURRENT } from './entry-format.js'
+import { isVerified, parseGetReply, type ScriptReply, STALE, verifiedEntry } from './entries.js'
 import {
   EXPIRE_SCRIPT,
   GET_OR_CAPTURE_SCRIPT,
@@ -20,7 +11,7 @@ import {
   SET_SCRIPT,
   TAGS_SCRIPT,
 } from './scripts/index.js'
-import { REREAD, settleHintedScript, type TagHint, TagHints } from './tag-hints.js'
+import { REREAD, settleHinted, type TagHint, TagHints } from './tag-hints.js'
 
 const NO_ARGS: readonly RedisArg[] = []
 
@@ -99,37 +90,9 @@ export class StandaloneStore extends RedisStoreBase {
     )
   }
 
-  /** The reply of a hinted read. */
+  /** The reply of a hinted read (see {@link settleHinted}). */
   #settle(hint: TagHint, reply: unknown): Read {
-    return this.#scriptedHints ? this.#settleScript(hint, reply) : this.#settleMget(hint, reply)
-  }
-
-  /**
-   * `MGET`'s reply: the entry, then its tag versions. If the entry's own tag
-   * keys differ from the hint (rewritten with other tags), the versions read
-   * are not its versions: read it as an entry without a hint.
-   */
-  #settleMget(hint: TagHint, reply: unknown): Read {
-    const values = reply as (Buffer | null)[]
-    const raw = values[0]
-    if (raw == null) {
-      this.hints.retire(hint)
-      return undefined
-    }
-    const k = hint.k
-    const start = checkHinted(raw, hint.head, k, values, 1)
-    if (start >= 0) return hintedEntry(raw, start, hint)
-    if (start === NOT_CURRENT) {
-      // A version changed (or is gone): core needs both lists to refuse the entry.
-      return readEntry(raw, this.commands.luaPrefix, values, 1, k, hint.head.length)
-    }
-    this.hints.retire(hint)
-    return this.#unhintedGet(hint.id)
-  }
-
-  /** The hinted script's reply (see {@link settleHintedScript}). */
-  #settleScript(hint: TagHint, reply: unknown): Read {
-    const read = settleHintedScript(this.hints, hint, reply)
+    const read = settleHinted(this.hints, hint, reply, this.#scriptedHints, this.commands.luaPrefix)
     return read === REREAD ? this.#unhintedGet(hint.id) : read
   }
 

@@ -8,8 +8,8 @@
 // bounded map by id, for calls that come without a record (a write, wrap's
 // read, direct Store use) and to hand a hint to a record that has none yet.
 import type { KeyRecord, StoredEntry } from '@tagcache/core'
-import { hintedEntry, STALE } from './entries.js'
-import { checkHinted, hintHead } from './entry-format.js'
+import { hintedEntry, readEntry, STALE } from './entries.js'
+import { checkHinted, hintHead, NOT_CURRENT } from './entry-format.js'
 import { HINTED_GET_SCRIPT } from './scripts/index.js'
 
 /**
@@ -108,30 +108,19 @@ export class TagHints {
   readonly #prefix: string
   readonly #luaPrefix: string
   readonly #scripted: boolean
-  readonly #command: ((keys: string[]) => string[]) | undefined
 
   /**
    * @param max - How many entries to remember in the map; `0`: none, anywhere.
    * @param prefix - The store's key prefix (as the driver sends keys).
    * @param luaPrefix - Driver prefix + store prefix (as entries store tag keys).
    * @param scripted - Hinted reads run the hinted script rather than a plain `MGET`.
-   * @param command - Builds a hint's command from the entry key and its tag
-   *   keys (as sent), which must end it (a bounded view's script names its
-   *   index first). Default: the `MGET` or the hinted script of those keys.
    */
-  constructor(
-    max: number,
-    prefix: string,
-    luaPrefix: string,
-    scripted: boolean,
-    command?: (keys: string[]) => string[],
-  ) {
+  constructor(max: number, prefix: string, luaPrefix: string, scripted: boolean) {
     this.enabled = max > 0
     this.#hints = new TwoGenerations(max)
     this.#prefix = prefix
     this.#luaPrefix = luaPrefix
     this.#scripted = scripted
-    this.#command = command
   }
 
   /**
@@ -188,11 +177,9 @@ export class TagHints {
       this,
       key,
       Object.freeze(tags.slice()),
-      this.#command !== undefined
-        ? this.#command(keys)
-        : this.#scripted
-          ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
-          : ['MGET', ...keys],
+      this.#scripted
+        ? ['EVALSHA', HINTED_GET_SCRIPT.sha, String(keys.length), ...keys]
+        : ['MGET', ...keys],
       hintHead(tags.map((t) => this.#luaPrefix + t)),
     )
   }
@@ -204,21 +191,43 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
   return true
 }
 
-/** {@link settleHintedScript}: the entry was rewritten with other tags; read it without the hint. */
+/** {@link settleHinted}: the entry was rewritten with other tags; read it without the hint. */
 export const REREAD: unique symbol = Symbol('reread')
 
 /**
- * The reply of a hinted script (the HINTED_GET script, or a bounded view's):
- * Redis compared the versions of the guessed tag keys; the entry comes back
- * bare (all current) or in an array (not servable), and either way is
- * checked against the guess here. {@link REREAD} when the entry's own tag
- * keys differ from the hint's: the versions compared were not its own.
+ * The reply of a hinted read (`hint.command`), or {@link REREAD} when the
+ * entry's own tag keys differ from the hint's (rewritten with other tags):
+ * the versions compared were not its own. A reply saying the entry is gone
+ * retires the hint.
+ *
+ * - `MGET` (`scripted` false): the entry, then its tag versions, compared here.
+ * - The hinted script: Redis compared the versions of the guessed tag keys;
+ *   the entry comes back bare (all current) or in an array (not servable),
+ *   and either way is checked against the guess here.
  */
-export function settleHintedScript(
+export function settleHinted(
   hints: TagHints,
   hint: TagHint,
   reply: unknown,
+  scripted: boolean,
+  luaPrefix: string,
 ): StoredEntry | undefined | typeof REREAD {
+  if (!scripted) {
+    const values = reply as (Buffer | null)[]
+    const raw = values[0]
+    if (raw == null) {
+      hints.retire(hint)
+      return undefined
+    }
+    const start = checkHinted(raw, hint.head, hint.k, values, 1)
+    if (start >= 0) return hintedEntry(raw, start, hint)
+    if (start === NOT_CURRENT) {
+      // A version changed (or is gone): core needs both lists to refuse the entry.
+      return readEntry(raw, luaPrefix, values, 1, hint.k, hint.head.length)
+    }
+    hints.retire(hint)
+    return REREAD
+  }
   const current = Buffer.isBuffer(reply)
   const raw = current ? reply : Array.isArray(reply) ? (reply[0] as unknown) : null
   if (!Buffer.isBuffer(raw)) {

@@ -2,7 +2,7 @@
 // tested on real Redis in the adapters (boundedStoreSuite, bounded-redis.test.ts).
 import { type EvictionPolicy, InvalidOptionsError, type PolicyName } from '@tagcache/core'
 import { describe, expect, it } from 'vitest'
-import { boundedScripts, createRedisStore } from '../src/index.js'
+import { boundedScripts, createRedisStore, encodeEntry } from '../src/index.js'
 import { FakeRedis } from './fake-redis.js'
 
 const policy = (name: PolicyName, maxSize = 4, shards = 1): EvictionPolicy => ({
@@ -50,6 +50,26 @@ describe('bounded views of a Redis store', () => {
     }
     // The shard is a stable function of the key.
     expect(seen[3]).toEqual(seen[0])
+  })
+
+  it('a read of a known entry issues the hinted read and the touch together (one round trip)', async () => {
+    const fake = new FakeRedis()
+    const scripts = boundedScripts('lru')
+    fake.onScript(scripts.set, (keys, args) => {
+      const [entry, , , ...tagKeys] = keys
+      fake.data.set(entry as string, encodeEntry(tagKeys, ['v'], args[2] as Buffer))
+      return []
+    })
+    fake.onScript(scripts.touch, () => 1)
+    const store = createRedisStore(fake.driver({ hintedReads: 'mget' }))
+    const view = store.bounded?.({ id: 'ns:b:', policy: policy('lru') })
+    await view?.set('ns:e:k', { value: Buffer.from('x'), tags: ['t'], candidate: 'v', ttl: 1000 })
+    fake.data.set('tagcache:t', Buffer.from('v'))
+    fake.take()
+    const reading = view?.get('ns:e:k', { id: 'ns:e:k', state: undefined })
+    // Both sent before any reply: the driver pipelines them.
+    expect(fake.take()).toEqual(['MGET', `EVALSHA:${scripts.touch.sha}`])
+    expect(Buffer.from((await reading)?.value ?? []).toString()).toBe('x')
   })
 
   it('dropIndex unlinks every shard index and counter, sent together', async () => {

@@ -14,7 +14,7 @@
 // Every script names the index and the counter in KEYS; evicted entries are
 // deleted inside the script (same slot, not in KEYS) unless the caller asks
 // for their ids back instead (`declaredKeysOnly`).
-import { HINTED_READ, SERVABLE, WRITE_ENTRY } from './lua-library.js'
+import { SERVABLE, WRITE_ENTRY } from './lua-library.js'
 import { type LuaScript, luaScript } from './script.js'
 
 /** The policies a Redis view evicts by (TinyLFU is in-process only). */
@@ -134,16 +134,17 @@ export interface BoundedScripts {
    */
   readonly getOrCapture: LuaScript
   /**
-   * A read whose tag keys the view remembers, as the HINTED_GET script: one
-   * `MGET` of the entry and those tag keys, compared as a block, plus the
-   * index's bookkeeping.
-   * - KEYS[1..3]: index, counter, entry key; KEYS[4..]: the tag keys the
-   *   entry is expected to carry. ARGV: none (the entry's id is the entry
-   *   key after the index key's prefix).
-   * - Touches only KEYS. Returns as the HINTED_GET script; the caller checks
-   *   the entry's tag keys (`checkHinted`). A servable entry counts as used.
+   * The bookkeeping of a read made without Lua (a hinted read: the store's
+   * `MGET` or HINTED_GET script of the entry and its remembered tag keys),
+   * sent with it: counts a use when the entry exists, removes its id from the
+   * index when it does not, atomically with that check.
+   * - KEYS: index, counter, entry key. ARGV: none (the entry's id is the
+   *   entry key after the index key's prefix).
+   * - Touches only KEYS. Returns 1.
    */
-  readonly hinted: LuaScript
+  readonly touch: LuaScript
+  /** Whether a hit changes the index (all but `fifo` and `rr`): `touch` then goes with each hinted read. */
+  readonly readsCount: boolean
   /**
    * First step of a two-step read (cluster, `declaredKeysOnly`): GET of the
    * entry, counted as used when present (its tags are checked afterwards;
@@ -212,22 +213,19 @@ for i = 4, #KEYS do out[i - 2] = ensure(KEYS[i], ARGV[2], ttl) end
 return out
 `,
     ),
-    hinted: luaScript(
-      `bounded-hinted-get-${policy}`,
-      `${HINTED_READ}${policyLua(p, false)}
+    touch: luaScript(
+      `bounded-touch-${policy}`,
+      `${policyLua(p, false)}
 local m = string.sub(KEYS[3], #KEYS[1] - 1)
-local s, current = hintedRead(3)
-if not s then
-  redis.call('ZREM', KEYS[1], m)
-  return false
-end
-if current then
+if redis.call('EXISTS', KEYS[3]) == 1 then
   onRead(KEYS[1], KEYS[2], m)
-  return s
+else
+  redis.call('ZREM', KEYS[1], m)
 end
-return {s}
+return 1
 `,
     ),
+    readsCount: p.read !== '',
     read: luaScript(
       `bounded-read-${policy}`,
       `${policyLua(p, false)}

@@ -1,4 +1,4 @@
-import { HINTED_READ } from './lua-library.js'
+import { LUA_FIRST_TAG_KEY } from './lua-library.js'
 import { luaScript } from './script.js'
 
 /**
@@ -18,10 +18,15 @@ import { luaScript } from './script.js'
  */
 export const HINTED_GET_SCRIPT = luaScript(
   'hinted-get',
-  `${HINTED_READ}
-local s, current = hintedRead(1)
+  `local r = redis.call('MGET', unpack(KEYS))
+local s = r[1]
 if not s then return false end
-if current then return s end
+local pos = ${LUA_FIRST_TAG_KEY}
+for j = 2, #KEYS do
+  if not r[j] then return {s} end
+  pos = pos + #KEYS[j] + 1
+end
+if string.find(s, table.concat(r, '\\0', 2) .. '\\0', pos, true) == pos then return s end
 return {s}
 `,
 )

@@ -131,25 +131,3 @@ export const WRITE_ENTRY = `${TAG_FUNCTIONS}local function writeEntry(key, first
   replace(key, ${ENTRY_HEADER} .. body .. payload, ttl)
 end
 `
-
-/**
- * `hintedRead(first)`: one `MGET` of `KEYS[first]` (an entry) and
- * `KEYS[first + 1..]` (the tag keys the caller expects it to carry), then one
- * comparison of the current versions with the stored ones, as a block.
- * Returns the entry and whether every version is current (`nil` when
- * absent). Valid only if the entry's tag keys are those KEYS, which the
- * caller checks (`checkHinted`). Touches only those KEYS.
- */
-export const HINTED_READ = `
-local function hintedRead(first)
-  local r = redis.call('MGET', unpack(KEYS, first))
-  local s = r[1]
-  if not s then return nil end
-  local pos = ${LUA_FIRST_TAG_KEY}
-  for j = first + 1, #KEYS do
-    if not r[j - first + 1] then return s, false end
-    pos = pos + #KEYS[j] + 1
-  end
-  return s, string.find(s, table.concat(r, '\\0', 2) .. '\\0', pos, true) == pos
-end
-`
