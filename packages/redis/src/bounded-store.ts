@@ -91,6 +91,8 @@ export class BoundedRedisStore implements BoundedStore {
   /** Tag hints by entry key after the prefix (`{<id>:<s>}<id>`); off on a cluster. */
   readonly #hints: TagHints
   readonly #scriptedHints: boolean
+  /** Touches queued in this tick, per shard: the touch script's KEYS. */
+  #touches: Map<Shard, string[]> | undefined
 
   constructor(base: RedisStoreBase, commands: Commands, options: BoundOptions, mode: ViewMode) {
     const { id, policy } = options
@@ -169,9 +171,8 @@ export class BoundedRedisStore implements BoundedStore {
 
   /**
    * A read with the tag keys the view remembers: the store's own hinted read
-   * (a plain `MGET`, or its short script), and the touch script pipelined
-   * with it (one round trip): measured, the two cost Redis well under half
-   * of one script doing both (apps/bench, bounded suite). FIFO and RR, whose
+   * (a plain `MGET`, or its short script), its bookkeeping sent after it in
+   * the same tick (see {@link BoundedRedisStore.#touch}). FIFO and RR, whose
    * reads change nothing, touch only when the read finds nothing.
    */
   #hintedGet(
@@ -203,14 +204,33 @@ export class BoundedRedisStore implements BoundedStore {
   }
 
   /**
-   * The index's bookkeeping of a hinted read, not awaited: on standalone
-   * Redis it runs before any later command of this process. A failure here
-   * fails the read it goes with, which reports it.
+   * Queues the bookkeeping of a hinted read of `entryKey`. The reads of one
+   * tick are touched together, one touch script per shard, sent at the end
+   * of the tick: pipelined behind the reads (the same round trip), and ahead
+   * of any command this process sends once a read has resolved, so that
+   * sequential uses are recorded in order. One script for many reads costs
+   * Redis far less than a script per read (apps/bench, `pnpm bench bounded`).
+   * Not awaited: a failure here fails the reads it goes with, which report it.
    */
   #touch(s: Shard, entryKey: string): void {
-    this.#commands
-      .script(this.#scripts.touch, [s.index, s.counter, entryKey], NO_ARGS, 'get')
-      .catch(() => {})
+    let pending = this.#touches
+    if (pending === undefined) {
+      pending = new Map()
+      this.#touches = pending
+      process.nextTick(() => this.#flushTouches())
+    }
+    const keys = pending.get(s)
+    if (keys === undefined) pending.set(s, [s.index, s.counter, entryKey])
+    else keys.push(entryKey)
+  }
+
+  #flushTouches(): void {
+    const pending = this.#touches
+    this.#touches = undefined
+    if (pending === undefined) return
+    for (const keys of pending.values()) {
+      this.#commands.script(this.#scripts.touch, keys, NO_ARGS, 'get').catch(() => {})
+    }
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {

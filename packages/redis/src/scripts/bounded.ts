@@ -134,12 +134,13 @@ export interface BoundedScripts {
    */
   readonly getOrCapture: LuaScript
   /**
-   * The bookkeeping of a read made without Lua (a hinted read: the store's
-   * `MGET` or HINTED_GET script of the entry and its remembered tag keys),
-   * sent with it: counts a use when the entry exists, removes its id from the
-   * index when it does not, atomically with that check.
-   * - KEYS: index, counter, entry key. ARGV: none (the entry's id is the
-   *   entry key after the index key's prefix).
+   * The bookkeeping of reads made without Lua (hinted reads: the store's
+   * `MGET` or HINTED_GET script of an entry and its remembered tag keys),
+   * sent after them in the same tick, for all the reads of a shard in that
+   * tick: per entry, in order, counts a use when the entry exists, removes
+   * its id from the index when it does not, atomically with that check.
+   * - KEYS[1..2]: index, counter; KEYS[3..]: entry keys. ARGV: none (an
+   *   entry's id is its key after the index key's prefix).
    * - Touches only KEYS. Returns 1.
    */
   readonly touch: LuaScript
@@ -216,11 +217,14 @@ return out
     touch: luaScript(
       `bounded-touch-${policy}`,
       `${policyLua(p, false)}
-local m = string.sub(KEYS[3], #KEYS[1] - 1)
-if redis.call('EXISTS', KEYS[3]) == 1 then
-  onRead(KEYS[1], KEYS[2], m)
-else
-  redis.call('ZREM', KEYS[1], m)
+local idx, ctr, from = KEYS[1], KEYS[2], #KEYS[1] - 1
+for i = 3, #KEYS do
+  local m = string.sub(KEYS[i], from)
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    onRead(idx, ctr, m)
+  else
+    redis.call('ZREM', idx, m)
+  end
 end
 return 1
 `,

@@ -5,109 +5,44 @@ import { entryId, type SuiteContext, tagId } from './context.js'
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** One step of an access sequence: `set k`, `get k` (a hit), or a pause (`tlru`). */
-type Step = `set ${string}` | `get ${string}` | 'sleep'
-
-/** An access sequence and the keys it must leave, checked after each `set` marked with `=`. */
+/** An access sequence and the keys it must leave, with the policy it is for. */
 interface Sequence {
   readonly policy: (o: { maxSize: number }) => EvictionPolicy
-  readonly steps: readonly (Step | readonly string[])[]
+  /**
+   * Steps separated by `;`: `set k`, `get k` (a hit), `sleep` (a pause, for
+   * `tlru`), or `= k1 k2 k3`: the keys the cache must hold at that point, exactly.
+   */
+  readonly steps: string
 }
 
-/**
- * Exact survivors per policy, maxSize 3. An array after steps is the set of
- * keys the cache must hold at that point, exactly.
- */
+/** Exact survivors per policy, maxSize 3. */
 const SEQUENCES: Record<string, Sequence> = {
   'lru: the least recently used goes; a read or an overwrite is a use': {
     policy: lru,
-    steps: [
-      'set a',
-      'set b',
-      'set c',
-      'get a',
-      'set d',
-      ['a', 'c', 'd'],
-      'get c',
-      'set e',
-      ['c', 'd', 'e'],
-      'set d',
-      'set f',
-      ['d', 'e', 'f'],
-    ],
+    steps:
+      'set a; set b; set c; get a; set d; = a c d; get c; set e; = c d e; set d; set f; = d e f',
   },
   'mru: the most recently used other than the entry just written goes': {
     policy: mru,
-    steps: [
-      'set a',
-      'set b',
-      'set c',
-      'get a',
-      'set d',
-      ['b', 'c', 'd'],
-      'get b',
-      'set e',
-      ['c', 'd', 'e'],
-    ],
+    steps: 'set a; set b; set c; get a; set d; = b c d; get b; set e; = c d e',
   },
   'fifo: first written goes; reads and overwrites keep the order': {
     policy: fifo,
-    steps: [
-      'set a',
-      'set b',
-      'set c',
-      'get a',
-      'set a',
-      'set d',
-      ['b', 'c', 'd'],
-      'get b',
-      'set e',
-      ['c', 'd', 'e'],
-    ],
+    steps: 'set a; set b; set c; get a; set a; set d; = b c d; get b; set e; = c d e',
   },
   'lfu: the fewest uses goes, the least recently used among equals; never the newcomer': {
     policy: lfu,
-    steps: [
-      'set a',
-      'set b',
-      'set c',
-      'get b',
-      'set d', // a and c have 1 use: a is the least recent
-      ['b', 'c', 'd'],
-      'get d',
-      'get d',
-      'get c',
-      'set e', // b and c have 2 uses: b is the least recent
-      ['c', 'd', 'e'],
-      'get c',
-      'get c',
-      'get d',
-      'set f', // e has 1 use (d 4, c 4): e goes, never f
-      ['c', 'd', 'f'],
-      'get f',
-      'set g', // c and d have 4 uses, f 2: f goes although c is the least recent
-      ['c', 'd', 'g'],
-    ],
+    // d: a and c have 1 use, a is the least recent; e: b and c have 2, b is the least recent;
+    // f: e has 1 use, never f; g: c and d have 4 uses, f 2: f goes although c is the least recent.
+    steps:
+      'set a; set b; set c; get b; set d; = b c d; get d; get d; get c; set e; = c d e; ' +
+      'get c; get c; get d; set f; = c d f; get f; set g; = c d g',
   },
   'tlru: ordered by the time of the last use': {
     policy: tlru,
-    steps: [
-      'set a',
-      'sleep',
-      'set b',
-      'sleep',
-      'set c',
-      'sleep',
-      'get a',
-      'sleep',
-      'set d',
-      ['a', 'c', 'd'],
-      'sleep',
-      'get c',
-      'sleep',
-      'set e',
-      ['c', 'd', 'e'],
-    ],
+    steps:
+      'set a; sleep; set b; sleep; set c; sleep; get a; sleep; set d; = a c d; ' +
+      'sleep; get c; sleep; set e; = c d e',
   },
 }
 
@@ -147,19 +82,19 @@ export function policyTests(ctx: SuiteContext): void {
         const cache = ctx.cache({ policy: p, hooks: [hook] })
         const written = new Set<string>()
         let step = 0
-        for (const s of steps) {
+        for (const s of steps.split(';').map((t) => t.trim())) {
           step++
-          if (s === 'sleep') await sleep(15)
-          else if (typeof s === 'string') {
-            const [op, key] = s.split(' ') as [string, string]
-            if (op === 'set') {
-              await cache.set(key, key, { tags: ['all'] })
-              written.add(key)
-            } else expect(await cache.get(key), `step ${step}: ${s} must hit`).toBe(key)
-          } else {
-            expect((await live(p, [...written])).sort(), `after step ${step - 1}`).toEqual(
-              [...s].sort(),
-            )
+          const [op, ...keys] = s.split(' ') as [string, ...string[]]
+          const key = keys[0] as string
+          if (op === 'sleep') await sleep(15)
+          else if (op === 'set') {
+            await cache.set(key, key, { tags: ['all'] })
+            written.add(key)
+          } else if (op === 'get')
+            expect(await cache.get(key), `step ${step}: ${s} must hit`).toBe(key)
+          else {
+            const held = (await live(p, [...written])).sort()
+            expect(held, `after step ${step - 1}`).toEqual(keys.sort())
           }
         }
         const policyName = policy({ maxSize: 1 }).name
