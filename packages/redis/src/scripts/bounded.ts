@@ -20,15 +20,29 @@ import { type LuaScript, luaScript } from './script.js'
 /** The policies a Redis view evicts by (TinyLFU is in-process only). */
 export type RedisPolicyName = 'lru' | 'lfu' | 'fifo' | 'mru' | 'rr' | 'tlru'
 
-/** Lua of one policy: `onWrite(idx, ctr, m)`, `onRead(idx, ctr, m)` and `pick(idx, m)`. */
+/**
+ * Lua of one policy. `write` and `read` are the bodies of `onWrite` and
+ * `onRead(idx, m, seq)`, where `seq` is the entry's new place in the order
+ * (`seq` below: the counter's next value, the time in ms of this call, or
+ * unused; a touch of several entries takes its counter values in one
+ * `INCRBY`). `pick` is the body of `pick(idx, m)`.
+ */
 interface PolicyLua {
+  readonly seq: 'counter' | 'time' | 'none'
   readonly write: string
   /** `''` when reads change nothing (FIFO, RR). */
   readonly read: string
   readonly pick: string
 }
 
-const COUNTER = `redis.call('ZADD', idx, redis.call('INCR', ctr), m)`
+/** Lua expression of `seq`, for one use of the entry; `ctr` is the counter key. */
+const SEQ = {
+  counter: `redis.call('INCR', ctr)`,
+  time: `nowMs()`,
+  none: '0',
+} as const
+
+const AT_SEQ = `redis.call('ZADD', idx, seq, m)`
 /** The lowest score, unless it is `m` (the entry just written): then the next. */
 const LOWEST = `local c = redis.call('ZRANGE', idx, 0, 1)
   if c[1] ~= m then return c[1] end
@@ -36,27 +50,23 @@ const LOWEST = `local c = redis.call('ZRANGE', idx, 0, 1)
 const LFU = `local s = redis.call('ZSCORE', idx, m)
   local uses = 1
   if s then uses = math.min(math.floor(tonumber(s) / 4294967296) + 1, 2097151) end
-  redis.call('ZADD', idx, string.format('%.0f', uses * 4294967296 + redis.call('INCR', ctr) % 4294967296), m)`
-const TIME = `local t = redis.call('TIME')
-  redis.call('ZADD', idx, string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)), m)`
+  redis.call('ZADD', idx, string.format('%.0f', uses * 4294967296 + seq % 4294967296), m)`
 
 const POLICIES: Readonly<Record<RedisPolicyName, PolicyLua>> = {
-  lru: { write: COUNTER, read: COUNTER, pick: LOWEST },
+  lru: { seq: 'counter', write: AT_SEQ, read: AT_SEQ, pick: LOWEST },
   mru: {
-    write: COUNTER,
-    read: COUNTER,
+    seq: 'counter',
+    write: AT_SEQ,
+    read: AT_SEQ,
     pick: `local c = redis.call('ZRANGE', idx, -2, -1)
   if c[2] ~= m then return c[2] end
   return c[1]`,
   },
-  fifo: {
-    write: `redis.call('ZADD', idx, 'NX', redis.call('INCR', ctr), m)`,
-    read: '',
-    pick: LOWEST,
-  },
-  lfu: { write: LFU, read: LFU, pick: LOWEST },
-  tlru: { write: TIME, read: TIME, pick: LOWEST },
+  fifo: { seq: 'counter', write: `redis.call('ZADD', idx, 'NX', seq, m)`, read: '', pick: LOWEST },
+  lfu: { seq: 'counter', write: LFU, read: LFU, pick: LOWEST },
+  tlru: { seq: 'time', write: AT_SEQ, read: AT_SEQ, pick: LOWEST },
   rr: {
+    seq: 'none',
     write: `redis.call('ZADD', idx, 'NX', 0, m)`,
     read: '',
     pick: `local c = redis.call('ZRANDMEMBER', idx, 2)
@@ -67,7 +77,7 @@ const POLICIES: Readonly<Record<RedisPolicyName, PolicyLua>> = {
 
 /** The policy's functions, and `readOne`: GET of an entry, its index kept in step. */
 function policyLua(p: PolicyLua, servable: boolean): string {
-  const touch = p.read === '' ? '' : 'onRead(idx, ctr, m) '
+  const touch = p.read === '' ? '' : `onRead(idx, m, ${SEQ[p.seq]}) `
   // servable: a hit is an entry found servable (tags checked here); otherwise
   // (two-step reads) an entry found at all, its tags checked by the caller.
   const found = servable
@@ -75,10 +85,19 @@ function policyLua(p: PolicyLua, servable: boolean): string {
   return 0`
     : `${touch}return s`
   return `
+local now
+local function nowMs()
+  if not now then
+    local t = redis.call('TIME')
+    now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  end
+  return now
+end
 local function onWrite(idx, ctr, m)
+  local seq = ${SEQ[p.seq]}
   ${p.write}
 end
-local function onRead(idx, ctr, m)
+local function onRead(idx, m, seq)
   ${p.read}
 end
 local function readOne(idx, ctr, key, m)
@@ -217,11 +236,12 @@ return out
     touch: luaScript(
       `bounded-touch-${policy}`,
       `${policyLua(p, false)}
-local idx, ctr, from = KEYS[1], KEYS[2], #KEYS[1] - 1
+local idx, ctr, from, n = KEYS[1], KEYS[2], #KEYS[1] - 1, #KEYS - 2
+local base = ${p.seq === 'counter' ? "redis.call('INCRBY', ctr, n) - n" : '0'}
 for i = 3, #KEYS do
   local m = string.sub(KEYS[i], from)
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    onRead(idx, ctr, m)
+    onRead(idx, m, ${p.seq === 'counter' ? 'base + i - 2' : SEQ[p.seq]})
   else
     redis.call('ZREM', idx, m)
   end

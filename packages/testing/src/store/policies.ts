@@ -188,6 +188,31 @@ export function policyTests(ctx: SuiteContext): void {
       expect(await cache.expire('c', 60_000)).toBe(false)
     })
 
+    it('concurrent reads are uses, each counted', async () => {
+      for (const [policy, survivor] of [
+        [lru, ['a', 'b', 'd']],
+        [lfu, ['a', 'b', 'd']],
+      ] as const) {
+        const p = policy({ maxSize: 3 })
+        const cache = ctx.cache({ policy: p, namespace: `${ctx.namespace}-${p.name}` })
+        const live = async (keys: string[]) => {
+          const view = ctx.store.bounded?.({ id: `${ctx.namespace}-${p.name}:b:`, policy: p })
+          const ttls = await Promise.all(
+            keys.map((k) => view?.ttl(entryId(`${ctx.namespace}-${p.name}`, k))),
+          )
+          return keys.filter((_, i) => ttls[i] !== undefined)
+        }
+        for (const k of ['a', 'b', 'c']) await cache.set(k, k)
+        // Issued together; lfu: a and b have 3 uses, c 1.
+        expect(
+          await Promise.all([cache.get('a'), cache.get('b'), cache.get('a'), cache.get('b')]),
+        ).toEqual(['a', 'b', 'a', 'b'])
+        await cache.set('d', 'd')
+        expect(await live(['a', 'b', 'c', 'd']), p.name).toEqual(survivor)
+        await cache.close()
+      }
+    })
+
     it('an expired entry leaves the index when read', async () => {
       const p = lru({ maxSize: 3 })
       const cache = ctx.cache({ policy: p })
