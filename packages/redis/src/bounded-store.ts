@@ -68,10 +68,13 @@ function shardHash(key: string): number {
  * shard's index (a sorted set of entry ids) under `<prefix>{<id>:<s>}#i`
  * and its use counter under `<prefix>{<id>:<s>}#c`: one hash tag, so one
  * cluster slot per shard. The bookkeeping runs in the same Lua call as the
- * read or write ({@link boundedScripts}); on standalone Redis a tagged get or
- * set stays one round trip, on a cluster at most two (the entry's slot, then
- * the tags'). Evictions delete entries only, never tag versions, and are
- * reported to this view's `onEvict` listeners in the process that wrote.
+ * write or the read ({@link boundedScripts}), except for reads of entries
+ * whose tag keys the view remembers: those are the store's own hinted read,
+ * their bookkeeping one touch script per tick and shard, pipelined behind
+ * them. On standalone Redis a tagged get or set stays one round trip, on a
+ * cluster at most two (the entry's slot, then the tags'). Evictions delete
+ * entries only, never tag versions, and are reported to this view's
+ * `onEvict` listeners in the process that wrote.
  */
 export class BoundedRedisStore implements BoundedStore {
   readonly name: string
