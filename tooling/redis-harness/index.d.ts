@@ -217,6 +217,11 @@ export declare function rawKeyHooks(
   dropTagVersion(tagId: string): Promise<void>
   /** Leaves binary bytes (`'bytes'`) or a hash (`'type'`) under the version key. */
   corruptTagVersion(tagId: string, kind: 'bytes' | 'type'): Promise<void>
+  /**
+   * How many entry ids each shard of the bounded cache `id` indexes: `ZCARD`
+   * of `<prefix>{<id>:<shard>}#i` (the Redis stores' layout), per shard.
+   */
+  boundedIndexSizes(id: string, shards: number): Promise<number[]>
 }
 
 /**

@@ -769,6 +769,18 @@ export function rawKeyHooks(send, prefix = 'tagcache:') {
         await send(['HSET', key, 'not', 'a version'])
       }
     },
+    /**
+     * How many entry ids each shard of the bounded cache `id` indexes (ZCARD
+     * of `<prefix>{<id>:<shard>}#i`, the Redis stores' layout).
+     * @param {string} id
+     * @param {number} shards
+     */
+    async boundedIndexSizes(id, shards) {
+      const sizes = await Promise.all(
+        Array.from({ length: shards }, (_, s) => send(['ZCARD', `${prefix}{${id}:${s}}#i`])),
+      )
+      return sizes.map(Number)
+    },
   }
 }
 

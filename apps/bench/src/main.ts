@@ -1,9 +1,10 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same
 // process, repeated in several fresh processes.
 //   pnpm bench                  all suites
-//   pnpm bench memory redis     some suites (memory | serializers | redis | observability | policies)
+//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies)
 //   pnpm bench --runs 7         processes per comparison (default and minimum 5)
 import { cpus, loadavg } from 'node:os'
+import { boundedBench } from './bounded.ts'
 import { memoryBench } from './memory.ts'
 import { observabilityBench } from './observability.ts'
 import { policiesBench } from './policies.ts'
@@ -15,6 +16,7 @@ const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   memory: memoryBench,
   serializers: serializerBench,
   redis: redisBench,
+  bounded: boundedBench,
   observability: observabilityBench,
   policies: policiesBench,
 }

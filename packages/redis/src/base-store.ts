@@ -1,4 +1,6 @@
 import type {
+  BoundedStore,
+  BoundOptions,
   GetOrCaptureResult,
   KeyRecord,
   Store,
@@ -6,6 +8,7 @@ import type {
   StoreWrite,
   StoreWriteWithKey,
 } from '@tagcache/core'
+import { BoundedRedisStore } from './bounded-store.js'
 import { type Commands, ttlArg } from './commands.js'
 import { isVerified, readEntry, tagsToRead, unreadable } from './entries.js'
 import { TAGS_SCRIPT } from './scripts/index.js'
@@ -22,23 +25,42 @@ export abstract class RedisStoreBase implements Store {
   /** The store's tag hints (off on a cluster). */
   protected abstract readonly hints: TagHints
   readonly #cluster: boolean
+  /** Scripts touch only keys given in KEYS (option `declaredKeysOnly`; a cluster reads in two steps anyway). */
+  readonly #declaredKeysOnly: boolean
+  /** The `tagHints` option (0 on a cluster): each bounded view remembers as many. */
+  readonly #tagHints: number
 
-  constructor(commands: Commands) {
+  constructor(commands: Commands, declaredKeysOnly = false, tagHints = 0) {
     this.name = commands.driver.name
     this.commands = commands
     this.#cluster = commands.driver.cluster
+    this.#declaredKeysOnly = declaredKeysOnly
+    this.#tagHints = tagHints
+  }
+
+  /**
+   * A view whose entries form one bounded cache, evicted by `policy` in the
+   * same Lua call as each read and write (see {@link BoundedRedisStore}).
+   * @throws InvalidOptionsError for `tinyLfu` (in-process only) or an id with `{`, `}`.
+   */
+  bounded(options: BoundOptions): BoundedStore {
+    return new BoundedRedisStore(this, this.commands, options, {
+      cluster: this.#cluster,
+      declaredKeysOnly: this.#declaredKeysOnly,
+      tagHints: this.#cluster ? 0 : this.#tagHints,
+      scriptedHints: this.commands.driver.hintedReads !== 'mget',
+    })
   }
 
   abstract get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined>
   abstract getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>
   abstract set(key: string, write: StoreWrite): Promise<void>
   abstract expire(key: string, ttl: number): Promise<boolean>
-  /** Extends the ttls of existing tag versions to at least `ttl` (never creates one). */
-  protected abstract extendTags(
-    tags: readonly string[],
-    ttl: number,
-    operation: string,
-  ): Promise<unknown>
+  /**
+   * Extends the ttls of existing tag versions to at least `ttl` (never creates one).
+   * @internal Also used by the store's bounded views.
+   */
+  abstract extendTags(tags: readonly string[], ttl: number, operation: string): Promise<unknown>
 
   /** A read, then a capture of the tags' versions if the read found nothing to serve. */
   async getOrCapture(
@@ -47,9 +69,7 @@ export abstract class RedisStoreBase implements Store {
     candidate: string,
     ttl: number,
   ): Promise<GetOrCaptureResult> {
-    const entry = await this.get(key)
-    if (isVerified(entry)) return { entry }
-    return { entry, captured: await this.tagVersions(tags, candidate, ttl) }
+    return readThenCapture(this, this, key, tags, candidate, ttl)
   }
 
   async setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
@@ -119,13 +139,22 @@ export abstract class RedisStoreBase implements Store {
    * touches a key it does not name. Not atomic, and need not be: versions are
    * never reused, so a version read after the entry that equals the stored
    * one was current when the entry was read, too.
+   *
+   * @param fetch - Reads the entries (`keys` are as given, unprefixed); a
+   *   bounded view's keeps its index in step. Default: one `MGET`.
+   * @internal Also used by the store's bounded views.
    */
-  protected async readInTwoSteps(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
+  async readInTwoSteps(
+    keys: readonly string[],
+    fetch?: (keys: readonly string[]) => Promise<(Buffer | null)[]>,
+  ): Promise<(StoredEntry | undefined)[]> {
     const { prefix, luaPrefix } = this.commands
-    const raws = await this.commands.mget(
-      keys.map((k) => prefix + k),
-      'get',
-    )
+    const raws = await (fetch === undefined
+      ? this.commands.mget(
+          keys.map((k) => prefix + k),
+          'get',
+        )
+      : fetch(keys))
     const reads = raws.map((raw) => (raw === null ? undefined : tagsToRead(raw, luaPrefix)))
     const tagKeys: string[] = []
     for (const read of reads)
@@ -159,4 +188,21 @@ export abstract class RedisStoreBase implements Store {
     const [, reply] = await Promise.all([extended, expired])
     return reply === 1
   }
+}
+
+/**
+ * `getOrCapture` in two steps: `reader`'s read of `key`, then, when it found
+ * nothing servable, `tags`' versions captured from `store`.
+ */
+export async function readThenCapture(
+  reader: Pick<Store, 'get'>,
+  store: Pick<Store, 'tagVersions'>,
+  key: string,
+  tags: readonly string[],
+  candidate: string,
+  ttl: number,
+): Promise<GetOrCaptureResult> {
+  const entry = await reader.get(key)
+  if (isVerified(entry)) return { entry }
+  return { entry, captured: await store.tagVersions(tags, candidate, ttl) }
 }

@@ -60,11 +60,7 @@ export class ClusterStore extends RedisStoreBase {
   }
 
   /** One script per tag: each tag key may live on another node. */
-  protected async extendTags(
-    tags: readonly string[],
-    ttl: number,
-    operation: string,
-  ): Promise<void> {
+  async extendTags(tags: readonly string[], ttl: number, operation: string): Promise<void> {
     const args = ['extend', '', ttlArg(ttl)]
     const prefix = this.commands.prefix
     await Promise.all(

@@ -1,4 +1,4 @@
-import { StoreError } from '@tagcache/core'
+import { StoreError, type StoreWrite } from '@tagcache/core'
 import type { RedisArg, RedisDriver } from './driver.js'
 import type { LuaScript } from './scripts/index.js'
 
@@ -81,4 +81,19 @@ export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/**
+ * A write's captured versions, checked to be one per tag; `undefined` when
+ * the write has none (the store then chooses versions itself).
+ * @throws TypeError when their number differs from the tags'.
+ */
+export function checkedCaptured(store: string, write: StoreWrite): readonly string[] | undefined {
+  const captured = write.captured
+  if (captured !== undefined && captured.length !== write.tags.length) {
+    throw new TypeError(
+      `[tagcache] [${store}] ${captured.length} captured versions for ${write.tags.length} tags; expected one per tag`,
+    )
+  }
+  return captured
 }

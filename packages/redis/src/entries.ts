@@ -202,3 +202,23 @@ function sameBytes(now: unknown, raw: Buffer, start: number, end: number): boole
   for (let i = 0; i < now.length; i++) if (now[i] !== raw[start + i]) return false
   return true
 }
+
+/** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
+export type ScriptReply = (Buffer | number | null)[]
+
+/** The GET script's reply (or a bounded view's), one element per key. */
+export function parseGetReply(
+  reply: unknown,
+  count: number,
+  prefix: string,
+): (StoredEntry | undefined)[] {
+  const items = reply as ScriptReply
+  const out: (StoredEntry | undefined)[] = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const item = items[i]
+    if (item === null || item === undefined) out[i] = undefined
+    else if (typeof item === 'number') out[i] = STALE
+    else out[i] = verifiedEntry(item, prefix)
+  }
+  return out
+}

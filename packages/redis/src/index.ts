@@ -19,6 +19,9 @@ export {
 export type { RedisStoreOptions } from './options.js'
 export { createRedisStore } from './redis-store.js'
 export {
+  BOUNDED_DELETE_SCRIPT,
+  type BoundedScripts,
+  boundedScripts,
   EXPIRE_SCRIPT,
   GET_OR_CAPTURE_SCRIPT,
   GET_SCRIPT,

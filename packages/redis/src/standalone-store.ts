@@ -1,9 +1,8 @@
 import type { GetOrCaptureResult, KeyRecord, StoredEntry, StoreWrite } from '@tagcache/core'
 import { RedisStoreBase } from './base-store.js'
-import { asBuffer, type Commands, ttlArg } from './commands.js'
+import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import { hintedEntry, isVerified, readEntry, STALE, verifiedEntry } from './entries.js'
-import { checkHinted, NOT_CURRENT } from './entry-format.js'
+import { isVerified, parseGetReply, type ScriptReply, STALE, verifiedEntry } from './entries.js'
 import {
   EXPIRE_SCRIPT,
   GET_OR_CAPTURE_SCRIPT,
@@ -12,10 +11,7 @@ import {
   SET_SCRIPT,
   TAGS_SCRIPT,
 } from './scripts/index.js'
-import { type TagHint, TagHints } from './tag-hints.js'
-
-/** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
-type ScriptReply = (Buffer | number | null)[]
+import { REREAD, settleHinted, type TagHint, TagHints } from './tag-hints.js'
 
 const NO_ARGS: readonly RedisArg[] = []
 
@@ -45,7 +41,7 @@ export class StandaloneStore extends RedisStoreBase {
     scriptedHints: boolean,
     declaredKeysOnly: boolean,
   ) {
-    super(commands)
+    super(commands, declaredKeysOnly, tagHints)
     this.hints = new TagHints(tagHints, commands.prefix, commands.luaPrefix, scriptedHints)
     this.#scriptedHints = scriptedHints
     this.#declaredKeysOnly = declaredKeysOnly
@@ -64,7 +60,9 @@ export class StandaloneStore extends RedisStoreBase {
     }
     return this.commands
       .script(GET_SCRIPT, [this.commands.prefix + key], NO_ARGS, 'get')
-      .then((reply) => this.#remembered(key, this.#parse(reply as ScriptReply, 1)[0], record))
+      .then((reply) =>
+        this.#remembered(key, parseGetReply(reply, 1, this.commands.luaPrefix)[0], record),
+      )
   }
 
   /** `entry`, its tag keys remembered for the next read. */
@@ -92,53 +90,10 @@ export class StandaloneStore extends RedisStoreBase {
     )
   }
 
-  /** The reply of a hinted read. */
+  /** The reply of a hinted read (see {@link settleHinted}). */
   #settle(hint: TagHint, reply: unknown): Read {
-    return this.#scriptedHints ? this.#settleScript(hint, reply) : this.#settleMget(hint, reply)
-  }
-
-  /**
-   * `MGET`'s reply: the entry, then its tag versions. If the entry's own tag
-   * keys differ from the hint (rewritten with other tags), the versions read
-   * are not its versions: read it as an entry without a hint.
-   */
-  #settleMget(hint: TagHint, reply: unknown): Read {
-    const values = reply as (Buffer | null)[]
-    const raw = values[0]
-    if (raw == null) {
-      this.hints.retire(hint)
-      return undefined
-    }
-    const k = hint.k
-    const start = checkHinted(raw, hint.head, k, values, 1)
-    if (start >= 0) return hintedEntry(raw, start, hint)
-    if (start === NOT_CURRENT) {
-      // A version changed (or is gone): core needs both lists to refuse the entry.
-      return readEntry(raw, this.commands.luaPrefix, values, 1, k, hint.head.length)
-    }
-    this.hints.retire(hint)
-    return this.#unhintedGet(hint.id)
-  }
-
-  /**
-   * The hinted script's reply: Redis compared the versions of the guessed
-   * tag keys; the entry comes back bare (all current) or in an array (not
-   * servable), and either way is checked against the guess here.
-   */
-  #settleScript(hint: TagHint, reply: unknown): Read {
-    const current = Buffer.isBuffer(reply)
-    const raw = current ? reply : Array.isArray(reply) ? (reply[0] as unknown) : null
-    if (!Buffer.isBuffer(raw)) {
-      this.hints.retire(hint)
-      return undefined
-    }
-    const start = checkHinted(raw, hint.head, hint.k, undefined, 0)
-    if (start < 0) {
-      // Rewritten with other tags: the versions compared were not its own.
-      this.hints.retire(hint)
-      return this.#unhintedGet(hint.id)
-    }
-    return current ? hintedEntry(raw, start, hint) : STALE
+    const read = settleHinted(this.hints, hint, reply, this.#scriptedHints, this.commands.luaPrefix)
+    return read === REREAD ? this.#unhintedGet(hint.id) : read
   }
 
   /** A hinted read's failure: loads the hinted script on NOSCRIPT; anything else fails the read. */
@@ -196,7 +151,7 @@ export class StandaloneStore extends RedisStoreBase {
       NO_ARGS,
       'getMany',
     )
-    return this.#parse(reply as ScriptReply, keys.length)
+    return parseGetReply(reply, keys.length, this.commands.luaPrefix)
   }
 
   async set(key: string, write: StoreWrite): Promise<void> {
@@ -216,39 +171,20 @@ export class StandaloneStore extends RedisStoreBase {
     return (await this.commands.script(EXPIRE_SCRIPT, [full], [ttlArg(ttl)], 'expire')) === 1
   }
 
-  protected extendTags(tags: readonly string[], ttl: number, operation: string): Promise<unknown> {
+  extendTags(tags: readonly string[], ttl: number, operation: string): Promise<unknown> {
     const prefix = this.commands.prefix
     const keys = tags.map((t) => prefix + t)
     return this.commands.script(TAGS_SCRIPT, keys, ['extend', '', ttlArg(ttl)], operation)
   }
 
   #setArgs(write: StoreWrite): RedisArg[] {
+    const captured = checkedCaptured(this.name, write)
     const args: RedisArg[] = [
       ttlArg(write.ttl),
-      write.captured === undefined ? write.candidate : '',
+      captured === undefined ? write.candidate : '',
       asBuffer(write.value),
     ]
-    if (write.captured !== undefined) {
-      if (write.captured.length !== write.tags.length) {
-        throw new TypeError(
-          `[tagcache] [${this.name}] ${write.captured.length} captured versions for ${write.tags.length} tags; expected one per tag`,
-        )
-      }
-      args.push(...write.captured)
-    }
+    if (captured !== undefined) args.push(...captured)
     return args
-  }
-
-  /** The GET script's reply, one element per key. */
-  #parse(reply: ScriptReply, count: number): (StoredEntry | undefined)[] {
-    const out: (StoredEntry | undefined)[] = new Array(count)
-    const prefix = this.commands.luaPrefix
-    for (let i = 0; i < count; i++) {
-      const item = reply[i]
-      if (item === null || item === undefined) out[i] = undefined
-      else if (typeof item === 'number') out[i] = STALE
-      else out[i] = verifiedEntry(item, prefix)
-    }
-    return out
   }
 }

@@ -7,8 +7,9 @@
 // a read of a known key costs core's one lookup and nothing more; and in a
 // bounded map by id, for calls that come without a record (a write, wrap's
 // read, direct Store use) and to hand a hint to a record that has none yet.
-import type { KeyRecord } from '@tagcache/core'
-import { hintHead } from './entry-format.js'
+import type { KeyRecord, StoredEntry } from '@tagcache/core'
+import { hintedEntry, readEntry, STALE } from './entries.js'
+import { checkHinted, hintHead, NOT_CURRENT } from './entry-format.js'
 import { HINTED_GET_SCRIPT } from './scripts/index.js'
 
 /**
@@ -188,4 +189,55 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/** {@link settleHinted}: the entry was rewritten with other tags; read it without the hint. */
+export const REREAD: unique symbol = Symbol('reread')
+
+/**
+ * The reply of a hinted read (`hint.command`), or {@link REREAD} when the
+ * entry's own tag keys differ from the hint's (rewritten with other tags):
+ * the versions compared were not its own. A reply saying the entry is gone
+ * retires the hint.
+ *
+ * - `MGET` (`scripted` false): the entry, then its tag versions, compared here.
+ * - The hinted script: Redis compared the versions of the guessed tag keys;
+ *   the entry comes back bare (all current) or in an array (not servable),
+ *   and either way is checked against the guess here.
+ */
+export function settleHinted(
+  hints: TagHints,
+  hint: TagHint,
+  reply: unknown,
+  scripted: boolean,
+  luaPrefix: string,
+): StoredEntry | undefined | typeof REREAD {
+  if (!scripted) {
+    const values = reply as (Buffer | null)[]
+    const raw = values[0]
+    if (raw == null) {
+      hints.retire(hint)
+      return undefined
+    }
+    const start = checkHinted(raw, hint.head, hint.k, values, 1)
+    if (start >= 0) return hintedEntry(raw, start, hint)
+    if (start === NOT_CURRENT) {
+      // A version changed (or is gone): core needs both lists to refuse the entry.
+      return readEntry(raw, luaPrefix, values, 1, hint.k, hint.head.length)
+    }
+    hints.retire(hint)
+    return REREAD
+  }
+  const current = Buffer.isBuffer(reply)
+  const raw = current ? reply : Array.isArray(reply) ? (reply[0] as unknown) : null
+  if (!Buffer.isBuffer(raw)) {
+    hints.retire(hint)
+    return undefined
+  }
+  const start = checkHinted(raw, hint.head, hint.k, undefined, 0)
+  if (start < 0) {
+    hints.retire(hint)
+    return REREAD
+  }
+  return current ? hintedEntry(raw, start, hint) : STALE
 }

@@ -86,6 +86,7 @@ export class FakeRedis {
         this.data.set(str(0), Buffer.from(rest[1] as Buffer | string))
         return 'OK'
       case 'DEL':
+      case 'UNLINK':
         return rest.filter((k) => this.data.delete(String(k))).length
       case 'PTTL':
         return this.data.has(str(0)) ? -1 : -2

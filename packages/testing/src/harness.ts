@@ -41,6 +41,13 @@ export interface StoreHarness<S extends Store = Store> {
    * to lose (the memory store): those tests are skipped.
    */
   outage?(): Promise<Outage>
+  /**
+   * How many entry ids each shard's index of the bounded cache `id` holds
+   * (`store.bounded({ id })`), for stores that keep indexes another program
+   * can read (Redis: `rawKeyHooks` of `@tagcache/redis-harness`). Omit
+   * otherwise: the bounded suite then checks the entries alone.
+   */
+  boundedIndexSizes?(id: string, shards: number): Promise<number[]>
   /** Called after the test; release what `createStore` created. */
   close?(): Promise<void>
 }

@@ -1,4 +1,11 @@
 // One module per script; each names its KEYS, ARGV and every key it touches.
+
+export {
+  BOUNDED_DELETE_SCRIPT,
+  type BoundedScripts,
+  boundedScripts,
+  type RedisPolicyName,
+} from './bounded.js'
 export { EXPIRE_SCRIPT } from './expire.js'
 export { GET_SCRIPT } from './get.js'
 export { GET_OR_CAPTURE_SCRIPT } from './get-or-capture.js'

@@ -102,3 +102,32 @@ end
  * format version, then k as 16-bit big-endian.
  */
 export const ENTRY_HEADER = `string.char(${ENTRY_FORMAT_VERSION}, math.floor(k / 256) % 256, k % 256)`
+
+/**
+ * `writeEntry(key, first, ttl, candidate, payload, capturedAt)`: writes an
+ * entry whose tag keys are `KEYS[first..]`, choosing their versions
+ * atomically: with `candidate` `''`, the captured versions
+ * `ARGV[capturedAt..]` (aligned with the tag keys) are stored and the tags
+ * only extended; otherwise each tag's current version is stored, `candidate`
+ * given to those without one. Touches `key` (`SET`, with `replace`) and the
+ * tag keys (see {@link TAG_FUNCTIONS}), nothing else.
+ */
+export const WRITE_ENTRY = `${TAG_FUNCTIONS}local function writeEntry(key, first, ttl, candidate, payload, capturedAt)
+  local captured = candidate == ''
+  local keys, versions = {}, {}
+  for i = first, #KEYS do
+    local tag, j = KEYS[i], i - first + 1
+    if captured then
+      versions[j] = ARGV[capturedAt + j - 1]
+      extend(tag, ttl)
+    else
+      versions[j] = ensure(tag, candidate, ttl)
+    end
+    keys[j] = tag
+  end
+  local k = #keys
+  local body = ''
+  if k > 0 then body = table.concat(keys, '\\0') .. '\\0' .. table.concat(versions, '\\0') .. '\\0' end
+  replace(key, ${ENTRY_HEADER} .. body .. payload, ttl)
+end
+`

@@ -1,4 +1,4 @@
-import { ENTRY_HEADER, TAG_FUNCTIONS } from './lua-library.js'
+import { WRITE_ENTRY } from './lua-library.js'
 import { luaScript } from './script.js'
 
 /**
@@ -13,29 +13,8 @@ import { luaScript } from './script.js'
  */
 export const SET_SCRIPT = luaScript(
   'set',
-  `${TAG_FUNCTIONS}
-local ttl = tonumber(ARGV[1])
-local captured = ARGV[2] == ''
-local keys, versions = {}, {}
-for i = 2, #KEYS do
-  local key = KEYS[i]
-  if captured then
-    versions[i - 1] = ARGV[i + 2]
-    extend(key, ttl)
-  else
-    versions[i - 1] = ensure(key, ARGV[2], ttl)
-  end
-  keys[i - 1] = key
-end
-local k = #keys
-local body = ''
-if k > 0 then body = table.concat(keys, '\\0') .. '\\0' .. table.concat(versions, '\\0') .. '\\0' end
-local entry = ${ENTRY_HEADER} .. body .. ARGV[3]
-if ttl > 0 then
-  redis.call('SET', KEYS[1], entry, 'PX', ttl)
-else
-  redis.call('SET', KEYS[1], entry)
-end
+  `${WRITE_ENTRY}
+writeEntry(KEYS[1], 2, tonumber(ARGV[1]), ARGV[2], ARGV[3], 4)
 return 1
 `,
 )
