@@ -1,8 +1,8 @@
 import { inspect } from 'node:util'
 import { type Cache, createCache, type Hook, type Serializer, type Store } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
-import { lru } from '@tagcache/policies'
 import { formatSnapshot, type MetricsSnapshot, metricsCollector } from '@tagcache/observability'
+import { lru } from '@tagcache/policies'
 
 export interface DemoOptions {
   /** Where lines go. */
