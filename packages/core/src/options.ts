@@ -129,6 +129,15 @@ const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => 
 
 const isFunction = (v: unknown): boolean => typeof v === 'function'
 
+/** Finite, or malformed (reported by the ttl schema itself). */
+function isFiniteTtl(ttl: Ttl): boolean {
+  try {
+    return Number.isFinite(parseTtl(ttl))
+  } catch {
+    return true
+  }
+}
+
 const storeSchema = z.custom<Store>(
   (v) =>
     typeof v === 'object' &&
@@ -188,7 +197,7 @@ export const cacheOptionsSchema = z.strictObject({
   timeout: z.union([z.literal(false), ttlSchema]).optional(),
   breakerDuration: z
     .union([z.literal(false), ttlSchema])
-    .refine((v) => v === false || Number.isFinite(parseTtl(v)), {
+    .refine((v) => v === false || isFiniteTtl(v), {
       error: 'expected a finite duration (the store is retried when it ends), or false',
     })
     .optional(),

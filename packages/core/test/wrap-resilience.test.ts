@@ -44,12 +44,20 @@ describe('forceFresh', () => {
   })
 
   it('captures tag versions before the factory: an invalidation while it runs is not lost', async () => {
-    const cache = createCache({ store: testStore() })
+    const store = testStore()
+    const cache = createCache({ store })
     await cache.wrap('k', () => 'old', { tags: ['t'] })
     const source = deferred<string>()
-    const forced = cache.wrap('k', () => source.promise, { tags: ['t'], forceFresh: true })
-    await vi.waitFor(() => expect(cache.stats.coalesced).toBe(0))
-    await new Promise((resolve) => setImmediate(resolve))
+    let started = false
+    const forced = cache.wrap(
+      'k',
+      () => {
+        started = true
+        return source.promise
+      },
+      { tags: ['t'], forceFresh: true },
+    )
+    await vi.waitFor(() => expect(started).toBe(true))
     await cache.invalidate('t') // lands while the factory runs
     source.resolve('computed before the invalidation')
     expect(await forced).toBe('computed before the invalidation')
