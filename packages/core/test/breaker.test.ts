@@ -35,7 +35,7 @@ function setup(options: Partial<CacheOptions> = {}, sync = false) {
 
 describe('store circuit breaker', () => {
   it('opens on a store failure; then skips the store: reads miss, wrap computes without writing, writes are skipped', async () => {
-    const { store, cache, states, errors, methods } = setup()
+    const { store, cache, states, errors } = setup()
     await cache.set('k', 'cached', { tags: ['t'] })
     store.failing.add('get')
     expect(await cache.get('k')).toBeUndefined()

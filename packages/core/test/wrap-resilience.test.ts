@@ -177,9 +177,9 @@ describe('hardTimeout', () => {
     expect(await fast).toBe('fast')
     expect(await cache.get('a')).toBe('fast')
     const boom = new Error('source down')
-    await expect(
-      cache.wrap('b', () => Promise.reject(boom), { hardTimeout: '1s' }),
-    ).rejects.toBe(boom)
+    await expect(cache.wrap('b', () => Promise.reject(boom), { hardTimeout: '1s' })).rejects.toBe(
+      boom,
+    )
     const source = deferred<string>()
     const unhandled: unknown[] = []
     const onUnhandled = (reason: unknown) => void unhandled.push(reason)
