@@ -25,8 +25,79 @@ export interface ReadOptions<T = unknown> {
   schema?: StandardSchemaV1<unknown, T>
 }
 
+/** Resilience options shared by `wrap`, `cached` and `decorator`. */
+export interface ComputeOptions {
+  /**
+   * Recompute and rewrite even when a valid entry exists (the entry is not
+   * read). Tag versions are still captured before the factory runs, so an
+   * invalidation meanwhile is not lost; calls for the same key without
+   * `forceFresh` that arrive while it runs share its result.
+   * @default false
+   * @experimental
+   */
+  forceFresh?: boolean
+  /**
+   * Abandons the factory after this long (milliseconds or a duration string,
+   * `Infinity`/`'forever'` for none): the call rejects with
+   * `FactoryTimeoutError` (`E_FACTORY_TIMEOUT`), and so do the calls that
+   * joined it. The factory itself cannot be stopped; what it produces after
+   * that is dropped, **never cached** (it would overwrite a fresher value).
+   * Bounds the factory only; store calls are bounded by the cache's `timeout`.
+   * @default undefined (no limit)
+   * @experimental
+   */
+  hardTimeout?: Ttl
+}
+
 /** Options of `wrap`: where and how long to cache, and the schema reads must match. */
-export interface WrapOptions<T = unknown> extends SetOptions, ReadOptions<T> {}
+export interface WrapOptions<T = unknown> extends SetOptions, ReadOptions<T>, ComputeOptions {}
+
+/**
+ * What a `wrap` factory receives: adjustments to the entry it is about to
+ * produce, decided from the value. Calls after the factory settled (or was
+ * abandoned by `hardTimeout`) have no effect.
+ * @experimental
+ * @example
+ * ```ts
+ * const user = await cache.wrap('user:1', async (ctx) => {
+ *   const user = await db.user(1)
+ *   if (user === null) ctx.setTtl('10s') // cache "not found" briefly
+ *   if (user?.draft) ctx.skip() // never cache drafts
+ *   return user
+ * }, { tags: ['users'], ttl: '1h' })
+ * ```
+ */
+export interface WrapFactoryContext {
+  /** The key being computed, as the caller gave it. */
+  readonly key: string
+  /**
+   * The entry's time to live, replacing the call's `ttl` (jittered like it).
+   * @throws RangeError or TypeError for a ttl `wrap` would refuse (0, negative, malformed).
+   */
+  setTtl(ttl: Ttl): void
+  /**
+   * The entry's tags, replacing the call's `tags`: for tags that depend on
+   * the value (`tags` declares the candidates, this picks the ones that apply).
+   *
+   * Only tags declared in the call's `tags` can be written: their versions
+   * were captured **before** the factory ran, so an invalidation of any of
+   * them while it ran is not lost (rule 2). A tag the call did not declare
+   * has no such version, and reading it now could miss an invalidation that
+   * landed during the computation; so the result is returned but **not
+   * cached**, and an `error` event reports `E_UNDECLARED_TAG` (and
+   * `stats.errors` counts it). Declare every tag the factory may choose.
+   * @throws TypeError when `tags` is not an array of strings.
+   */
+  setTags(tags: readonly string[]): void
+  /** Returns the result without caching it (it is still shared with concurrent callers). */
+  skip(): void
+}
+
+/**
+ * A `wrap` factory: computes the value from the source of truth. It may
+ * ignore its argument (`() => db.user(1)`), or use it to adjust the entry.
+ */
+export type WrapFactory<T> = (ctx: WrapFactoryContext) => T | Promise<T>
 
 /** One entry of `setMany`. */
 export interface SetManyEntry<T = unknown> extends SetOptions {
@@ -53,7 +124,9 @@ export type BatchResult<T> =
   | Readonly<Record<string, T>>
 
 /** Options of `cached(fn, options)`. */
-export interface CachedOptions<Args extends unknown[], R = unknown> extends ReadOptions<R> {
+export interface CachedOptions<Args extends unknown[], R = unknown>
+  extends ReadOptions<R>,
+    ComputeOptions {
   /**
    * The cache key for these arguments. Default: the function's name and a hash
    * of its source, plus a stable hash of the arguments (plain-object key order
@@ -111,7 +184,7 @@ export interface CachedFunction<Args extends unknown[], R> {
 }
 
 /** Options of `cache.decorator(options)`. */
-export interface DecoratorOptions<Args extends unknown[]> {
+export interface DecoratorOptions<Args extends unknown[]> extends ComputeOptions {
   /** Key for these arguments. Default: `<Class>.<method>:<hash of arguments>`. */
   key?: (...args: Args) => string
   /** Tags, or a function of the arguments returning them. */
@@ -146,7 +219,7 @@ export interface BoundKey<T> {
   has(): Promise<boolean>
   set(value: T, options?: SetOptions): Promise<void>
   delete(): Promise<boolean>
-  wrap(factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T>
+  wrap(factory: WrapFactory<T>, options?: WrapOptions<T>): Promise<T>
   ttl(): Promise<number | undefined>
   expire(ttl: Ttl): Promise<boolean>
   persist(): Promise<boolean>
@@ -191,9 +264,10 @@ export interface Cache {
    * returns its result. Concurrent calls for one key in this process run the
    * factory once. Tag versions are captured **before** the factory runs, so
    * an invalidation during the computation is never lost. A factory result
-   * of `undefined` is returned but not cached.
+   * of `undefined` is returned but not cached. The factory receives a
+   * {@link WrapFactoryContext} (`setTtl`, `setTags`, `skip`).
    */
-  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T>
+  wrap<T>(key: string, factory: WrapFactory<T>, options?: WrapOptions<T>): Promise<T>
   /**
    * DataLoader-style cache-aside for many keys: one `getMany`, then one call of
    * `batchFactory` with every missing key, then one `setMany`.

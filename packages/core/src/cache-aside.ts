@@ -3,22 +3,32 @@
 // runs and those are stored, so an invalidation that lands while it runs
 // leaves the written entry born stale instead of being lost.
 
-import type { BatchResult, WrapManyOptions, WrapOptions } from './cache-api.js'
+import type {
+  BatchResult,
+  WrapFactory,
+  WrapFactoryContext,
+  WrapManyOptions,
+  WrapOptions,
+} from './cache-api.js'
 import { assertKey, type CacheContext, EMPTY, invalidArgument } from './context.js'
+import { FactoryTimeoutError, TagCacheError } from './errors.js'
+import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
 import { accept, countFound, getMany, missed } from './reads.js'
 import type { KeyRecord, StoredEntry, StoreWriteWithKey } from './store.js'
+import { parseTtl, type Ttl } from './ttl.js'
 import { createTagVersion } from './versions.js'
 
 /**
  * @internal `wrap`, and the `cached` functions' calls. `force`: skip the
- * cached value (and any computation in flight), recompute and write.
+ * cached value (and any computation in flight), recompute and write; the
+ * `forceFresh` option sets it too.
  */
 export async function wrap<T>(
   ctx: CacheContext,
   operation: 'wrap' | 'cached',
   key: string,
-  factory: () => T | Promise<T>,
+  factory: WrapFactory<T>,
   options: WrapOptions<T> | undefined,
   force = false,
 ): Promise<T> {
@@ -26,10 +36,17 @@ export async function wrap<T>(
   assertKey(key, operation)
   if (typeof factory !== 'function')
     throw invalidArgument(operation, 'factory', factory, 'a function')
+  const fresh = options?.forceFresh
+  if (fresh !== undefined) {
+    if (typeof fresh !== 'boolean')
+      throw invalidArgument(operation, 'forceFresh', fresh, 'a boolean')
+    if (fresh) force = true
+  }
   const record = ctx.keys.record(key)
   const id = record.id
   const events = ctx.events
   const quiet = events.quiet()
+  // A forced call starts its own computation, which later callers join.
   const inflight = force ? undefined : ctx.flights.get<T>(id)
   if (inflight !== undefined) {
     ctx.stats.coalesced++
@@ -53,7 +70,7 @@ async function wrapOnce<T>(
   operation: 'wrap' | 'cached',
   key: string,
   record: KeyRecord,
-  factory: () => T | Promise<T>,
+  factory: WrapFactory<T>,
   options: WrapOptions<T> | undefined,
   force: boolean,
   event?: MutableEndEvent,
@@ -61,6 +78,8 @@ async function wrapOnce<T>(
   const id = record.id
   const ttl = ctx.ttl(options?.ttl, operation)
   const tagIds = ctx.tagIds(options?.tags ?? EMPTY, operation)
+  const hardTimeout = options?.hardTimeout
+  const limit = hardTimeout === undefined ? 0 : factoryLimit(hardTimeout, operation)
   const store = ctx.store
   let entry: StoredEntry | undefined
   // Rule 2: versions captured here, before the factory runs (see below).
@@ -68,7 +87,7 @@ async function wrapOnce<T>(
   let storeOk = true
   try {
     if (force) {
-      // Bypassed: nothing is read; the versions are still captured below, before the factory.
+      // Forced: nothing is read; the versions are still captured below, before the factory.
     } else if (store.getOrCapture !== undefined) {
       // One round trip for the read and, when it misses, the capture.
       const read = await ctx.call(
@@ -85,7 +104,7 @@ async function wrapOnce<T>(
     storeOk = false
   }
   if (force) {
-    // Bypassed: neither a hit nor a miss.
+    // Forced: neither a hit nor a miss.
   } else if (storeOk) {
     const value = await accept(ctx, operation, key, id, entry, true, options?.schema)
     if (value !== undefined) {
@@ -105,21 +124,176 @@ async function wrapOnce<T>(
       ctx.storeFailed(operation, key, error)
     }
   }
-  const value = await factory()
-  if (value === undefined || captured === undefined) return value
+  const compute = new FactoryContext(ctx, operation, key)
+  let value: T
+  try {
+    value = await (limit === 0 ? factory(compute) : abandonAfter(factory, compute, key, limit))
+  } finally {
+    compute.settled = true
+  }
+  if (value === undefined || captured === undefined || compute.skipped) return value
+  let writeTags = tagIds
+  let writeCaptured = captured
+  const chosen = compute.tagIds
+  if (chosen !== undefined) {
+    // setTags: each tag's version as captured before the factory (rule 2).
+    const picked = pickCaptured(tagIds, captured, chosen)
+    if (picked === undefined) {
+      undeclaredTags(ctx, operation, key, tagIds, compute.tags ?? EMPTY)
+      return value
+    }
+    writeTags = chosen
+    writeCaptured = picked
+  }
+  const writeTtl = compute.ttl ?? ttl
   const payload = ctx.payload(key, value)
   try {
     await ctx.call(
-      store.set(id, { ...payload, tags: tagIds, captured, candidate: createTagVersion(), ttl }),
+      store.set(id, {
+        ...payload,
+        tags: writeTags,
+        captured: writeCaptured,
+        candidate: createTagVersion(),
+        ttl: writeTtl,
+      }),
       operation,
     )
     ctx.stats.sets++
-    if (ctx.events.watching('set'))
-      ctx.events.emit('set', { ...ctx.keyEvent(key), tags: options?.tags ?? EMPTY, ttl })
+    if (ctx.events.watching('set')) {
+      const tags = compute.tags ?? options?.tags ?? EMPTY
+      ctx.events.emit('set', { ...ctx.keyEvent(key), tags, ttl: writeTtl })
+    }
   } catch (error) {
     ctx.storeFailed(operation, key, error)
   }
   return value
+}
+
+/** The longest delay `setTimeout` honours (beyond it, it fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** `hardTimeout` in ms: 0 for no limit (`Infinity`, or beyond what a timer can wait). */
+function factoryLimit(hardTimeout: Ttl, operation: string): number {
+  let ms: number
+  try {
+    ms = parseTtl(hardTimeout)
+  } catch (error) {
+    ;(error as Error).message = (error as Error).message
+      .replace('[ttl]', `[${operation}]`)
+      .replace('invalid ttl', 'invalid hardTimeout')
+    throw error
+  }
+  if (ms === 0) {
+    throw new RangeError(
+      `[tagcache] [${operation}] hardTimeout 0 would abandon every factory at once; expected a duration > 0, or Infinity for no limit`,
+    )
+  }
+  return ms > MAX_TIMER_MS ? 0 : ms
+}
+
+/**
+ * Runs the factory, rejecting with `E_FACTORY_TIMEOUT` once `ms` have passed.
+ * The factory runs on; its late result or error is dropped (`settled`
+ * makes its context inert, and the caller never writes a result it did not get).
+ */
+function abandonAfter<T>(
+  factory: WrapFactory<T>,
+  compute: FactoryContext,
+  key: string,
+  ms: number,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      compute.settled = true
+      reject(new FactoryTimeoutError(key, ms))
+    }, ms)
+    let pending: Promise<T>
+    try {
+      pending = Promise.resolve(factory(compute))
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    pending.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}
+
+/** The versions captured for `chosen`, or `undefined` if one of them was not captured. */
+function pickCaptured(
+  tagIds: readonly string[],
+  captured: readonly string[],
+  chosen: readonly string[],
+): string[] | undefined {
+  const picked: string[] = []
+  for (const tag of chosen) {
+    const i = tagIds.indexOf(tag)
+    if (i === -1) return undefined
+    picked.push(captured[i] as string)
+  }
+  return picked
+}
+
+function undeclaredTags(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  declared: readonly string[],
+  chosen: readonly string[],
+): void {
+  const undeclared = chosen
+    .filter((tag) => !declared.includes(ctx.keys.tag(tag)))
+    .map((tag) => JSON.stringify(tag))
+  ctx.stats.errors++
+  if (!ctx.events.watching('error')) return
+  const error = new TagCacheError(
+    'E_UNDECLARED_TAG',
+    `[tagcache] [${operation}] ctx.setTags() named ${undeclared.join(', ')}, not declared in the call's tags, for key ${JSON.stringify(key)}: the value was returned but not cached; expected every tag setTags may choose to be declared in \`tags\` (their versions are captured before the factory runs, so no invalidation during it is lost)`,
+  )
+  ctx.events.emitError(operation, key, error)
+}
+
+/** The `ctx` a `wrap` factory receives; inert once the computation settled. */
+class FactoryContext implements WrapFactoryContext {
+  readonly key: string
+  /** Set by `setTtl`: the write's ttl in ms. */
+  ttl: number | undefined
+  /** Set by `setTags`: the tags as given, and their ids (namespace tag first). */
+  tags: readonly string[] | undefined
+  tagIds: string[] | undefined
+  skipped = false
+  settled = false
+  readonly #ctx: CacheContext
+  readonly #operation: string
+
+  constructor(ctx: CacheContext, operation: string, key: string) {
+    this.#ctx = ctx
+    this.#operation = operation
+    this.key = key
+  }
+
+  setTtl(ttl: Ttl): void {
+    const ms = this.#ctx.ttl(ttl, this.#operation)
+    if (!this.settled) this.ttl = ms
+  }
+
+  setTags(tags: readonly string[]): void {
+    const ids = this.#ctx.tagIds(tags, this.#operation)
+    if (this.settled) return
+    this.tags = [...tags]
+    this.tagIds = ids
+  }
+
+  skip(): void {
+    if (!this.settled) this.skipped = true
+  }
 }
 
 /** @internal `cache.wrapMany`'s body: one getMany, one batch factory call, one setMany. */

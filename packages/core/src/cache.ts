@@ -13,6 +13,7 @@ import type {
   ReadOptions,
   SetManyEntry,
   SetOptions,
+  WrapFactory,
   WrapManyOptions,
   WrapOptions,
 } from './cache-api.js'
@@ -96,7 +97,7 @@ class TagCache implements Cache {
     return ctx.events.run('invalidateAll', EMPTY, EMPTY, writes.invalidateAll, ctx)
   }
 
-  wrap<T>(key: string, factory: () => T | Promise<T>, options?: WrapOptions<T>): Promise<T> {
+  wrap<T>(key: string, factory: WrapFactory<T>, options?: WrapOptions<T>): Promise<T> {
     return aside.wrap(this.#ctx, 'wrap', key, factory, options)
   }
 

@@ -3,6 +3,7 @@
 // timeout and the `onError` policy). One object per cache, passed to the
 // reads, writes, cache-aside and memoization functions.
 
+import { CircuitBreaker, guardStore } from './breaker.js'
 import { InvalidOptionsError, TagCacheError, TimeoutError } from './errors.js'
 import { listenToStoreEvictions } from './evictions.js'
 import type { CacheOperation, KeyEvent } from './hooks.js'
@@ -56,6 +57,8 @@ export class CacheContext {
   readonly timeout: number
   /** Wraps the serializer's bytes with the serializer's id (see serializer.ts). */
   readonly envelope: Envelope
+  /** The store circuit breaker (`breakerDuration`), shared with derived contexts; none by default. */
+  readonly breaker: CircuitBreaker | undefined
   readonly #jitter: number
   readonly #onError: 'throw' | 'miss' | OnErrorHandler
   readonly #options: CacheOptions
@@ -82,7 +85,16 @@ export class CacheContext {
       this.bounds = []
       this.unsubscribes = []
       this.envelope = createEnvelope(o.serializer ?? jsonSerializer())
-      this.store = o.policy === undefined ? o.store : this.bound(o.policy, '')
+      const breakerMs =
+        o.breakerDuration === undefined || o.breakerDuration === false
+          ? 0
+          : parseTtl(o.breakerDuration)
+      this.breaker =
+        breakerMs === 0
+          ? undefined
+          : new CircuitBreaker(breakerMs, this.events, this.stats, this.namespace, o.store.name)
+      const store = o.policy === undefined ? o.store : this.bound(o.policy, '')
+      this.store = this.breaker === undefined ? store : guardStore(store, this.breaker)
     } else {
       this.keys = parent.keys
       this.events = parent.events
@@ -91,7 +103,11 @@ export class CacheContext {
       this.bounds = parent.bounds
       this.unsubscribes = parent.unsubscribes
       this.envelope = parent.envelope
-      this.store = store as BoundedStore
+      this.breaker = parent.breaker
+      this.store =
+        this.breaker === undefined
+          ? (store as BoundedStore)
+          : guardStore(store as BoundedStore, this.breaker)
     }
     const store_ = this.store
     this.live = store_.capabilities?.liveValues === true
@@ -230,19 +246,32 @@ export class CacheContext {
     })
   }
 
-  /** Applies `onError` to a store failure: rethrows, or returns to let the caller treat it as a miss. */
+  /**
+   * Applies `onError` to a store failure: rethrows, or returns to let the
+   * caller treat it as a miss. A failure opens the circuit breaker, if any;
+   * a call the open breaker skipped (`E_CIRCUIT_OPEN`) is decided alike but
+   * counted in `stats.skipped` (by the breaker), not as an error event.
+   */
   storeFailed(operation: CacheOperation, key: string | undefined, error: unknown): void {
-    this.stats.errors++
+    const skipped = this.breaker !== undefined && isCircuitOpen(error)
+    if (!skipped) {
+      this.stats.errors++
+      this.breaker?.failed(error)
+    }
     const policy = this.#onError
     const decision = typeof policy === 'function' ? policy(error, { operation, key }) : policy
     // A rethrown error fails the operation, whose `error` event reports it.
     if (decision !== 'miss') throw error
-    if (this.events.watching('error')) this.events.emitError(operation, key, error)
+    if (!skipped && this.events.watching('error')) this.events.emitError(operation, key, error)
   }
 
   keyEvent(key: string): KeyEvent {
     return { namespace: this.namespace, store: this.store.name, key }
   }
+}
+
+function isCircuitOpen(error: unknown): boolean {
+  return error instanceof TagCacheError && error.code === 'E_CIRCUIT_OPEN'
 }
 
 /** @internal A `TypeError` naming the operation, the argument and what was expected. */

@@ -20,7 +20,7 @@ export type ChannelEvent = Exclude<keyof Hook, 'before' | 'after' | 'around' | '
  *   carries `duration` and `outcome` (and `error` when it failed).
  * - one plain channel per event: `tagcache:hit`, `tagcache:miss`, `tagcache:set`,
  *   `tagcache:invalidate`, `tagcache:evict`, `tagcache:stale`,
- *   `tagcache:coalesced`, `tagcache:error`, `tagcache:hookError`; each message
+ *   `tagcache:coalesced`, `tagcache:breaker`, `tagcache:error`, `tagcache:hookError`; each message
  *   is the object the matching hook method receives.
  *
  * Nothing is published, and nothing is allocated for it, while a channel has
@@ -44,6 +44,7 @@ export const channelNames = {
   evict: 'tagcache:evict',
   stale: 'tagcache:stale',
   coalesced: 'tagcache:coalesced',
+  breaker: 'tagcache:breaker',
   hookError: 'tagcache:hookError',
 } as const satisfies Record<ChannelEvent | 'operation', string>
 
@@ -62,5 +63,6 @@ export const eventChannels: Record<ChannelEvent, Channel> = {
   evict: channel(channelNames.evict),
   stale: channel(channelNames.stale),
   coalesced: channel(channelNames.coalesced),
+  breaker: channel(channelNames.breaker),
   hookError: channel(channelNames.hookError),
 }

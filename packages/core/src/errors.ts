@@ -12,6 +12,9 @@ export type TagCacheErrorCode =
   | 'E_TIMEOUT'
   | 'E_CLOSED'
   | 'E_SCHEMA'
+  | 'E_FACTORY_TIMEOUT'
+  | 'E_CIRCUIT_OPEN'
+  | 'E_UNDECLARED_TAG'
 
 const BRAND = Symbol.for('tagcache.error')
 
@@ -132,5 +135,44 @@ export class SchemaMismatchError extends TagCacheError {
     )
     this.name = 'SchemaMismatchError'
     this.issues = issues
+  }
+}
+
+/**
+ * A `wrap`/`cached` factory did not settle within the call's `hardTimeout`:
+ * the call rejected and the factory was abandoned. Whatever it produces
+ * later is not cached.
+ */
+export class FactoryTimeoutError extends TagCacheError {
+  /** The key whose factory was abandoned, as the caller gave it. */
+  readonly key: string
+  /** The `hardTimeout` in milliseconds. */
+  readonly ms: number
+
+  constructor(key: string, ms: number) {
+    super(
+      'E_FACTORY_TIMEOUT',
+      `[tagcache] [core] factory of key ${JSON.stringify(key)} did not settle within ${ms} ms; expected it to settle within the call's \`hardTimeout\` (abandoned: its late result is not cached)`,
+    )
+    this.name = 'FactoryTimeoutError'
+    this.key = key
+    this.ms = ms
+  }
+}
+
+/**
+ * The cache's circuit breaker is open (the store failed recently, see
+ * `CacheOptions.breakerDuration`): the operation was not sent to the store.
+ * It goes through `onError` like a store failure: `'miss'` turns it into a
+ * miss (or a skipped write), `'throw'` fails fast with it.
+ */
+export class CircuitOpenError extends TagCacheError {
+  constructor(store: string, operation: string, options?: { cause?: unknown }) {
+    super(
+      'E_CIRCUIT_OPEN',
+      `[tagcache] [core] ${store} ${operation} skipped: the circuit breaker is open after a store failure; expected the store to answer again (it is retried once the \`breakerDuration\` window ends)`,
+      options,
+    )
+    this.name = 'CircuitOpenError'
   }
 }

@@ -117,6 +117,23 @@ export interface EvictEvent extends KeyEvent {
   readonly policy?: string
 }
 
+/** The states of a cache's circuit breaker; see `CacheOptions.breakerDuration`. */
+export type BreakerState = 'open' | 'half-open' | 'closed'
+
+/**
+ * Passed to `breaker` when the cache's circuit breaker changes state:
+ * - `'open'`: a store operation failed (a `StoreError` or `TimeoutError`);
+ *   the cache skips the store for `breakerDuration`;
+ * - `'half-open'`: the window ended and one operation is let through to try
+ *   the store (again every `breakerDuration` while that one does not settle);
+ * - `'closed'`: an operation let through succeeded; the store is used again.
+ */
+export interface BreakerEvent extends HookEventBase {
+  readonly state: BreakerState
+  /** For `'open'`: the store failure that opened it. */
+  readonly cause?: unknown
+}
+
 /**
  * Passed to `error`, for two kinds of error:
  * - the operation failed (its promise rejected): `failedOperation` is set;
@@ -215,6 +232,12 @@ export interface Hook {
   stale?(event: KeyEvent): void
   /** A caller joined a computation already in flight for the same key. */
   coalesced?(event: KeyEvent): void
+  /**
+   * The cache's circuit breaker changed state (only with
+   * `CacheOptions.breakerDuration`). See {@link BreakerEvent}.
+   * @experimental
+   */
+  breaker?(event: BreakerEvent): void
   /** Another hook of this cache threw or rejected (reported once per failing hook). */
   hookError?(event: HookErrorEvent): void
   /**
@@ -247,5 +270,6 @@ export const HOOK_METHODS = [
   'evict',
   'stale',
   'coalesced',
+  'breaker',
   'hookError',
 ] as const satisfies readonly (keyof Hook)[]

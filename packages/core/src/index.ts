@@ -4,7 +4,9 @@ export type * from './cache-api.js'
 export { type ChannelEvent, channelNames } from './diagnostics.js'
 export {
   CacheMiss,
+  CircuitOpenError,
   DeserializationError,
+  FactoryTimeoutError,
   InvalidOptionsError,
   isTagCacheError,
   SchemaMismatchError,
@@ -15,6 +17,8 @@ export {
   TimeoutError,
 } from './errors.js'
 export {
+  type BreakerEvent,
+  type BreakerState,
   type CacheOperation,
   type ErrorEvent,
   type EvictEvent,

@@ -7,6 +7,7 @@ import { performance as clock } from 'node:perf_hooks'
 import { type ChannelEvent, eventChannels, operationChannel } from './diagnostics.js'
 import { TagCacheError } from './errors.js'
 import {
+  type BreakerEvent,
   type CacheOperation,
   type ErrorEvent,
   type EvictEvent,
@@ -354,6 +355,7 @@ export class Lifecycle {
   emit(name: 'invalidate', event: InvalidateEvent): void
   emit(name: 'evict', event: EvictEvent): void
   emit(name: 'error', event: ErrorEvent): void
+  emit(name: 'breaker', event: BreakerEvent): void
   emit(name: 'before' | 'after', event: MutableEndEvent): void
   emit(name: HookMethod, event: unknown): void {
     const listeners = this.#listeners[name]

@@ -31,6 +31,8 @@ export function cached<Args extends unknown[], R>(
         tags: resolve(options.tags, args),
         ttl: resolve(options.ttl, args),
         schema: options.schema,
+        forceFresh: options.forceFresh,
+        hardTimeout: options.hardTimeout,
       },
       bypassed(options.bypass, args),
     )) as CachedFunction<Args, R>
@@ -76,7 +78,12 @@ export function decorator<Args extends unknown[]>(
         'cached',
         key,
         async () => method.apply(this, args),
-        { tags: resolve(options.tags, args), ttl: resolve(options.ttl, args) },
+        {
+          tags: resolve(options.tags, args),
+          ttl: resolve(options.ttl, args),
+          forceFresh: options.forceFresh,
+          hardTimeout: options.hardTimeout,
+        },
         bypassed(options.bypass, args),
       ) as Promise<Awaited<R>>
     }

@@ -65,6 +65,32 @@ export interface CacheOptions {
    */
   timeout?: Ttl | false
   /**
+   * Turns on the store circuit breaker: after a store operation fails with a
+   * `StoreError` or `TimeoutError` (not a programming error: bad arguments,
+   * unserializable values), the cache skips the store for this long
+   * (milliseconds or duration string), then lets one operation through to
+   * try it (half-open): its success closes the breaker, its failure opens it
+   * for another window. No request waits on a store known to be down.
+   *
+   * While open, an operation behaves as if the store had failed with
+   * `CircuitOpenError` (`E_CIRCUIT_OPEN`), without touching it, and goes
+   * through `onError`: with `'miss'` reads are misses, `wrap`/`cached` run
+   * the factory and do not write, writes are skipped; with `'throw'` they fail
+   * fast. Invalidations are always sent and throw when they fail (a lost
+   * invalidation would serve stale data); one that succeeds closes the
+   * breaker. Skipped operations count in `stats.skipped`, not `stats.errors`,
+   * and fire no `error` event; state changes fire `breaker`. One breaker per
+   * cache (its bounded `cached` functions share it). Pair it with
+   * `timeout`, or a hung store never fails and never opens it.
+   * @default false (no breaker)
+   * @experimental
+   * @example
+   * ```ts
+   * createCache({ store, onError: 'miss', timeout: '50ms', breakerDuration: '1s' })
+   * ```
+   */
+  breakerDuration?: Ttl | false
+  /**
    * Bounds the namespace to `policy.maxSize` entries, evicting by the
    * policy's rule (`lru`, `lfu`, `fifo`, `mru`, `rr`, `tlru` from
    * `@tagcache/policies`), on any store that offers `Store.bounded` (memory,
@@ -102,6 +128,15 @@ const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => 
 })
 
 const isFunction = (v: unknown): boolean => typeof v === 'function'
+
+/** Finite, or malformed (reported by the ttl schema itself). */
+function isFiniteTtl(ttl: Ttl): boolean {
+  try {
+    return Number.isFinite(parseTtl(ttl))
+  } catch {
+    return true
+  }
+}
 
 const storeSchema = z.custom<Store>(
   (v) =>
@@ -160,6 +195,12 @@ export const cacheOptionsSchema = z.strictObject({
     })
     .optional(),
   timeout: z.union([z.literal(false), ttlSchema]).optional(),
+  breakerDuration: z
+    .union([z.literal(false), ttlSchema])
+    .refine((v) => v === false || isFiniteTtl(v), {
+      error: 'expected a finite duration (the store is retried when it ends), or false',
+    })
+    .optional(),
   policy: policySchema.optional(),
 })
 
@@ -174,6 +215,8 @@ export const cachedOptionsSchema = z.looseObject({
       error: 'expected a function (...args) => boolean',
     })
     .optional(),
+  forceFresh: z.boolean({ error: 'expected a boolean' }).optional(),
+  hardTimeout: ttlSchema.optional(),
 })
 
 /**

@@ -10,7 +10,11 @@ export interface CacheStats {
   readonly deletes: number
   /** `invalidate`/`invalidateAll` calls. */
   readonly invalidations: number
-  /** Store failures and unreadable payloads. */
+  /**
+   * Store failures, unreadable payloads, and `wrap` results left uncached
+   * because `ctx.setTags` named an undeclared tag (`E_UNDECLARED_TAG`).
+   * Operations the circuit breaker skipped count in `skipped` instead.
+   */
   readonly errors: number
   /** Callers that joined a computation already in flight. */
   readonly coalesced: number
@@ -20,6 +24,11 @@ export interface CacheStats {
    * those this process's writes caused) or by an in-process store's bounds.
    */
   readonly evictions: number
+  /**
+   * Store operations the circuit breaker skipped while open
+   * (`breakerDuration`): answered as if the store had failed, without it.
+   */
+  readonly skipped: number
   /** Stale values served (reserved: 0 until core has grace periods). */
   readonly stale: number
   /** hits / (hits + misses), 0 when there were no reads. */
@@ -40,6 +49,7 @@ export class StatsCounter implements CacheStats {
   errors = 0
   coalesced = 0
   evictions = 0
+  skipped = 0
   stale = 0
 
   get hitRatio(): number {
@@ -48,7 +58,7 @@ export class StatsCounter implements CacheStats {
   }
 
   get summary(): string {
-    return `hits=${this.hits} misses=${this.misses} hitRatio=${(this.hitRatio * 100).toFixed(1)}% sets=${this.sets} deletes=${this.deletes} invalidations=${this.invalidations} errors=${this.errors} coalesced=${this.coalesced} evictions=${this.evictions} stale=${this.stale}`
+    return `hits=${this.hits} misses=${this.misses} hitRatio=${(this.hitRatio * 100).toFixed(1)}% sets=${this.sets} deletes=${this.deletes} invalidations=${this.invalidations} errors=${this.errors} coalesced=${this.coalesced} evictions=${this.evictions} skipped=${this.skipped} stale=${this.stale}`
   }
 
   reset(): void {
@@ -60,6 +70,7 @@ export class StatsCounter implements CacheStats {
     this.errors = 0
     this.coalesced = 0
     this.evictions = 0
+    this.skipped = 0
     this.stale = 0
   }
 }

@@ -160,6 +160,7 @@ async function writeVersions(
   } catch (error) {
     // The operation's `error` event reports it.
     ctx.stats.errors++
+    ctx.breaker?.failed(error)
     throw error
   }
 }
