@@ -96,6 +96,13 @@ export class BoundedRedisStore implements BoundedStore {
   readonly #scriptedHints: boolean
   /** Touches queued in this tick, per shard: the touch script's KEYS. */
   #touches: Map<Shard, string[]> | undefined
+  /**
+   * Whether this view has sent the touch script with `EVAL` (loading it on
+   * the server). Until then touches go as `EVAL`: an `EVALSHA` answered
+   * NOSCRIPT would be resent after its read resolved, behind commands sent
+   * since, and record the use out of order.
+   */
+  #touchLoaded = false
 
   constructor(base: RedisStoreBase, commands: Commands, options: BoundOptions, mode: ViewMode) {
     const { id, policy } = options
@@ -231,8 +238,17 @@ export class BoundedRedisStore implements BoundedStore {
     const pending = this.#touches
     this.#touches = undefined
     if (pending === undefined) return
+    const script = this.#scripts.touch
     for (const keys of pending.values()) {
-      this.#commands.script(this.#scripts.touch, keys, NO_ARGS, 'get').catch(() => {})
+      if (this.#touchLoaded) {
+        this.#commands.script(script, keys, NO_ARGS, 'get').catch(() => {})
+        continue
+      }
+      this.#touchLoaded = true
+      const n = String(keys.length)
+      this.#commands.call(['EVAL', script.lua, n, ...keys], keys[0], 'get').catch(() => {
+        this.#touchLoaded = false
+      })
     }
   }
 
