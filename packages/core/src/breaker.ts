@@ -178,6 +178,11 @@ export function guardStore(store: Store, breaker: CircuitBreaker): Store {
   if (typeof store.getOrCapture === 'function') {
     guard.getOrCapture = guarded('getOrCapture', store.getOrCapture)
   }
+  if (typeof store.lock === 'function' && typeof store.unlock === 'function') {
+    guard.lock = guarded('lock', store.lock)
+    // Sent whatever the state: a lock left behind would delay other processes until its ttl.
+    guard.unlock = attempted(store.unlock)
+  }
   const getSync = store.getSync
   if (typeof getSync === 'function') {
     guard.getSync = (key, record, now) => {

@@ -47,6 +47,47 @@ export interface ComputeOptions {
    * @experimental
    */
   hardTimeout?: Ttl
+  /**
+   * Stampede lock across processes: on a miss, one caller takes a lock on
+   * the key in the store (Redis: `SET NX PX` with an owner token, released by
+   * its owner only) and computes; the others, in any process, wait for its
+   * value up to `wait`, reading the entry every 15 ms (polling: no pub/sub
+   * connection is needed; on Redis one read per waiting process and poll). If the value does not come
+   * (the holder's factory failed or skipped, it crashed and its lock
+   * expired), a waiter takes the lock and computes; when `wait` ends with the
+   * lock still held, it computes without it. A hit costs nothing extra.
+   *
+   * Within one process, concurrent calls already share one computation;
+   * only the first contends for the lock. Calls with `forceFresh` (or a
+   * `bypass`) neither take nor wait for it. The store must have `lock` and
+   * `unlock` (memory: per process; ioredis, node-redis: across processes),
+   * or the call throws `InvalidOptionsError`. A waiter served by the
+   * holder's value counts one miss (its first read) and one hit.
+   * @default undefined (no lock: single-flight within the process only)
+   * @experimental
+   * @example
+   * ```ts
+   * await cache.wrap('report', () => slowReport(), { lock: { ttl: '30s', wait: '5s' } })
+   * ```
+   */
+  lock?: LockOptions
+}
+
+/** The `lock` option of `wrap`, `cached` and `decorator`; see {@link ComputeOptions.lock}. */
+export interface LockOptions {
+  /**
+   * How long the lock lives (milliseconds or a duration string, finite, > 0):
+   * longer than the factory usually takes, since a holder outliving its lock
+   * lets another caller compute too. Also how long a crashed holder delays the others.
+   * @default '10s'
+   */
+  ttl?: Ttl
+  /**
+   * How long the others wait for the holder's value (milliseconds or a
+   * duration string, finite, >= 0) before computing themselves.
+   * @default the lock's ttl
+   */
+  wait?: Ttl
 }
 
 /** Options of `wrap`: where and how long to cache, and the schema reads must match. */

@@ -15,6 +15,7 @@ import { FactoryTimeoutError, TagCacheError } from './errors.js'
 import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
 import { accept, countFound, getMany, missed } from './reads.js'
+import { contend, lockOptions, release } from './stampede-lock.js'
 import type { KeyRecord, StoredEntry, StoreWriteWithKey } from './store.js'
 import { parseTtl, type Ttl } from './ttl.js'
 import { createTagVersion } from './versions.js'
@@ -81,6 +82,9 @@ async function wrapOnce<T>(
   const hardTimeout = options?.hardTimeout
   const limit = hardTimeout === undefined ? 0 : factoryLimit(hardTimeout, operation)
   const store = ctx.store
+  // A forced call neither takes nor waits for the lock.
+  const lock =
+    options?.lock === undefined || force ? undefined : lockOptions(options.lock, operation, store)
   let entry: StoredEntry | undefined
   // Rule 2: versions captured here, before the factory runs (see below).
   let captured: readonly string[] | undefined
@@ -115,15 +119,66 @@ async function wrapOnce<T>(
     missed(ctx, key)
   }
   if (event !== undefined && !force) event.outcome = 'miss'
-  // Rule 2: capture the versions before the factory runs; an invalidation
-  // that lands while it runs replaces them, and the stored entry is born stale.
-  if (storeOk && captured === undefined) {
-    try {
-      captured = await ctx.call(store.tagVersions(tagIds, createTagVersion(), ttl), operation)
-    } catch (error) {
-      ctx.storeFailed(operation, key, error)
+  let owner: string | undefined
+  if (lock !== undefined && storeOk) {
+    const got = await contend(ctx, operation, key, record, lock, options?.schema)
+    if (got.served) {
+      if (event !== undefined) event.outcome = 'hit'
+      return got.value as T
     }
+    owner = got.owner
+    // Captured before the wait: captured again below, so that an
+    // invalidation during the wait does not leave the new entry born stale.
+    if (got.waited) captured = undefined
   }
+  if (owner === undefined) {
+    if (storeOk && captured === undefined)
+      captured = await capture(ctx, operation, key, tagIds, ttl)
+    return produce(ctx, operation, key, id, factory, options, limit, ttl, tagIds, captured)
+  }
+  try {
+    if (captured === undefined) captured = await capture(ctx, operation, key, tagIds, ttl)
+    return await produce(ctx, operation, key, id, factory, options, limit, ttl, tagIds, captured)
+  } finally {
+    // After the write: a waiter that then finds the lock free finds the value too.
+    await release(ctx, operation, key, id, owner)
+  }
+}
+
+/**
+ * Rule 2: the versions captured before the factory runs; an invalidation
+ * that lands while it runs replaces them, and the stored entry is born
+ * stale. `undefined` when the store failed (and `onError` let it pass).
+ */
+async function capture(
+  ctx: CacheContext,
+  operation: 'wrap' | 'cached',
+  key: string,
+  tagIds: readonly string[],
+  ttl: number,
+): Promise<readonly string[] | undefined> {
+  try {
+    return await ctx.call(ctx.store.tagVersions(tagIds, createTagVersion(), ttl), operation)
+  } catch (error) {
+    ctx.storeFailed(operation, key, error)
+    return undefined
+  }
+}
+
+/** Runs the factory and writes its result with the versions `captured` before it (rule 2). */
+async function produce<T>(
+  ctx: CacheContext,
+  operation: 'wrap' | 'cached',
+  key: string,
+  id: string,
+  factory: WrapFactory<T>,
+  options: WrapOptions<T> | undefined,
+  limit: number,
+  ttl: number,
+  tagIds: string[],
+  captured: readonly string[] | undefined,
+): Promise<T> {
+  const store = ctx.store
   const compute = new FactoryContext(ctx, operation, key)
   let value: T
   try {

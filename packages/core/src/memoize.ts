@@ -6,6 +6,7 @@ import { wrap } from './cache-aside.js'
 import { type CacheContext, EMPTY, invalidArgument } from './context.js'
 import { stableHash } from './hash.js'
 import { cachedOptionsSchema, validateOptions } from './options.js'
+import { lockOptions } from './stampede-lock.js'
 import { remove } from './writes.js'
 
 /** @internal `cache.cached`. `cache` is the facade, for `.invalidate` to run observed. */
@@ -20,6 +21,8 @@ export function cached<Args extends unknown[], R>(
   validateOptions('cached', cachedOptionsSchema, options)
   // A bounded function: its own view of the store, and its own index.
   const own = options.policy === undefined ? ctx : ctx.derive(options.policy, identity)
+  // Checked now rather than at the first miss.
+  if (options.lock !== undefined) lockOptions(options.lock, 'cached', own.store)
   const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
   const call = (async (...args: Args) =>
     wrap(
@@ -33,6 +36,7 @@ export function cached<Args extends unknown[], R>(
         schema: options.schema,
         forceFresh: options.forceFresh,
         hardTimeout: options.hardTimeout,
+        lock: options.lock,
       },
       bypassed(options.bypass, args),
     )) as CachedFunction<Args, R>
@@ -67,6 +71,7 @@ export function decorator<Args extends unknown[]>(
     // A bounded method: one view per decorated method, shared by its instances.
     const own =
       options.policy === undefined ? ctx : ctx.derive(options.policy, `method:${methodName}`)
+    if (options.lock !== undefined) lockOptions(options.lock, 'decorator', own.store)
     return async function (this: This, ...args: Args): Promise<Awaited<R>> {
       const owner =
         (this as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'anonymous'
@@ -83,6 +88,7 @@ export function decorator<Args extends unknown[]>(
           ttl: resolve(options.ttl, args),
           forceFresh: options.forceFresh,
           hardTimeout: options.hardTimeout,
+          lock: options.lock,
         },
         bypassed(options.bypass, args),
       ) as Promise<Awaited<R>>

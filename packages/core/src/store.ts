@@ -133,6 +133,30 @@ export interface Store {
   bounded?(options: BoundOptions): BoundedStore
 
   /**
+   * Optional: takes the stampede lock of entry `key` for `owner` (a token
+   * unique to the caller), for `ttl` ms, if no one holds it: `true` if taken.
+   * `wrap(key, factory, { lock })` calls it on a miss, so that one process
+   * computes while the others wait for its value. The lock expires on its own
+   * after `ttl` (a crashed holder blocks no one beyond it); anything found
+   * under the lock that is not a live lock of this store (foreign bytes)
+   * counts as held until it expires or goes.
+   *
+   * On Redis: `SET <lock key> owner NX PX ttl`, the lock key derived from
+   * `key` so that it collides with no entry or tag key. An in-process store
+   * locks within its process only. With `lock`, a store must have `unlock`.
+   * @experimental
+   */
+  lock?(key: string, owner: string, ttl: number): Promise<boolean>
+
+  /**
+   * Optional, with {@link Store.lock}: releases the lock of `key` if, and
+   * only if, `owner` holds it (atomically: compare and delete), so that a
+   * holder whose lock expired never releases the next holder's.
+   * @experimental
+   */
+  unlock?(key: string, owner: string): Promise<void>
+
+  /**
    * Releases resources the store created itself (timers, connections it opened).
    * A store never closes a client that was passed to it.
    */
@@ -141,7 +165,7 @@ export interface Store {
 
 /**
  * The name of a method every {@link Store} must have (all but the optional
- * `getSync`, `getOrCapture`, `onEvict`, `bounded` and `close`).
+ * `getSync`, `getOrCapture`, `onEvict`, `bounded`, `lock`, `unlock` and `close`).
  * @internal
  */
 export type StoreMethod = {

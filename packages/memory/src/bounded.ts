@@ -27,6 +27,8 @@ export interface ViewHost extends Store {
   deleteNow(key: string): boolean
   /** Whether the store holds an entry under `key` (live or not yet noticed expired). */
   holds(key: string): boolean
+  lock(key: string, owner: string, ttl: number): Promise<boolean>
+  unlock(key: string, owner: string): Promise<void>
 }
 
 const boundOptionsSchema = z.looseObject({ id: z.string(), policy: policySchema })
@@ -42,6 +44,10 @@ export interface BoundedMemoryStore extends BoundedStore {
   getSync(key: string, record?: KeyRecord, now?: number): StoredEntry | undefined
   /** Tells `listener` of the view's own evictions: `(id, 'capacity', policy.name)`. */
   onEvict(listener: StoreEvictListener): () => void
+  /** The store's {@link Store.lock} (per process). */
+  lock(key: string, owner: string, ttl: number): Promise<boolean>
+  /** The store's {@link Store.unlock}. */
+  unlock(key: string, owner: string): Promise<void>
 }
 
 /**
@@ -134,6 +140,15 @@ export class BoundedMemoryView implements BoundedMemoryStore {
 
   expire(key: string, ttl: number): Promise<boolean> {
     return this.#store.expire(key, ttl)
+  }
+
+  /** The store's lock (locks are not entries: nothing to bound). */
+  lock(key: string, owner: string, ttl: number): Promise<boolean> {
+    return this.#store.lock(key, owner, ttl)
+  }
+
+  unlock(key: string, owner: string): Promise<void> {
+    return this.#store.unlock(key, owner)
   }
 
   onEvict(listener: StoreEvictListener): () => void {

@@ -62,6 +62,21 @@ export interface MemoryStore extends Store {
    * @experimental
    */
   bounded(options: BoundOptions): BoundedMemoryStore
+  /**
+   * {@link Store.lock} for `wrap(..., { lock })`: a map of lock holders with
+   * expiry on the store's clock. **Per process**: it coordinates the caches
+   * over this store instance, never other processes (use a Redis store for that).
+   * @experimental
+   */
+  lock(key: string, owner: string, ttl: number): Promise<boolean>
+  /** {@link Store.unlock}: releases `key`'s lock if `owner` holds it. @experimental */
+  unlock(key: string, owner: string): Promise<void>
+}
+
+/** A lock held on an entry's key: who holds it, until when (the store's clock). */
+interface Lock {
+  readonly owner: string
+  readonly expiresAt: number
 }
 
 interface Slot {
@@ -215,6 +230,8 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #policyName: string
   /** Bounded views over this store, told when it is cleared. */
   readonly #views = new Set<BoundedMemoryView>()
+  /** Stampede locks by entry key; an expired one is replaced by the next `lock`. */
+  readonly #locks = new Map<string, Lock>()
 
   constructor(options: MemoryStoreOptions) {
     this.#order = options.policy?.local()
@@ -348,6 +365,7 @@ class MemoryStoreImpl implements MemoryStore {
     this.#tags.clear()
     this.#tagsChanged()
     this.#bytes = 0
+    this.#locks.clear()
     for (const view of this.#views) view.storeCleared()
   }
 
@@ -371,6 +389,19 @@ class MemoryStoreImpl implements MemoryStore {
     const view = new BoundedMemoryView(this, policy, this.#views)
     this.#views.add(view)
     return view
+  }
+
+  lock(key: string, owner: string, ttl: number): Promise<boolean> {
+    const now = this.#now()
+    const held = this.#locks.get(key)
+    if (held !== undefined && held.expiresAt > now) return Promise.resolve(false)
+    this.#locks.set(key, { owner, expiresAt: now + ttl })
+    return Promise.resolve(true)
+  }
+
+  unlock(key: string, owner: string): Promise<void> {
+    if (this.#locks.get(key)?.owner === owner) this.#locks.delete(key)
+    return Promise.resolve()
   }
 
   /**

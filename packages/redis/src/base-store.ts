@@ -11,8 +11,11 @@ import type {
 import { BoundedRedisStore } from './bounded-store.js'
 import { type Commands, ttlArg } from './commands.js'
 import { isVerified, readEntry, tagsToRead, unreadable } from './entries.js'
-import { TAGS_SCRIPT } from './scripts/index.js'
+import { TAGS_SCRIPT, UNLOCK_SCRIPT } from './scripts/index.js'
 import type { TagHints } from './tag-hints.js'
+
+/** Ends a lock key: `%` followed by `l` is no escape core writes, so no id ends so. */
+const LOCK_SUFFIX = '%lock'
 
 /**
  * What the standalone and the cluster store share: the operations that are
@@ -124,6 +127,27 @@ export abstract class RedisStoreBase implements Store {
         return this.commands.call(args, key, 'invalidate')
       }),
     )
+  }
+
+  /**
+   * `SET <prefix><key>%lock owner NX PX ttl`. Ids never end in `%lock` (core
+   * escapes `%` as `%25`), so the lock key collides with no entry, tag or
+   * index key. It is a key of its own, sent to its own slot on a cluster.
+   */
+  async lock(key: string, owner: string, ttl: number): Promise<boolean> {
+    const full = this.commands.prefix + key + LOCK_SUFFIX
+    const reply = await this.commands.call(
+      ['SET', full, owner, 'NX', 'PX', ttlArg(ttl)],
+      full,
+      'lock',
+    )
+    return reply !== null
+  }
+
+  /** Deletes the lock key only if it holds `owner` (one script: compare and delete). */
+  async unlock(key: string, owner: string): Promise<void> {
+    const full = this.commands.prefix + key + LOCK_SUFFIX
+    await this.commands.script(UNLOCK_SCRIPT, [full], [owner], 'unlock')
   }
 
   async ttl(key: string): Promise<number | undefined> {

@@ -407,6 +407,15 @@ export class BoundedRedisStore implements BoundedStore {
   }
 
   /** Capacity evictions of writes made through this view, in this process. */
+  /** The store's lock: a lock is not an entry of the bounded cache. */
+  lock(key: string, owner: string, ttl: number): Promise<boolean> {
+    return this.#base.lock(key, owner, ttl)
+  }
+
+  unlock(key: string, owner: string): Promise<void> {
+    return this.#base.unlock(key, owner)
+  }
+
   onEvict(listener: StoreEvictListener): () => void {
     this.#listeners.add(listener)
     return () => {

@@ -1,0 +1,186 @@
+// The stampede lock of `wrap(key, factory, { lock })`: on a miss one caller,
+// in any process, takes the store's lock on the key and computes; the others
+// poll the entry until its value comes, the lock frees (the holder failed or
+// crashed: then one of them takes it), or `wait` ends (then they compute
+// without it). Polling, not pub/sub: the store contract stays one command
+// per call, and a Redis driver needs no subscriber connection.
+
+import type { CacheContext } from './context.js'
+import { InvalidOptionsError } from './errors.js'
+import type { CacheOperation } from './hooks.js'
+import { accept } from './reads.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
+import type { KeyRecord, Store } from './store.js'
+import { parseTtl, type Ttl } from './ttl.js'
+import { createTagVersion } from './versions.js'
+
+/** @internal How often a waiter reads the entry (and tries the lock), in ms. */
+export const LOCK_POLL_MS = 15
+
+const DEFAULT_LOCK_TTL = 10_000
+
+/** @internal A `lock` option, checked: both in ms. */
+export interface ParsedLock {
+  readonly ttl: number
+  readonly wait: number
+}
+
+/** Options objects already checked: `cached`, `decorator` and hoisted options cost one lookup. */
+const checked = new WeakMap<object, ParsedLock>()
+
+/**
+ * @internal Checks the `lock` option and that `store` can lock.
+ * @throws InvalidOptionsError naming `lock`, `lock.ttl` or `lock.wait`.
+ */
+export function lockOptions(lock: unknown, operation: string, store: Store): ParsedLock {
+  if (typeof store.lock !== 'function' || typeof store.unlock !== 'function') {
+    throw new InvalidOptionsError(operation, [
+      `lock: the ${JSON.stringify(store.name)} store cannot lock; expected a store with lock() and unlock() (memoryStore, ioredisStore, nodeRedisStore)`,
+    ])
+  }
+  if (typeof lock === 'object' && lock !== null) {
+    const known = checked.get(lock)
+    if (known !== undefined) return known
+  }
+  const parsed = parseLock(lock, operation)
+  checked.set(lock as object, parsed)
+  return parsed
+}
+
+function parseLock(lock: unknown, operation: string): ParsedLock {
+  if (typeof lock !== 'object' || lock === null || Array.isArray(lock)) {
+    const shown = lock === null ? 'null' : Array.isArray(lock) ? 'an array' : typeof lock
+    throw new InvalidOptionsError(operation, [
+      `lock: got ${shown}; expected an object { ttl?, wait? } of durations`,
+    ])
+  }
+  const issues: string[] = []
+  const { ttl, wait, ...rest } = lock as { ttl?: unknown; wait?: unknown }
+  for (const name of Object.keys(rest)) {
+    issues.push(`lock.${name}: unknown option; expected only ttl and wait`)
+  }
+  const ttlMs = ttl === undefined ? DEFAULT_LOCK_TTL : duration(ttl, 'ttl', issues)
+  if (ttlMs === 0) issues.push('lock.ttl: got 0; expected a duration > 0')
+  const waitMs = wait === undefined ? ttlMs : duration(wait, 'wait', issues)
+  if (issues.length > 0) throw new InvalidOptionsError(operation, issues)
+  return { ttl: ttlMs, wait: waitMs }
+}
+
+/** A finite duration in ms, or NaN with an issue recorded. */
+function duration(value: unknown, name: string, issues: string[]): number {
+  let ms: number
+  try {
+    ms = parseTtl(value as Ttl)
+  } catch (error) {
+    issues.push(`lock.${name}: ${(error as Error).message.replace('[tagcache] [ttl] ', '')}`)
+    return Number.NaN
+  }
+  if (!Number.isFinite(ms)) {
+    issues.push(
+      `lock.${name}: got ${JSON.stringify(value)}; expected a finite duration (a lock that never expires would let a crashed holder block every caller)`,
+    )
+    return Number.NaN
+  }
+  return ms
+}
+
+/**
+ * @internal What contending for the lock gave: the value another caller
+ * computed (`served`), or the right to compute, holding the lock (`owner`)
+ * or not; `waited`: time passed since the versions were captured.
+ */
+export interface Contention {
+  readonly served: boolean
+  readonly value: unknown
+  readonly owner: string | undefined
+  readonly waited: boolean
+}
+
+const ALONE: Contention = { served: false, value: undefined, owner: undefined, waited: false }
+const WAITED_ALONE: Contention = { served: false, value: undefined, owner: undefined, waited: true }
+
+type LockingStore = Store & Required<Pick<Store, 'lock' | 'unlock'>>
+
+/**
+ * @internal Takes the lock on `record`'s entry, or waits for the value of
+ * whoever holds it (see the file's header). A store failure goes through
+ * `onError` (with `'miss'`: compute without the lock).
+ */
+export async function contend(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  record: KeyRecord,
+  lock: ParsedLock,
+  schema: StandardSchemaV1 | undefined,
+): Promise<Contention> {
+  const store = ctx.store as LockingStore
+  const id = record.id
+  const owner = createTagVersion()
+  try {
+    if (await ctx.call(store.lock(id, owner, lock.ttl), operation)) {
+      return { served: false, value: undefined, owner, waited: false }
+    }
+  } catch (error) {
+    ctx.storeFailed(operation, key, error)
+    return ALONE
+  }
+  const deadline = performance.now() + lock.wait
+  for (;;) {
+    const left = deadline - performance.now()
+    if (left <= 0) return WAITED_ALONE
+    await sleep(Math.min(LOCK_POLL_MS, left))
+    try {
+      const value = await served(ctx, operation, key, record, schema)
+      if (value !== undefined) return { served: true, value, owner: undefined, waited: true }
+      if (await ctx.call(store.lock(id, owner, lock.ttl), operation)) {
+        // The holder may have written and released between that read and
+        // this lock: read once more before computing again.
+        const late = await served(ctx, operation, key, record, schema)
+        if (late === undefined) return { served: false, value: undefined, owner, waited: true }
+        await release(ctx, operation, key, id, owner)
+        return { served: true, value: late, owner: undefined, waited: true }
+      }
+    } catch (error) {
+      ctx.storeFailed(operation, key, error)
+      return WAITED_ALONE
+    }
+  }
+}
+
+/** The entry's value if there is a servable one; an absent entry counts no miss (the caller's first read did). */
+async function served(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  record: KeyRecord,
+  schema: StandardSchemaV1 | undefined,
+): Promise<unknown> {
+  const entry = await ctx.call(ctx.store.get(record.id, record), operation)
+  if (entry === undefined) return undefined
+  return accept(ctx, operation, key, record.id, entry, true, schema)
+}
+
+/**
+ * @internal Releases `owner`'s lock. A failure is reported (`error` event,
+ * `stats.errors`) but never fails the call: the value is computed, and the
+ * lock expires by its ttl.
+ */
+export async function release(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  id: string,
+  owner: string,
+): Promise<void> {
+  try {
+    await ctx.call((ctx.store as LockingStore).unlock(id, owner), operation)
+  } catch (error) {
+    ctx.stats.errors++
+    if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
