@@ -391,3 +391,39 @@ describe('the factory ctx', () => {
     expect(store.writes[0]?.ttl).toBe(3_600_000)
   })
 })
+
+describe('lock option', () => {
+  it('a store without lock/unlock: wrap and cached throw InvalidOptionsError naming lock', async () => {
+    const cache = createCache({ store: testStore() })
+    await expect(cache.wrap('k', () => 1, { lock: { ttl: '1s' } })).rejects.toThrow(
+      /\[wrap\] invalid options:\n {2}- lock: the "test" store cannot lock/,
+    )
+    expect(() => cache.cached(async () => 1, { lock: { ttl: '1s' } })).toThrow(
+      /\[cached\] invalid options:\n {2}- lock: /,
+    )
+    // Without the option, nothing changes.
+    expect(await cache.wrap('k', () => 1)).toBe(1)
+  })
+
+  it('refuses malformed lock options, naming each path', async () => {
+    const store = testStore()
+    // Any lock/unlock pair passes the capability check; options are checked next.
+    store.lock = async () => true
+    store.unlock = async () => {}
+    const cache = createCache({ store })
+    const bad: [unknown, RegExp][] = [
+      [true, /lock: got boolean; expected an object/],
+      [null, /lock: got null/],
+      [{ ttl: 0 }, /lock\.ttl: got 0; expected a duration > 0/],
+      [{ ttl: 'forever' }, /lock\.ttl: .*expected a finite duration/],
+      [{ ttl: -5 }, /lock\.ttl: invalid ttl -5/],
+      [{ wait: '1hfoo' }, /lock\.wait: invalid ttl "1hfoo"/],
+      [{ ttl: 100, timeout: 5 }, /lock\.timeout: unknown option/],
+    ]
+    for (const [lock, message] of bad) {
+      const attempt = cache.wrap('k', () => 1, { lock: lock as never })
+      await expect(attempt).rejects.toThrow(message)
+      await expect(attempt).rejects.toMatchObject({ code: 'E_INVALID_OPTIONS' })
+    }
+  })
+})
