@@ -140,9 +140,11 @@ describe('wrap with lock over one memory store', () => {
     expect(await Promise.all([f(2), g(2), f(2), g(2)])).toEqual([4, 4, 4, 4])
     expect(runs).toBe(1)
     expect(() => cache.cached(slow, { lock: { ttl: -1 } })).toThrow(InvalidOptionsError)
-    expect(() => cache.decorator({ lock: { wait: 'soon' } })(async () => 1, {
-      kind: 'method',
-      name: 'm',
-    } as never)).toThrow(/lock\.wait/)
+    expect(() =>
+      cache.decorator({ lock: { wait: 'soon' } })(async () => 1, {
+        kind: 'method',
+        name: 'm',
+      } as never),
+    ).toThrow(/lock\.wait/)
   })
 })

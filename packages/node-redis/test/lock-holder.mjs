@@ -1,0 +1,28 @@
+// A process that takes a key's stampede lock and computes forever, for
+// lock.test.ts: node lock-holder.mjs <ioredis|node-redis> <url> <namespace>
+// <key> <lockTtlMs>. Uses the built packages. Sends 'computing' once its
+// factory runs (the lock is held); the test then kills it with SIGKILL.
+import { createCache } from '@tagcache/core'
+
+const [driver, url, namespace, key, ttl] = process.argv.slice(2)
+let store
+if (driver === 'ioredis') {
+  const { Redis } = await import('ioredis')
+  const { ioredisStore } = await import('@tagcache/ioredis')
+  store = ioredisStore(new Redis(url))
+} else {
+  const { createClient } = await import('redis')
+  const { nodeRedisStore } = await import('@tagcache/node-redis')
+  const client = createClient({ url })
+  await client.connect()
+  store = nodeRedisStore(client)
+}
+const cache = createCache({ store, namespace })
+await cache.wrap(
+  key,
+  () =>
+    new Promise(() => {
+      process.send('computing')
+    }),
+  { lock: { ttl: Number(ttl), wait: 60_000 } },
+)

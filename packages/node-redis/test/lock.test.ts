@@ -1,0 +1,213 @@
+// The stampede lock on real Redis, for both drivers: one computation across
+// caches on separate connections, a holder process killed mid-factory, a
+// lock key overwritten by another client, unlock never releasing another
+// owner's lock; and the 50-call case on a cluster.
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { type Cache, createCache, type Store } from '@tagcache/core'
+import { ioredisStore } from '@tagcache/ioredis'
+import { sharedCluster } from '@tagcache/redis-harness/vitest'
+import { Cluster, Redis } from 'ioredis'
+import { createClient } from 'redis'
+import { describe, expect, it } from 'vitest'
+import { nodeRedisStore } from '../src/index.js'
+import { ioredis, server, useBothClients } from './both-clients.js'
+
+useBothClients()
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A store on a connection of its own, and the function that closes that connection. */
+async function connect(driver: string): Promise<[Store, () => Promise<unknown>]> {
+  if (driver === 'ioredis') {
+    const client = new Redis(server.port, '127.0.0.1')
+    return [ioredisStore(client), () => client.quit()]
+  }
+  const client = createClient({ url: server.url })
+  await client.connect()
+  return [nodeRedisStore(client), () => client.close()]
+}
+
+/** The lock key of `key` in namespace `ns` (default store prefix). */
+const lockKey = (ns: string, key: string) => `tagcache:${ns}:e:${key}%lock`
+
+describe.each(['ioredis', 'node-redis'])('stampede lock over %s', (driver) => {
+  it('50 concurrent wraps over 4 caches, each on its own connection: the factory runs once', async () => {
+    const connections = await Promise.all(Array.from({ length: 4 }, () => connect(driver)))
+    const ns = `once-${driver}`
+    const caches = connections.map(([store]) => createCache({ store, namespace: ns }))
+    let runs = 0
+    const factory = async () => {
+      runs++
+      await sleep(100)
+      return { computed: runs }
+    }
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (caches[i % 4] as Cache).wrap('hot', factory, {
+            tags: ['t'],
+            lock: { ttl: '10s', wait: '10s' },
+          }),
+        ),
+      )
+      expect(runs).toBe(1)
+      for (const r of results) expect(r).toEqual({ computed: 1 })
+      // Released by its owner after the write.
+      expect(await ioredis.exists(lockKey(ns, 'hot'))).toBe(0)
+      // Control: without lock, the 4 caches compute once each (single-flight per cache only).
+      runs = 0
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (caches[i % 4] as Cache).wrap('cold', factory, { tags: ['t'] }),
+        ),
+      )
+      expect(runs).toBe(4)
+    } finally {
+      await Promise.all(connections.map(([, close]) => close()))
+    }
+  })
+
+  it('a holder killed mid-factory (SIGKILL) delays the others by at most its lock ttl', async () => {
+    const ttl = 800
+    const ns = `crash-${driver}`
+    const script = fileURLToPath(new URL('./lock-holder.mjs', import.meta.url))
+    const child = fork(script, [driver, server.url, ns, 'k', String(ttl)], { stdio: 'inherit' })
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    await new Promise((resolve, reject) => {
+      child.once('message', resolve)
+      child.once('exit', (code) => reject(new Error(`holder exited early with ${code}`)))
+    })
+    const locked = performance.now()
+    expect(await ioredis.exists(lockKey(ns, 'k'))).toBe(1)
+    const [store, close] = await connect(driver)
+    try {
+      const cache = createCache({ store, namespace: ns })
+      let computedAt = 0
+      const waiting = cache.wrap(
+        'k',
+        () => {
+          computedAt = performance.now()
+          return 'recomputed'
+        },
+        { lock: { ttl, wait: 30_000 } },
+      )
+      await sleep(50)
+      child.kill('SIGKILL')
+      const killed = performance.now()
+      await exited
+      expect(await waiting).toBe('recomputed')
+      const delay = computedAt - killed
+      console.log(
+        `[lock] ${driver}: holder killed, another process computed ${Math.round(delay)} ms later (lock ttl ${ttl} ms, ${Math.round(computedAt - locked)} ms after the lock was seen)`,
+      )
+      // It waited for the lock to expire (not computing at once) ...
+      expect(computedAt - locked).toBeGreaterThan(ttl - 200)
+      // ... and no longer than the ttl, plus a generous margin for a loaded machine.
+      expect(delay).toBeLessThan(ttl + 1000)
+      expect(await cache.get('k')).toBe('recomputed')
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await close()
+    }
+  })
+
+  it('a lock key overwritten with junk by another client: no crash, the waiter computes after wait, nothing else lost', async () => {
+    const ns = `junk-${driver}`
+    const [store, close] = await connect(driver)
+    try {
+      const cache = createCache({ store, namespace: ns })
+      await cache.set('other', 'kept', { tags: ['t'] })
+      // Bytes with no expiry: the lock never frees by itself.
+      await ioredis.set(lockKey(ns, 'a'), Buffer.from([0xff, 0x00, 0xfe]))
+      let started = performance.now()
+      expect(await cache.wrap('a', () => 'A', { lock: { ttl: '5s', wait: 150 } })).toBe('A')
+      expect(performance.now() - started).toBeGreaterThanOrEqual(145)
+      expect(await ioredis.getBuffer(lockKey(ns, 'a'))).toEqual(Buffer.from([0xff, 0x00, 0xfe]))
+      // A key of another type: the SET NX fails as for any held lock; unlock leaves it alone.
+      await ioredis.hset(lockKey(ns, 'b'), 'x', 'y')
+      started = performance.now()
+      expect(await cache.wrap('b', () => 'B', { lock: { ttl: '5s', wait: 150 } })).toBe('B')
+      expect(performance.now() - started).toBeGreaterThanOrEqual(145)
+      await (store.unlock as NonNullable<Store['unlock']>)(`${ns}:e:b`, 'anyone')
+      expect(await ioredis.hget(lockKey(ns, 'b'), 'x')).toBe('y')
+      // Junk with a ttl: the waiter takes the lock once it expires, before `wait` ends.
+      await ioredis.set(lockKey(ns, 'c'), 'junk', 'PX', 200)
+      started = performance.now()
+      expect(await cache.wrap('c', () => 'C', { lock: { ttl: '5s', wait: '30s' } })).toBe('C')
+      expect(performance.now() - started).toBeLessThan(5_000)
+      expect(await cache.get('other')).toBe('kept')
+      expect(await cache.getMany(['a', 'b', 'c'])).toEqual(['A', 'B', 'C'])
+    } finally {
+      await close()
+    }
+  })
+
+  it('unlock never deletes another owner lock (the holder outlived its lock, someone else took it)', async () => {
+    const ns = `owner-${driver}`
+    const [store, close] = await connect(driver)
+    const lock = store.lock as NonNullable<Store['lock']>
+    const unlock = store.unlock as NonNullable<Store['unlock']>
+    const id = `${ns}:e:k`
+    try {
+      expect(await lock.call(store, id, 'a', 100)).toBe(true)
+      expect(await lock.call(store, id, 'b', 100)).toBe(false)
+      await sleep(150) // a's lock expired
+      expect(await lock.call(store, id, 'b', 10_000)).toBe(true)
+      await unlock.call(store, id, 'a')
+      expect(await ioredis.get(lockKey(ns, 'k'))).toBe('b')
+      await unlock.call(store, id, 'b')
+      expect(await ioredis.exists(lockKey(ns, 'k'))).toBe(0)
+
+      // Through wrap: A's lock (100 ms) expires during its 400 ms factory; B
+      // (another connection) takes it and computes for 1 s. A's release must leave B's lock.
+      const [storeB, closeB] = await connect(driver)
+      try {
+        const a = createCache({ store, namespace: ns })
+        const b = createCache({ store: storeB, namespace: ns })
+        const slowA = a.wrap('w', () => sleep(400).then(() => 'A'), { lock: { ttl: 100 } })
+        await sleep(20)
+        const slowB = b.wrap('w', () => sleep(1_000).then(() => 'B'), {
+          lock: { ttl: 5_000, wait: 5_000 },
+        })
+        expect(await slowA).toBe('A')
+        // B holds the lock (it took it after A's expired, before A's value came).
+        expect(await ioredis.pttl(lockKey(ns, 'w'))).toBeGreaterThan(0)
+        expect(await slowB).toBe('B')
+        expect(await ioredis.exists(lockKey(ns, 'w'))).toBe(0)
+      } finally {
+        await closeB()
+      }
+    } finally {
+      await close()
+    }
+  })
+})
+
+describe('stampede lock on a cluster (ioredis)', () => {
+  it('50 concurrent wraps over 4 caches, each on its own cluster connection: the factory runs once', async () => {
+    const nodes = sharedCluster().nodes.map((n) => ({ host: n.host, port: n.port }))
+    const clients = Array.from({ length: 4 }, () => new Cluster(nodes))
+    try {
+      const caches = clients.map((c) => createCache({ store: ioredisStore(c), namespace: 'lock' }))
+      let runs = 0
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (caches[i % 4] as Cache).wrap(
+            'hot',
+            async () => {
+              runs++
+              await sleep(100)
+              return runs
+            },
+            { tags: ['a', 'b'], lock: { ttl: '10s', wait: '10s' } },
+          ),
+        ),
+      )
+      expect(runs).toBe(1)
+      expect(new Set(results)).toEqual(new Set([1]))
+    } finally {
+      await Promise.all(clients.map((c) => c.quit()))
+    }
+  })
+})
