@@ -5,24 +5,10 @@
 // evictions it saw and exits.
 import { createCache } from '@tagcache/core'
 import { lru } from '@tagcache/policies'
+import { connectStore } from './child-store.mjs'
 
 const [driver, url, namespace, worker, writes, maxSize] = process.argv.slice(2)
-let store
-let close
-if (driver === 'ioredis') {
-  const { Redis } = await import('ioredis')
-  const { ioredisStore } = await import('@tagcache/ioredis')
-  const client = new Redis(url)
-  store = ioredisStore(client)
-  close = () => client.quit()
-} else {
-  const { createClient } = await import('redis')
-  const { nodeRedisStore } = await import('@tagcache/node-redis')
-  const client = createClient({ url })
-  await client.connect()
-  store = nodeRedisStore(client)
-  close = () => client.close()
-}
+const { store, close } = await connectStore(driver, url)
 const cache = createCache({ store, namespace, policy: lru({ maxSize: Number(maxSize) }) })
 await cache.set(`warm-${worker}`, 0) // loads the script before the race
 await new Promise((resolve) => {

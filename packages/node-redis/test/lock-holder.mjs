@@ -3,20 +3,10 @@
 // <key> <lockTtlMs>. Uses the built packages. Sends 'computing' once its
 // factory runs (the lock is held); the test then kills it with SIGKILL.
 import { createCache } from '@tagcache/core'
+import { connectStore } from './child-store.mjs'
 
 const [driver, url, namespace, key, ttl] = process.argv.slice(2)
-let store
-if (driver === 'ioredis') {
-  const { Redis } = await import('ioredis')
-  const { ioredisStore } = await import('@tagcache/ioredis')
-  store = ioredisStore(new Redis(url))
-} else {
-  const { createClient } = await import('redis')
-  const { nodeRedisStore } = await import('@tagcache/node-redis')
-  const client = createClient({ url })
-  await client.connect()
-  store = nodeRedisStore(client)
-}
+const { store } = await connectStore(driver, url)
 const cache = createCache({ store, namespace })
 await cache.wrap(
   key,
