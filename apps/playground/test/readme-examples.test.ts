@@ -36,7 +36,11 @@ function readmeBlocks(readme: string): Block[] {
   const blocks: Block[] = []
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]?.trim() !== '```ts') continue
-    const end = lines.indexOf('```', i + 1)
+    // A fence may be indented (a block inside a list item): it closes at the
+    // same indentation, and the block's lines lose that indentation.
+    const indent = (lines[i] as string).length - (lines[i] as string).trimStart().length
+    const fence = `${' '.repeat(indent)}\`\`\``
+    const end = lines.indexOf(fence, i + 1)
     if (end < 0) throw new Error(`${readme}:${i + 1}: unterminated code block`)
     let before = i - 1
     while (before >= 0 && lines[before]?.trim() === '') before--
@@ -44,7 +48,12 @@ function readmeBlocks(readme: string): Block[] {
     blocks.push({
       where: `${readme}:${i + 1}`,
       // Blank lines in place of the README's lines above it: Node's line numbers are the README's.
-      code: '\n'.repeat(i + 1) + lines.slice(i + 1, end).join('\n'),
+      code:
+        '\n'.repeat(i + 1) +
+        lines
+          .slice(i + 1, end)
+          .map((line) => line.slice(Math.min(indent, line.length - line.trimStart().length)))
+          .join('\n'),
       notRunnable: marker?.[1]?.trim(),
     })
     i = end
