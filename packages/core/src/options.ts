@@ -258,8 +258,8 @@ export function validateOptions<T>(component: string, schema: z.ZodType<T>, inpu
   if (result.success) return result.data
   const issues = result.error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.')
-    if (issue.code === 'unrecognized_keys') {
-      // zod says "Unrecognized key"; say which options exist instead.
+    if (issue.code === 'unrecognized_keys' && issue.message.startsWith('Unrecognized key')) {
+      // zod's own message names no alternative (a schema's custom message is kept).
       const keys = knownKeys(schema, issue.path)
       const known = keys === undefined ? 'only documented options' : `one of ${keys.join(', ')}`
       return issue.keys.map(
