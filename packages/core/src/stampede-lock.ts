@@ -62,7 +62,10 @@ export function lockOptions(lock: unknown, operation: string, store: Store): Par
   else {
     if (byValue.size >= BY_VALUE_MAX) byValue.clear()
     let waits = byValue.get(ttl)
-    if (waits === undefined) byValue.set(ttl, (waits = new Map()))
+    if (waits === undefined) {
+      waits = new Map()
+      byValue.set(ttl, waits)
+    }
     if (waits.size >= BY_VALUE_MAX) waits.clear()
     waits.set(wait, parsed)
   }

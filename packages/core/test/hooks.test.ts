@@ -142,7 +142,9 @@ describe('hook lifecycle', () => {
       const e = (event.failedOperation ?? event) as OperationEndEvent
       expect(Array.isArray(e.keys) && Array.isArray(e.tags)).toBe(true)
     }
-    expect((r.calls[1]?.event as unknown as ErrorEvent).error).toBeInstanceOf(TypeError)
+    expect((r.calls[1]?.event as unknown as ErrorEvent | undefined)?.error).toBeInstanceOf(
+      TypeError,
+    )
   })
 
   it("an error the operation survives (onError: 'miss') is an error event without failedOperation, then after", async () => {
