@@ -4,7 +4,15 @@
 // closes every client it opened: the process must exit by itself.
 import { type ChildTask, RESULT_PREFIX } from './runner.ts'
 
-const SUITES = ['memory', 'serializers', 'redis', 'bounded', 'observability', 'policies'] as const
+const SUITES = [
+  'memory',
+  'serializers',
+  'redis',
+  'bounded',
+  'observability',
+  'policies',
+  'resilience',
+] as const
 
 const [suite, task, args = '{}'] = process.argv.slice(2)
 if (!SUITES.includes(suite as (typeof SUITES)[number])) {

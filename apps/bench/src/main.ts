@@ -1,7 +1,7 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same
 // process, repeated in several fresh processes.
 //   pnpm bench                  all suites
-//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies)
+//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies | resilience)
 //   pnpm bench --runs 7         processes per comparison (default and minimum 5)
 import { cpus, loadavg } from 'node:os'
 import { boundedBench } from './bounded.ts'
@@ -9,6 +9,7 @@ import { memoryBench } from './memory.ts'
 import { observabilityBench } from './observability.ts'
 import { policiesBench } from './policies.ts'
 import { redisBench } from './redis.ts'
+import { resilienceBench } from './resilience.ts'
 import type { BenchOptions } from './runner.ts'
 import { serializerBench } from './serializers.ts'
 
@@ -19,6 +20,7 @@ const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   bounded: boundedBench,
   observability: observabilityBench,
   policies: policiesBench,
+  resilience: resilienceBench,
 }
 const MIN_RUNS = 5
 

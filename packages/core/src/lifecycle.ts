@@ -61,6 +61,8 @@ type HookMethod = (typeof HOOK_METHODS)[number]
  * is hit or miss. An object, not a Set: a property load is cheaper than
  * hashing the name on every operation.
  */
+const NONE: readonly string[] = Object.freeze([])
+
 const READS_ONE_KEY: Readonly<Record<CacheOperation, boolean>> = {
   get: true,
   getOrThrow: true,
@@ -203,8 +205,10 @@ export class Lifecycle {
       namespace: this.#namespace,
       store: this.#store,
       operation,
-      keys,
-      tags,
+      // A key or tags of the wrong type fail the operation's own checks; the
+      // event still gets arrays (its hooks and `error` read them).
+      keys: Array.isArray(keys) ? keys : NONE,
+      tags: Array.isArray(tags) ? tags : NONE,
       // NaN until measured: also keeps the field a double, whatever end() writes.
       duration: Number.NaN,
       outcome: 'ok',

@@ -116,18 +116,34 @@ export interface CacheOptions {
   policy?: EvictionPolicy
 }
 
-const ttlSchema = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
-  try {
-    parseTtl(value)
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: (error as Error).message.replace(/^\[tagcache\] \[ttl\] /, ''),
-    })
-  }
-})
+// Any number or string reaches parseTtl, whose message names the input and
+// what was expected (a zod number would refuse NaN and Infinity as "Invalid input").
+const ttlSchema = z
+  .custom<Ttl>((v) => typeof v === 'number' || typeof v === 'string', {
+    error: (issue) =>
+      `got ${issue.input === null ? 'null' : typeof issue.input}; expected milliseconds (number) or a duration string like '2h30m'`,
+  })
+  .superRefine((value, ctx) => {
+    try {
+      parseTtl(value)
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: (error as Error).message.replace(/^\[tagcache\] \[ttl\] /, ''),
+      })
+    }
+  })
 
 const isFunction = (v: unknown): boolean => typeof v === 'function'
+
+/** Parses to 0 (malformed input is reported by the ttl schema itself). */
+function isZeroTtl(ttl: Ttl): boolean {
+  try {
+    return parseTtl(ttl) === 0
+  } catch {
+    return false
+  }
+}
 
 /** Finite, or malformed (reported by the ttl schema itself). */
 function isFiniteTtl(ttl: Ttl): boolean {
@@ -186,7 +202,11 @@ export const cacheOptionsSchema = z.strictObject({
   store: storeSchema,
   namespace: z.string().optional(),
   serializer: serializerSchema.optional(),
-  defaultTtl: ttlSchema.optional(),
+  defaultTtl: ttlSchema
+    .refine((v) => !isZeroTtl(v), {
+      error: 'got 0, which would expire every entry at once; expected a ttl > 0, or Infinity',
+    })
+    .optional(),
   ttlJitter: z.number().min(0).max(1).optional(),
   hooks: z.array(hookSchema).optional(),
   onError: z
@@ -236,9 +256,35 @@ export const cachedOptionsSchema = z.looseObject({
 export function validateOptions<T>(component: string, schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input)
   if (result.success) return result.data
-  const issues = result.error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : '(options)'
-    return `${path}: ${issue.message}`
+  const issues = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.')
+    if (issue.code === 'unrecognized_keys' && issue.message.startsWith('Unrecognized key')) {
+      // zod's own message names no alternative (a schema's custom message is kept).
+      const keys = knownKeys(schema, issue.path)
+      const known = keys === undefined ? 'only documented options' : `one of ${keys.join(', ')}`
+      return issue.keys.map(
+        (key) => `${path ? `${path}.` : ''}${key}: unknown option; expected ${known}`,
+      )
+    }
+    return [`${path || '(options)'}: ${issue.message}`]
   })
   throw new InvalidOptionsError(component, issues, { cause: result.error })
+}
+
+interface ObjectLike {
+  shape?: Record<string, unknown>
+  unwrap?: () => unknown
+}
+
+/** The option names of the object schema at `path` in `schema`, when zod exposes them. */
+function knownKeys(schema: unknown, path: readonly PropertyKey[]): string[] | undefined {
+  const object = (s: unknown): ObjectLike | undefined => {
+    let current = s as ObjectLike | undefined
+    while (current !== undefined && current.shape === undefined && current.unwrap !== undefined)
+      current = current.unwrap() as ObjectLike | undefined
+    return current
+  }
+  let current = object(schema)
+  for (const segment of path) current = object(current?.shape?.[String(segment)])
+  return current?.shape === undefined ? undefined : Object.keys(current.shape)
 }

@@ -124,6 +124,29 @@ describe('hook lifecycle', () => {
     expect(cache.stats.errors).toBe(1)
   })
 
+  it('a key or tags of the wrong type: the TypeError reaches error hooks, whose event has arrays', async () => {
+    const r = recorder()
+    const cache = cacheWith([r.hook])
+    await expect(cache.set(undefined as never, 1)).rejects.toThrow(/\[set\] invalid key undefined/)
+    await expect(cache.get(5 as never)).rejects.toThrow(/\[get\] invalid key number/)
+    await expect(cache.set('k', 1, { tags: 'a' as never })).rejects.toThrow(/invalid tags "a"/)
+    expect(r.names()).toEqual([
+      'before:set',
+      'error:set:failed',
+      'before:get',
+      'error:get:failed',
+      'before:set',
+      'error:set:failed',
+    ])
+    for (const { event } of r.calls) {
+      const e = (event.failedOperation ?? event) as OperationEndEvent
+      expect(Array.isArray(e.keys) && Array.isArray(e.tags)).toBe(true)
+    }
+    expect((r.calls[1]?.event as unknown as ErrorEvent | undefined)?.error).toBeInstanceOf(
+      TypeError,
+    )
+  })
+
   it("an error the operation survives (onError: 'miss') is an error event without failedOperation, then after", async () => {
     const r = recorder()
     const cache = createCache({ store: failingStore(), hooks: [r.hook], onError: 'miss' })

@@ -40,7 +40,29 @@ describe('createCache options', () => {
     for (const path of ['store', 'defaultTtl', 'ttlJitter', 'onError', 'extra'])
       expect(message).toContain(path)
     expect(message).toContain('1hfoo')
+    expect(message).toMatch(/extra: unknown option; expected one of store, namespace, .*policy/)
     expect((error as InvalidOptionsError).issues).toHaveLength(5)
+  })
+
+  it('duration options: NaN, 0 (defaultTtl), null and Infinity (breakerDuration) are named with what was expected; Infinity is a valid defaultTtl', () => {
+    const issue = (options: Record<string, unknown>) => {
+      try {
+        createCache({ store, ...options } as never)
+      } catch (error) {
+        expect(error).toBeInstanceOf(InvalidOptionsError)
+        return (error as InvalidOptionsError).issues.join('\n')
+      }
+      return 'accepted'
+    }
+    expect(issue({ defaultTtl: Number.NaN })).toMatch(/^defaultTtl: invalid ttl NaN; expected/)
+    expect(issue({ defaultTtl: 0 })).toMatch(/^defaultTtl: got 0, .*; expected a ttl > 0/)
+    expect(issue({ defaultTtl: null })).toMatch(/^defaultTtl: got null; expected milliseconds/)
+    expect(issue({ timeout: Number.NaN })).toMatch(/^timeout: invalid ttl NaN; expected/)
+    expect(issue({ breakerDuration: Number.POSITIVE_INFINITY })).toMatch(
+      /^breakerDuration: expected a finite duration/,
+    )
+    expect(issue({ defaultTtl: Number.POSITIVE_INFINITY })).toBe('accepted')
+    expect(issue({ defaultTtl: 'forever', timeout: 0 })).toBe('accepted')
   })
 
   it('requires a store', () => {

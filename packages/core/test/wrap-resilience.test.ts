@@ -426,4 +426,33 @@ describe('lock option', () => {
       await expect(attempt).rejects.toMatchObject({ code: 'E_INVALID_OPTIONS' })
     }
   })
+
+  it('inline lock objects (a new one per call) are parsed by value: each value keeps its own ttl, a bad one keeps failing', async () => {
+    const store = testStore()
+    const ttls: number[] = []
+    store.lock = async (_key, _owner, ttl) => {
+      ttls.push(ttl)
+      return true
+    }
+    store.unlock = async () => {}
+    const cache = createCache({ store })
+    let n = 0
+    const miss = (lock: unknown) => cache.wrap(`k${n++}`, () => 1, { lock: lock as never })
+    for (const lock of [
+      { ttl: '1s', wait: '5s' },
+      { ttl: '1s', wait: '5s' },
+      { ttl: '2s', wait: '5s' },
+      { ttl: 1000 },
+      { ttl: '1s', wait: '5s' },
+      { wait: '5s' },
+    ])
+      await miss(lock)
+    expect(ttls).toEqual([1000, 1000, 2000, 1000, 1000, 10_000])
+    for (let i = 0; i < 3; i++) {
+      await expect(miss({ ttl: '1hfoo', wait: '5s' })).rejects.toThrow(/lock\.ttl: invalid ttl/)
+      await expect(miss({ ttl: '1s', wait: '5s', extra: 1 })).rejects.toThrow(
+        /lock\.extra: unknown option/,
+      )
+    }
+  })
 })

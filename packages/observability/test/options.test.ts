@@ -35,7 +35,10 @@ describe('invalid options name the factory and the path', () => {
       () => loggerHook(logger, { keys: 'no' as never }),
       'loggerHook.keys: Invalid input: expected boolean, received string',
     ],
-    [() => loggerHook(logger, { slowMs: 5 } as never), 'loggerHook: Unrecognized key: "slowMs"'],
+    [
+      () => loggerHook(logger, { slowMs: 5 } as never),
+      'loggerHook.slowMs: unknown option; expected one of operations, slowOperationMs, invalidations, keys',
+    ],
     [
       () => loggerHook(logger, null as never),
       'loggerHook: Invalid input: expected object, received null',
@@ -74,7 +77,7 @@ describe('invalid options name the factory and the path', () => {
     ]),
     [
       () => metricsCollector({ histogram: false } as never),
-      'metricsCollector: Unrecognized key: "histogram"',
+      'metricsCollector.histogram: unknown option; expected one of latency',
     ],
   ])('%#: %s', (make, issue) => {
     const error = thrown(make)

@@ -178,7 +178,7 @@ describe('msgpackSerializer', () => {
     expect(bad({ records: 'yes' })).toThrow(
       /\[tagcache\] \[msgpack\] invalid options:\n {2}- records: Invalid input: expected boolean, received string/,
     )
-    expect(bad({ structures: [] })).toThrow(/\(options\): Unrecognized key: "structures"/)
+    expect(bad({ structures: [] })).toThrow(/structures: unknown option; expected one of records/)
     expect(bad(null)).toThrow(/expected object, received null/)
     const error = (() => {
       try {

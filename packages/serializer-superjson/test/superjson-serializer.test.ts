@@ -160,7 +160,7 @@ describe('superjsonSerializer', () => {
     expect(bad({ configure: 'x' })).toThrow(
       /\[tagcache\] \[superjson\] invalid options:\n {2}- configure: expected a function \(superjson\) => void/,
     )
-    expect(bad({ dedupe: true })).toThrow(/\(options\): Unrecognized key: "dedupe"/)
+    expect(bad({ dedupe: true })).toThrow(/dedupe: unknown option; expected one of configure/)
     expect(bad(null)).toThrow(/expected object, received null/)
     try {
       bad({ dedupe: true })()

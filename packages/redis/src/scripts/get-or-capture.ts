@@ -13,15 +13,16 @@ import { luaScript } from './script.js'
  *   `PTTL`, `PEXPIRE`, `PERSIST` of KEYS[2..].
  *
  * Returns `{entry}` when servable; otherwise `{false | 0, version...}`
- * (false: no entry; 0: an entry not servable).
+ * (false: no entry; 0: an entry not servable, or a key of another Redis
+ * type, which the write then replaces).
  */
 export const GET_OR_CAPTURE_SCRIPT = luaScript(
   'get-or-capture',
   `${TAG_FUNCTIONS}${SERVABLE}
-local s = redis.call('GET', KEYS[1])
+local s = redis.pcall('GET', KEYS[1])
 local out = {false}
 if s then
-  if servable(s) then return {s} end
+  if type(s) == 'string' and servable(s) then return {s} end
   out[1] = 0
 end
 local ttl = tonumber(ARGV[2])

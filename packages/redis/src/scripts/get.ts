@@ -11,7 +11,7 @@ import { luaScript } from './script.js'
  *
  * Returns one element per key: `false` when absent; `0` when present but not
  * servable (a tag's version changed or is missing, or the bytes are not an
- * entry); otherwise the entry, every stored version being current. The reply
+ * entry, or the key holds another Redis type); otherwise the entry, every stored version being current. The reply
  * is one bulk string per key, as cheap for clients to parse as a GET.
  */
 export const GET_SCRIPT = luaScript(
@@ -19,10 +19,10 @@ export const GET_SCRIPT = luaScript(
   `${SERVABLE}
 local out = {}
 for i, key in ipairs(KEYS) do
-  local s = redis.call('GET', key)
+  local s = redis.pcall('GET', key)
   if not s then
     out[i] = false
-  elseif servable(s) then
+  elseif type(s) == 'string' and servable(s) then
     out[i] = s
   else
     out[i] = 0
