@@ -71,6 +71,35 @@ describe.each(Object.keys(drivers))('bounded caches over %s', (driver) => {
   })
 })
 
+describe.each([false, true])('bounded caches, declaredKeysOnly: %s', (declaredKeysOnly) => {
+  it.each(['ioredis', 'node-redis'])(
+    'an entry key holding another Redis type is a miss on %s (never WRONGTYPE), and the next write replaces it',
+    async (driver) => {
+      const make = () =>
+        driver === 'ioredis'
+          ? ioredisStore(ioredis, { declaredKeysOnly })
+          : nodeRedisStore(nodeRedis, { declaredKeysOnly })
+      const ns = `wrongtype-${driver}-${declaredKeysOnly}`
+      const cache = createCache({ store: make(), namespace: ns, policy: lru({ maxSize: 3 }) })
+      await cache.set('c', { a: 1 }, { tags: ['t'] })
+      await cache.set('other', 2, { tags: ['t'] })
+      const key = `tagcache:{${ns}:b::0}${ns}:e:c`
+      expect(await ioredis.exists(key)).toBe(1)
+      await ioredis.del(key)
+      await ioredis.hset(key, 'f', 'v')
+      // A cache that never read it (full read script or two steps), and the writer (hinted read).
+      const fresh = createCache({ store: make(), namespace: ns, policy: lru({ maxSize: 3 }) })
+      for (const c of [fresh, cache]) {
+        expect(await c.get('c')).toBeUndefined()
+        expect(await c.getMany(['c', 'other'])).toEqual([undefined, 2])
+      }
+      expect(await fresh.wrap('c', () => 'fresh', { tags: ['t'] })).toBe('fresh')
+      expect(await cache.get('c')).toBe('fresh')
+      expect(await cache.get('other')).toBe(2)
+    },
+  )
+})
+
 describe('8 processes writing into one bounded cache at once', () => {
   it('never holds more than maxSize entries, and each eviction is reported once', async () => {
     const maxSize = 50

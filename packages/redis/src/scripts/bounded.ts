@@ -80,10 +80,13 @@ function policyLua(p: PolicyLua, servable: boolean): string {
   const touch = p.read === '' ? '' : `onRead(idx, m, ${SEQ[p.seq]}) `
   // servable: a hit is an entry found servable (tags checked here); otherwise
   // (two-step reads) an entry found at all, its tags checked by the caller.
+  // A key of another Redis type under the entry's name (another program's)
+  // is not an entry: a miss, which the next write replaces.
   const found = servable
-    ? `if servable(s) then ${touch}return s end
+    ? `if type(s) == 'string' and servable(s) then ${touch}return s end
   return 0`
-    : `${touch}return s`
+    : `if type(s) ~= 'string' then return false end
+  ${touch}return s`
   return `
 local now
 local function nowMs()
@@ -101,7 +104,7 @@ local function onRead(idx, m, seq)
   ${p.read}
 end
 local function readOne(idx, ctr, key, m)
-  local s = redis.call('GET', key)
+  local s = redis.pcall('GET', key)
   if not s then
     redis.call('ZREM', idx, m)
     return false
