@@ -6,6 +6,7 @@ import { bytesTests } from './store/bytes.js'
 import type { SuiteContext } from './store/context.js'
 import { foreignVersionTests } from './store/foreign-versions.js'
 import { getOrCaptureTests } from './store/get-or-capture.js'
+import { lockTests } from './store/locks.js'
 import { outageTests } from './store/outage.js'
 import { peerTests } from './store/peer.js'
 import { policyTests } from './store/policies.js'
@@ -111,6 +112,7 @@ export function storeContractSuite<S extends Store>(
     foreignVersionTests(ctx)
     getOrCaptureTests(ctx)
     recordTests(ctx)
+    lockTests(ctx)
     outageTests(ctx)
   })
 }
