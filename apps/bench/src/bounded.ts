@@ -117,12 +117,7 @@ async function measure(op: 'get' | 'set', port: number): Promise<ProcessRun> {
         }
       }
     }
-    return await measureProcess(cases, {
-      concurrency: CONCURRENCY,
-      rounds: 5,
-      ms: 300,
-      warmupMs: 300,
-    })
+    return await measureProcess(cases, { concurrency: CONCURRENCY, rounds: 5 })
   } finally {
     await c.close()
   }

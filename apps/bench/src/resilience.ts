@@ -93,12 +93,7 @@ async function redis(port: number): Promise<ProcessRun> {
         cases.push(wrapCase(driver, cache, variant))
       }
     }
-    return await measureProcess(cases, {
-      concurrency: CONCURRENCY,
-      rounds: 5,
-      ms: 300,
-      warmupMs: 300,
-    })
+    return await measureProcess(cases, { concurrency: CONCURRENCY, rounds: 5 })
   } finally {
     await Promise.all([ioredis.quit(), nodeRedis.close()])
   }
