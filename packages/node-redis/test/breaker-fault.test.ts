@@ -123,7 +123,9 @@ describe('circuit breaker with a frozen Redis (SIGSTOP)', () => {
       expect(sent.filter((t) => t > event.at + 1 && t < until - 1)).toEqual([])
       if (next !== undefined) expect(next.at - event.at).toBeGreaterThanOrEqual(990)
     }
-    expect(events.at(-1)?.state).toBe('closed')
+    // It closed again after SIGCONT. (Not necessarily the last state: on a loaded machine a later
+    // call may really take over 50 ms, and reopening then is the breaker doing its job.)
+    expect(events.some((e) => e.state === 'closed' && e.at >= thawedAt)).toBe(true)
     // Used again within the window (1 s) after SIGCONT, give or take a loaded machine.
     expect(recovery).toBeLessThan(3_000)
   }, 30_000)
