@@ -178,6 +178,10 @@ export function guardStore(store: Store, breaker: CircuitBreaker): Store {
   if (typeof store.getOrCapture === 'function') {
     guard.getOrCapture = guarded('getOrCapture', store.getOrCapture)
   }
+  if (typeof store.expireTags === 'function') {
+    // An invalidation, soft or not, is always sent.
+    guard.expireTags = attempted(store.expireTags)
+  }
   if (typeof store.lock === 'function' && typeof store.unlock === 'function') {
     guard.lock = guarded('lock', store.lock)
     // Sent whatever the state: a lock left behind would delay other processes until its ttl.

@@ -71,6 +71,63 @@ export interface ComputeOptions {
    * ```
    */
   lock?: LockOptions
+  /**
+   * Keeps the entry readable as **stale** for this long after its ttl
+   * (milliseconds or a duration string, finite, > 0): the entry lives ttl +
+   * grace in the store (so does what `cache.ttl(key)` reports). Plain reads
+   * (`get`, `has`, `getMany`) never return a stale value: a miss. `wrap` on
+   * a stale entry recomputes, and serves the stale value instead when the
+   * factory throws or `hardTimeout` abandons it (stale-if-error: a `stale`
+   * event, `stats.stale`, and an `error` event for the failure), when the
+   * soft `timeout` passes first, or when another process holds the `lock`
+   * (it is refreshing). The factory receives the stale value as `ctx.stale`.
+   *
+   * Entries whose tags were expired with `cache.expireTags` are stale too,
+   * until their ttl + grace. An `invalidate` is hard: nothing it invalidated
+   * is ever served, not even as stale.
+   *
+   * Freshness is decided by the writer's clock (the time the entry stops
+   * being fresh is stored with it), so hosts whose clocks differ by d
+   * disagree by d about when an entry turns stale, never about invalidations.
+   * @default undefined (no grace)
+   * @experimental
+   * @example
+   * ```ts
+   * // Redis or the database down for a minute: users get the last good value.
+   * await cache.wrap('prices', () => fetchPrices(), { ttl: '1m', grace: '1h' })
+   * ```
+   */
+  grace?: Ttl | false
+  /**
+   * After a factory failure was answered with the stale value, how long this
+   * process serves the stale value without calling the factory again
+   * (milliseconds or a duration string, finite, >= 0). Needs `grace`.
+   * @default '10s'
+   * @experimental
+   */
+  graceBackoff?: Ttl
+  /**
+   * Soft timeout (stale-while-revalidate): with a stale value in grace, serve
+   * it once the factory has run this long (milliseconds or a duration
+   * string, finite, >= 0; `0`: serve it at once); the factory goes on in the
+   * background and writes its result, and calls for the key meanwhile join
+   * it rather than start another. Without a stale value the call waits for
+   * the factory as usual (`hardTimeout` still applies). Needs `grace`.
+   * @default undefined (wait for the factory)
+   * @experimental
+   */
+  timeout?: Ttl
+  /**
+   * Refreshes ahead of expiry: a hit in the last `refreshAhead` share of the
+   * entry's ttl (0.2: the last 20%) is served at once and recomputes the
+   * entry in the background, once per process at a time; with `lock`, once
+   * across processes (the caller that takes the lock, without waiting).
+   * Applies to entries written by a call with `refreshAhead` or `grace`
+   * (they carry the time they were written for).
+   * @default undefined (never)
+   * @experimental
+   */
+  refreshAhead?: number | false
 }
 
 /** The `lock` option of `wrap`, `cached` and `decorator`; see {@link ComputeOptions.lock}. */
@@ -132,6 +189,12 @@ export interface WrapFactoryContext {
   setTags(tags: readonly string[]): void
   /** Returns the result without caching it (it is still shared with concurrent callers). */
   skip(): void
+  /**
+   * The stale value this call found within `grace` (past its ttl, or
+   * carrying a tag expired with `expireTags`), or `undefined`: for a
+   * factory that can refresh incrementally, or fall back on it itself.
+   */
+  readonly stale: unknown
 }
 
 /**
@@ -300,6 +363,22 @@ export interface Cache {
   invalidate(...tags: string[]): Promise<void>
   /** Invalidates every entry of this namespace, in O(1). */
   invalidateAll(): Promise<void>
+  /**
+   * Soft invalidation: every entry carrying any of these tags becomes
+   * **stale** rather than invalid, in O(1) per tag like `invalidate`. A
+   * `wrap` with `grace` still serves such an entry when its refresh fails,
+   * times out (soft `timeout`) or runs in another process (`lock`), until the
+   * entry's ttl + grace; plain reads miss it. A later `invalidate` of the tag
+   * is hard again: nothing written before it is served, not even as stale.
+   * Needs a store with `expireTags` (memory, ioredis, node-redis); others
+   * throw `InvalidOptionsError`.
+   * @experimental
+   * @example
+   * ```ts
+   * await cache.expireTags('prices') // readers keep the old prices while one refreshes
+   * ```
+   */
+  expireTags(...tags: string[]): Promise<void>
   /**
    * Cache-aside: returns the cached value, or runs `factory`, caches and
    * returns its result. Concurrent calls for one key in this process run the

@@ -14,8 +14,10 @@ import { assertKey, type CacheContext, EMPTY, invalidArgument } from './context.
 import { FactoryTimeoutError, TagCacheError } from './errors.js'
 import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
-import { accept, countFound, getMany, missed } from './reads.js'
-import { contend, lockOptions, release } from './stampede-lock.js'
+import { accept, countFound, getMany, missed, ReadDetail } from './reads.js'
+import type { Freshness } from './serializer.js'
+import { type StaleOptions, staleOptions } from './stale-options.js'
+import { contend, lockOptions, type ParsedLock, release, tryLock } from './stampede-lock.js'
 import type { KeyRecord, StoredEntry, StoreWriteWithKey } from './store.js'
 import { parseTtl, type Ttl } from './ttl.js'
 import { createTagVersion } from './versions.js'
@@ -81,10 +83,14 @@ async function wrapOnce<T>(
   const tagIds = ctx.tagIds(options?.tags ?? EMPTY, operation)
   const hardTimeout = options?.hardTimeout
   const limit = hardTimeout === undefined ? 0 : factoryLimit(hardTimeout, operation)
+  const fresh = options === undefined ? undefined : staleOptions(options, operation)
   const store = ctx.store
   // A forced call neither takes nor waits for the lock.
   const lock =
     options?.lock === undefined || force ? undefined : lockOptions(options.lock, operation, store)
+  // Grace: the entry lives ttl + grace in the store, stale for the last grace.
+  const physicalTtl = fresh === undefined ? ttl : withGrace(ttl, fresh.grace)
+  const detail = fresh === undefined ? undefined : new ReadDetail()
   let entry: StoredEntry | undefined
   // Rule 2: versions captured here, before the factory runs (see below).
   let captured: readonly string[] | undefined
@@ -95,7 +101,7 @@ async function wrapOnce<T>(
     } else if (store.getOrCapture !== undefined) {
       // One round trip for the read and, when it misses, the capture.
       const read = await ctx.call(
-        store.getOrCapture(id, tagIds, createTagVersion(), ttl),
+        store.getOrCapture(id, tagIds, createTagVersion(), physicalTtl),
         operation,
       )
       entry = read.entry
@@ -107,18 +113,39 @@ async function wrapOnce<T>(
     ctx.storeFailed(operation, key, error)
     storeOk = false
   }
+  const run: Run<T> = {
+    ctx,
+    operation,
+    key,
+    id,
+    factory,
+    options,
+    limit,
+    ttl,
+    physicalTtl,
+    fresh,
+    tagIds,
+    stale: NO_STALE,
+  }
   if (force) {
     // Forced: neither a hit nor a miss.
   } else if (storeOk) {
-    const value = await accept(ctx, operation, key, id, entry, true, options?.schema)
+    const value = await accept(ctx, operation, key, id, entry, true, options?.schema, detail)
     if (value !== undefined) {
       if (event !== undefined) event.outcome = 'hit'
+      if (fresh !== undefined && fresh.ahead > 0 && detail?.times !== undefined) {
+        refreshAhead(run, detail.times, fresh.ahead, lock)
+      }
       return value as T
+    }
+    if (fresh !== undefined && fresh.grace > 0 && detail?.found === true) {
+      run.stale = { value: detail.stale }
     }
   } else {
     missed(ctx, key)
   }
   if (event !== undefined && !force) event.outcome = 'miss'
+  if (run.stale !== NO_STALE) return refreshStale(run, lock, storeOk, captured)
   let owner: string | undefined
   if (lock !== undefined && storeOk) {
     const got = await contend(ctx, operation, key, record, lock, options?.schema)
@@ -133,16 +160,178 @@ async function wrapOnce<T>(
   }
   if (owner === undefined) {
     if (storeOk && captured === undefined)
-      captured = await capture(ctx, operation, key, tagIds, ttl)
-    return produce(ctx, operation, key, id, factory, options, limit, ttl, tagIds, captured)
+      captured = await capture(ctx, operation, key, tagIds, physicalTtl)
+    return produce(run, captured)
   }
   try {
-    if (captured === undefined) captured = await capture(ctx, operation, key, tagIds, ttl)
-    return await produce(ctx, operation, key, id, factory, options, limit, ttl, tagIds, captured)
+    if (captured === undefined) captured = await capture(ctx, operation, key, tagIds, physicalTtl)
+    return await produce(run, captured)
   } finally {
     // After the write: a waiter that then finds the lock free finds the value too.
     await release(ctx, operation, key, id, owner)
   }
+}
+
+/** @internal What one `wrap` call computes with: its arguments, checked. */
+interface Run<T> {
+  readonly ctx: CacheContext
+  readonly operation: 'wrap' | 'cached'
+  readonly key: string
+  readonly id: string
+  readonly factory: WrapFactory<T>
+  readonly options: WrapOptions<T> | undefined
+  /** `hardTimeout` in ms, 0 for none. */
+  readonly limit: number
+  /** The entry's ttl (jittered), without grace. */
+  readonly ttl: number
+  /** How long the entry lives in the store: `ttl` + grace. */
+  readonly physicalTtl: number
+  readonly fresh: StaleOptions | undefined
+  readonly tagIds: string[]
+  /** The stale value found, if any: handed to the factory as `ctx.stale`. */
+  stale: { readonly value: unknown }
+}
+
+const NO_STALE: { readonly value: unknown } = Object.freeze({ value: undefined })
+
+/** `ttl` + `grace`, in ms (`Infinity` stays). */
+function withGrace(ttl: number, grace: number): number {
+  return grace > 0 && Number.isFinite(ttl) ? ttl + grace : ttl
+}
+
+/**
+ * A miss with a stale value in grace: refresh it, serving the stale value
+ * when the factory fails (then no new try for `graceBackoff`), when the soft
+ * `timeout` passes first (the factory finishes and writes in the
+ * background), or when another process holds the lock (it refreshes).
+ */
+async function refreshStale<T>(
+  run: Run<T>,
+  lock: ParsedLock | undefined,
+  storeOk: boolean,
+  captured: readonly string[] | undefined,
+): Promise<T> {
+  const { ctx, id } = run
+  const fresh = run.fresh as StaleOptions
+  const until = ctx.backoffs.get(id)
+  if (until !== undefined) {
+    if (Date.now() < until) return serveStale(run)
+    ctx.backoffs.delete(id)
+  }
+  // A refresh already running here (one that outlived its caller): join it.
+  let computing = ctx.refreshes.get(id) as Promise<T> | undefined
+  if (computing === undefined) {
+    let owner: string | undefined
+    if (lock !== undefined && storeOk) {
+      owner = await tryLock(ctx, run.operation, run.key, id, lock)
+      // Another process holds the lock: it refreshes; serve the stale value meanwhile.
+      if (owner === undefined) return serveStale(run)
+    }
+    computing = (async () => {
+      try {
+        let versions = captured
+        if (storeOk && versions === undefined) {
+          versions = await capture(ctx, run.operation, run.key, run.tagIds, run.physicalTtl)
+        }
+        return await produce(run, versions)
+      } finally {
+        if (owner !== undefined) await release(ctx, run.operation, run.key, id, owner)
+      }
+    })()
+  }
+  const outcome = computing.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  )
+  let settled: { ok: true; value: T } | { ok: false; error: unknown } | undefined
+  if (fresh.soft === Number.POSITIVE_INFINITY) {
+    settled = await outcome
+  } else {
+    settled = await within(outcome, fresh.soft)
+    if (settled === undefined) {
+      // The soft timeout passed: the factory goes on, and its result is written.
+      background(ctx, id, computing, outcome)
+      return serveStale(run)
+    }
+  }
+  if (settled.ok) return settled.value
+  // The factory failed (or hardTimeout abandoned it): the stale value, and a pause.
+  if (fresh.backoff > 0) ctx.backoffs.set(id, Date.now() + fresh.backoff)
+  reportFailure(run, settled.error)
+  return serveStale(run)
+}
+
+/** Keeps a computation that outlived its caller joinable until it settles. */
+function background(
+  ctx: CacheContext,
+  id: string,
+  computing: Promise<unknown>,
+  outcome: Promise<unknown>,
+): void {
+  if (ctx.refreshes.get(id) === computing) return
+  ctx.refreshes.set(id, computing)
+  void outcome.then(() => {
+    if (ctx.refreshes.get(id) === computing) ctx.refreshes.delete(id)
+  })
+}
+
+/**
+ * A hit in the last `ahead` share of its ttl: recomputes in the background
+ * (once per process; across processes, only by whoever takes the lock when
+ * the call has `lock`), the caller served at once.
+ */
+function refreshAhead<T>(
+  run: Run<T>,
+  times: Freshness,
+  ahead: number,
+  lock: ParsedLock | undefined,
+): void {
+  const { ctx, id } = run
+  if (times.freshUntil - Date.now() > times.ttl * ahead || ctx.refreshes.has(id)) return
+  const computing = (async () => {
+    let owner: string | undefined
+    if (lock !== undefined) {
+      owner = await tryLock(ctx, run.operation, run.key, id, lock)
+      if (owner === undefined) return undefined
+    }
+    try {
+      const versions = await capture(ctx, run.operation, run.key, run.tagIds, run.physicalTtl)
+      return await produce({ ...run, stale: NO_STALE }, versions)
+    } finally {
+      if (owner !== undefined) await release(ctx, run.operation, run.key, id, owner)
+    }
+  })()
+  const outcome = computing.then(
+    () => undefined,
+    (error: unknown) => reportFailure(run, error),
+  )
+  background(ctx, id, computing, outcome)
+}
+
+/** A background or graced factory failure: `stats.errors` and an `error` event, never thrown. */
+function reportFailure<T>(run: Run<T>, error: unknown): void {
+  const { ctx } = run
+  ctx.stats.errors++
+  if (ctx.events.watching('error')) ctx.events.emitError(run.operation, run.key, error)
+}
+
+/** Serves the stale value: `stats.stale` and a `stale` event. */
+function serveStale<T>(run: Run<T>): T {
+  const { ctx } = run
+  ctx.stats.stale++
+  if (ctx.events.watching('stale')) ctx.events.emit('stale', ctx.keyEvent(run.key))
+  return run.stale.value as T
+}
+
+/** `promise`'s value, or `undefined` once `ms` have passed first. */
+function within<V>(promise: Promise<V>, ms: number): Promise<V | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms, undefined)
+    void promise.then((value) => {
+      clearTimeout(timer)
+      resolve(value)
+    })
+  })
 }
 
 /**
@@ -166,20 +355,10 @@ async function capture(
 }
 
 /** Runs the factory and writes its result with the versions `captured` before it (rule 2). */
-async function produce<T>(
-  ctx: CacheContext,
-  operation: 'wrap' | 'cached',
-  key: string,
-  id: string,
-  factory: WrapFactory<T>,
-  options: WrapOptions<T> | undefined,
-  limit: number,
-  ttl: number,
-  tagIds: string[],
-  captured: readonly string[] | undefined,
-): Promise<T> {
+async function produce<T>(run: Run<T>, captured: readonly string[] | undefined): Promise<T> {
+  const { ctx, operation, key, id, factory, options, limit, ttl, tagIds } = run
   const store = ctx.store
-  const compute = new FactoryContext(ctx, operation, key)
+  const compute = new FactoryContext(ctx, operation, key, run.stale.value)
   let value: T
   try {
     value = await (limit === 0 ? factory(compute) : abandonAfter(factory, compute, key, limit))
@@ -201,7 +380,16 @@ async function produce<T>(
     writeCaptured = picked
   }
   const writeTtl = compute.ttl ?? ttl
-  const payload = ctx.payload(key, value)
+  const fresh = run.fresh
+  let payload: ReturnType<CacheContext['payload']>
+  let storedTtl = writeTtl
+  if (fresh === undefined || !Number.isFinite(writeTtl)) {
+    payload = ctx.payload(key, value)
+  } else {
+    // Timed: fresh for writeTtl, then stale for grace (by the writer's clock).
+    payload = ctx.payload(key, value, { freshUntil: Date.now() + writeTtl, ttl: writeTtl })
+    storedTtl = withGrace(writeTtl, fresh.grace)
+  }
   try {
     await ctx.call(
       store.set(id, {
@@ -209,7 +397,7 @@ async function produce<T>(
         tags: writeTags,
         captured: writeCaptured,
         candidate: createTagVersion(),
-        ttl: writeTtl,
+        ttl: storedTtl,
       }),
       operation,
     )
@@ -325,13 +513,15 @@ class FactoryContext implements WrapFactoryContext {
   tagIds: string[] | undefined
   skipped = false
   settled = false
+  readonly stale: unknown
   readonly #ctx: CacheContext
   readonly #operation: string
 
-  constructor(ctx: CacheContext, operation: string, key: string) {
+  constructor(ctx: CacheContext, operation: string, key: string, stale: unknown) {
     this.#ctx = ctx
     this.#operation = operation
     this.key = key
+    this.stale = stale
   }
 
   setTtl(ttl: Ttl): void {

@@ -97,6 +97,11 @@ class TagCache implements Cache {
     return ctx.events.run('invalidateAll', EMPTY, EMPTY, writes.invalidateAll, ctx)
   }
 
+  expireTags(...tags: string[]): Promise<void> {
+    const ctx = this.#ctx
+    return ctx.events.run('expireTags', EMPTY, tags, writes.expireTags, ctx, tags)
+  }
+
   wrap<T>(key: string, factory: WrapFactory<T>, options?: WrapOptions<T>): Promise<T> {
     return aside.wrap(this.#ctx, 'wrap', key, factory, options)
   }

@@ -16,7 +16,15 @@ import {
   validateOptions,
 } from './options.js'
 import type { EvictionPolicy } from './policy.js'
-import { createEnvelope, type Envelope, jsonSerializer, seal } from './serializer.js'
+import {
+  createEnvelope,
+  type Envelope,
+  type Freshness,
+  jsonSerializer,
+  seal,
+  sealTimed,
+  TimedValue,
+} from './serializer.js'
 import { SingleFlight } from './single-flight.js'
 import { StatsCounter } from './stats.js'
 import type { BoundedStore, Store } from './store.js'
@@ -46,6 +54,14 @@ export class CacheContext {
   readonly bounds: BoundedStore[]
   /** Unsubscribes from the stores' evictions, at close. */
   readonly unsubscribes: (() => void)[]
+  /**
+   * `wrap` computations that outlived their caller (a soft `timeout` served
+   * the stale value, or `refreshAhead`), by entry id: a later call joins
+   * one instead of starting another.
+   */
+  readonly refreshes: Map<string, Promise<unknown>>
+  /** Entry ids whose factory failed with a stale value served: no new try before the time (ms, `Date.now()`). */
+  readonly backoffs: Map<string, number>
   readonly defaultTtl: number
   /** The store keeps JavaScript values (`capabilities.liveValues`): no serializer. */
   readonly live: boolean
@@ -84,6 +100,8 @@ export class CacheContext {
       this.flights = new SingleFlight()
       this.bounds = []
       this.unsubscribes = []
+      this.refreshes = new Map()
+      this.backoffs = new Map()
       this.envelope = createEnvelope(o.serializer ?? jsonSerializer())
       const breakerMs =
         o.breakerDuration === undefined || o.breakerDuration === false
@@ -102,6 +120,8 @@ export class CacheContext {
       this.flights = parent.flights
       this.bounds = parent.bounds
       this.unsubscribes = parent.unsubscribes
+      this.refreshes = parent.refreshes
+      this.backoffs = parent.backoffs
       this.envelope = parent.envelope
       this.breaker = parent.breaker
       this.store =
@@ -206,10 +226,19 @@ export class CacheContext {
   }
 
   /** The payload fields of a write: bytes, or the value itself for live-value stores. */
-  payload(key: string, value: unknown): { value: Uint8Array; liveValue?: unknown } {
+  payload(
+    key: string,
+    value: unknown,
+    times?: Freshness,
+  ): { value: Uint8Array; liveValue?: unknown } {
     if (this.live) {
       if (value === undefined) this.#seal(key, value)
-      return { value: NO_BYTES, liveValue: value }
+      const liveValue =
+        times === undefined ? value : new TimedValue(value, times.freshUntil, times.ttl)
+      return { value: NO_BYTES, liveValue }
+    }
+    if (times !== undefined && value !== undefined) {
+      return { value: sealTimed(this.envelope, key, value, times) }
     }
     return { value: this.#seal(key, value) }
   }

@@ -10,6 +10,7 @@ export type CacheOperation =
   | 'deleteMany'
   | 'invalidate'
   | 'invalidateAll'
+  | 'expireTags'
   | 'wrap'
   | 'wrapMany'
   | 'cached'
@@ -82,6 +83,8 @@ export interface SetEvent extends KeyEvent {
 export interface InvalidateEvent extends HookEventBase {
   readonly tags: readonly string[]
   readonly all: boolean
+  /** `true` for `expireTags` (soft: entries turn stale, kept for grace). */
+  readonly soft?: boolean
 }
 
 /**
@@ -225,9 +228,9 @@ export interface Hook {
    */
   evict?(event: EvictEvent): void
   /**
-   * A stale value was served within a grace period. Reserved: core has no
-   * grace period yet (it comes with cross-process stampede protection), so
-   * this does not fire today; observers may implement it now.
+   * `wrap` served a stale value within its `grace`: the factory failed or
+   * timed out (soft `timeout`), is in back-off, or another process holds
+   * the lock and is refreshing. `stats.stale` counts them.
    */
   stale?(event: KeyEvent): void
   /** A caller joined a computation already in flight for the same key. */

@@ -58,4 +58,10 @@ export type {
   StoreWriteWithKey,
 } from './store.js'
 export { parseTtl, type Ttl } from './ttl.js'
-export { createTagVersion, isTagVersion } from './versions.js'
+export {
+  anchorOf,
+  compareVersion,
+  createTagVersion,
+  isTagVersion,
+  softVersion,
+} from './versions.js'

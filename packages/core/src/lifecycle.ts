@@ -77,6 +77,7 @@ const READS_ONE_KEY: Readonly<Record<CacheOperation, boolean>> = {
   deleteMany: false,
   invalidate: false,
   invalidateAll: false,
+  expireTags: false,
   wrap: false,
   wrapMany: false,
   cached: false,

@@ -6,6 +6,7 @@ import { wrap } from './cache-aside.js'
 import { type CacheContext, EMPTY, invalidArgument } from './context.js'
 import { stableHash } from './hash.js'
 import { cachedOptionsSchema, validateOptions } from './options.js'
+import { staleOptions } from './stale-options.js'
 import { lockOptions } from './stampede-lock.js'
 import { remove } from './writes.js'
 
@@ -23,6 +24,7 @@ export function cached<Args extends unknown[], R>(
   const own = options.policy === undefined ? ctx : ctx.derive(options.policy, identity)
   // Checked now rather than at the first miss.
   if (options.lock !== undefined) lockOptions(options.lock, 'cached', own.store)
+  staleOptions(options, 'cached')
   const keyOf = options.key ?? ((...args: Args) => `cached:${identity}:${stableHash(args)}`)
   const call = (async (...args: Args) =>
     wrap(
@@ -37,6 +39,10 @@ export function cached<Args extends unknown[], R>(
         forceFresh: options.forceFresh,
         hardTimeout: options.hardTimeout,
         lock: options.lock,
+        grace: options.grace,
+        graceBackoff: options.graceBackoff,
+        timeout: options.timeout,
+        refreshAhead: options.refreshAhead,
       },
       bypassed(options.bypass, args),
     )) as CachedFunction<Args, R>
@@ -72,6 +78,7 @@ export function decorator<Args extends unknown[]>(
     const own =
       options.policy === undefined ? ctx : ctx.derive(options.policy, `method:${methodName}`)
     if (options.lock !== undefined) lockOptions(options.lock, 'decorator', own.store)
+    staleOptions(options, 'decorator')
     return async function (this: This, ...args: Args): Promise<Awaited<R>> {
       const owner =
         (this as { constructor?: { name?: string } } | undefined)?.constructor?.name || 'anonymous'
@@ -89,6 +96,10 @@ export function decorator<Args extends unknown[]>(
           forceFresh: options.forceFresh,
           hardTimeout: options.hardTimeout,
           lock: options.lock,
+          grace: options.grace,
+          graceBackoff: options.graceBackoff,
+          timeout: options.timeout,
+          refreshAhead: options.refreshAhead,
         },
         bypassed(options.bypass, args),
       ) as Promise<Awaited<R>>

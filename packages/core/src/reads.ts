@@ -9,9 +9,23 @@ import { CacheMiss, SchemaMismatchError } from './errors.js'
 import { evictOnRead } from './evictions.js'
 import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
-import { open } from './serializer.js'
+import { type Freshness, freshnessOf, open, TIMED_FORMAT, TimedValue } from './serializer.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { KeyRecord, Store, StoredEntry } from './store.js'
+import { compareVersion } from './versions.js'
+
+/**
+ * @internal What a read tells `wrap` beyond its value: the value it found
+ * stale (past its ttl within its grace, or carrying a tag expired softly),
+ * which a plain read counts as a miss, and the freshness of a timed entry.
+ */
+export class ReadDetail {
+  /** A stale value was found (its value, decoded, is `stale`). */
+  found = false
+  stale: unknown
+  /** The freshness of the entry read (served or stale), when it was written timed. */
+  times: Freshness | undefined
+}
 
 /** @internal `cache.get`. */
 export function get<T>(
@@ -185,30 +199,69 @@ export function accept(
   entry: StoredEntry | undefined,
   decode: boolean,
   schema?: StandardSchemaV1,
+  detail?: ReadDetail,
 ): unknown {
   if (entry === undefined) {
     missed(ctx, key)
     return undefined
   }
+  let stale = false
   if (entry.verified !== true) {
-    if (!versionsMatch(ctx, key, id, entry)) return undefined
+    if (entry.stale === true) stale = true
+    else {
+      const judged = judge(ctx, key, id, entry)
+      if (judged === INVALID) return undefined
+      stale = judged === STALE
+    }
   }
   let value: unknown = true
-  if (decode && ctx.live && entry.liveValue !== undefined) {
-    value = entry.liveValue
-  } else if (decode) {
-    try {
-      value = open(ctx.envelope, key, entry.value, ctx.checksum)
-    } catch (error) {
-      ctx.stats.errors++
-      if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)
-      missed(ctx, key)
-      return undefined
+  let times: Freshness | undefined
+  const live = ctx.live ? entry.liveValue : undefined
+  if (live !== undefined) {
+    if (live instanceof TimedValue) {
+      times = live
+      if (decode) value = live.value
+    } else if (decode) value = live
+  } else {
+    const bytes = entry.value
+    if (bytes[1] === TIMED_FORMAT) times = freshnessOf(ctx.envelope, bytes)
+    if (decode) {
+      try {
+        value = open(ctx.envelope, key, bytes, ctx.checksum)
+      } catch (error) {
+        ctx.stats.errors++
+        if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)
+        missed(ctx, key)
+        return undefined
+      }
     }
+  }
+  if (times !== undefined) {
+    if (!(Date.now() < times.freshUntil)) stale = true
+    if (detail !== undefined) detail.times = times
+  }
+  if (stale) {
+    // Kept in the store: a `wrap` with grace may serve it while it refreshes.
+    if (detail !== undefined && decode) keepStale(detail, value, schema)
+    missed(ctx, key)
+    return undefined
   }
   if (schema !== undefined) return conform(ctx, operation, key, id, value, schema)
   hit(ctx, key)
   return value
+}
+
+/** Records a stale value for `wrap`; with a schema, only a value it accepts synchronously. */
+function keepStale(detail: ReadDetail, value: unknown, schema: StandardSchemaV1 | undefined): void {
+  if (schema === undefined) {
+    detail.found = true
+    detail.stale = value
+    return
+  }
+  const result = schema['~standard'].validate(value)
+  if (result instanceof Promise || result.issues !== undefined) return
+  detail.found = true
+  detail.stale = result.value
 }
 
 /** Validates a decoded value against a read's schema: its output, or a miss. */
@@ -251,24 +304,38 @@ function settle(
   return undefined
 }
 
-/** The tag-version check: every stored version still current (rule 1: null never matches). */
-function versionsMatch(ctx: CacheContext, key: string, id: string, entry: StoredEntry): boolean {
+const INVALID = 0
+const FRESH = 1
+const STALE = 2
+
+/**
+ * The tag-version check: every stored version still current (rule 1: null
+ * never matches) is fresh; some expired softly (`expireTags`) and the rest
+ * current is stale, kept for grace; anything else is invalid, removed (and
+ * counted as a miss).
+ */
+function judge(ctx: CacheContext, key: string, id: string, entry: StoredEntry): number {
   const { versions, current } = entry
   if (versions.length === 0 || versions.length !== current.length) {
     // Every entry carries at least the namespace tag; anything else is not ours.
     evictOnRead(ctx, key, id, 'unreadable')
     missed(ctx, key)
-    return false
+    return INVALID
   }
+  let result = FRESH
   for (let i = 0; i < versions.length; i++) {
-    const now = current[i]
-    if (now === null || now !== versions[i]) {
-      evictOnRead(ctx, key, id, 'invalidated')
-      missed(ctx, key)
-      return false
+    const now = current[i] as string | null
+    const stored = versions[i] as string
+    if (now === stored) continue
+    if (compareVersion(stored, now) === 'stale') {
+      result = STALE
+      continue
     }
+    evictOnRead(ctx, key, id, 'invalidated')
+    missed(ctx, key)
+    return INVALID
   }
-  return true
+  return result
 }
 
 function hit(ctx: CacheContext, key: string): void {

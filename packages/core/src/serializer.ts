@@ -70,9 +70,18 @@ function rejectLossy(this: unknown, key: string, value: unknown): unknown {
 // The CRC32 of the payload turns corruption (a flipped bit, a truncated
 // value) into a miss, even where the serializer would decode it to some other
 // valid value.
+//
+// A timed envelope (written by `wrap` with `grace` or `refreshAhead`) has
+// format TIMED_FORMAT and two float64 (big-endian) between the CRC and the
+// payload: when the value stops being fresh (ms since the epoch) and its
+// ttl (ms); the CRC then covers them too.
+//   [MAGIC, TIMED_FORMAT, idLength, ...id, crc32, freshUntil, ttl, ...payload]
 const MAGIC = 0x74 // 't'
 const FORMAT_VERSION = 2
+/** @internal Byte 1 of a timed envelope. */
+export const TIMED_FORMAT = 3
 const CRC_BYTES = 4
+const TIMES_BYTES = 16
 
 const crc32: (data: Uint8Array) => number =
   typeof (zlib as { crc32?: unknown }).crc32 === 'function'
@@ -121,6 +130,61 @@ export function createEnvelope(serializer: Serializer): Envelope {
   return { serializer, header, json: coreJson.has(serializer) }
 }
 
+/**
+ * @internal When a value of a timed envelope stops being fresh, and its ttl:
+ * see {@link sealTimed}.
+ */
+export interface Freshness {
+  /** Ms since the epoch (the writer's clock) after which the value is stale. */
+  readonly freshUntil: number
+  /** The entry's ttl in ms, without its grace. */
+  readonly ttl: number
+}
+
+/** @internal A live value (in-process store) written with its {@link Freshness}. */
+export class TimedValue implements Freshness {
+  constructor(
+    readonly value: unknown,
+    readonly freshUntil: number,
+    readonly ttl: number,
+  ) {}
+}
+
+/**
+ * @internal {@link seal} into a timed envelope: the payload is preceded by
+ * its freshness, covered by the checksum.
+ */
+export function sealTimed(
+  envelope: Envelope,
+  key: string,
+  value: unknown,
+  times: Freshness,
+): Uint8Array {
+  const plain = seal(envelope, key, value)
+  const at = envelope.header.length + CRC_BYTES
+  const out = new Uint8Array(plain.length + TIMES_BYTES)
+  out.set(plain.subarray(0, at), 0)
+  out.set(plain.subarray(at), at + TIMES_BYTES)
+  out[1] = TIMED_FORMAT
+  const view = new DataView(out.buffer, out.byteOffset)
+  view.setFloat64(at, times.freshUntil)
+  view.setFloat64(at + 8, times.ttl)
+  view.setUint32(envelope.header.length, crc32(out.subarray(at)))
+  return out
+}
+
+/**
+ * @internal The freshness of a timed envelope (byte 1 is {@link TIMED_FORMAT}),
+ * read without decoding the payload; `undefined` when the bytes end first.
+ * Not checksummed: {@link open} checks the same bytes when it decodes.
+ */
+export function freshnessOf(envelope: Envelope, bytes: Uint8Array): Freshness | undefined {
+  const at = envelope.header.length + CRC_BYTES
+  if (bytes.length < at + TIMES_BYTES) return undefined
+  const view = new DataView(bytes.buffer, bytes.byteOffset)
+  return { freshUntil: view.getFloat64(at), ttl: view.getFloat64(at + 8) }
+}
+
 /** @internal Encodes a value once, into the envelope the store keeps. */
 export function seal(envelope: Envelope, key: string, value: unknown): Uint8Array {
   let encoded: Uint8Array | string
@@ -154,6 +218,7 @@ export function seal(envelope: Envelope, key: string, value: unknown): Uint8Arra
  * for (`capabilities.intactPayloads`).
  */
 export function open(envelope: Envelope, key: string, bytes: Uint8Array, checksum = true): unknown {
+  if (bytes[1] === TIMED_FORMAT) return openTimed(envelope, key, bytes, checksum)
   const { header } = envelope
   let matches = bytes.length >= header.length
   for (let i = 0; matches && i < header.length; i++) {
@@ -188,6 +253,31 @@ export function open(envelope: Envelope, key: string, bytes: Uint8Array, checksu
   }
 }
 
+/** {@link open} of a timed envelope: the header but its format byte, the checksum over times and payload. */
+function openTimed(envelope: Envelope, key: string, bytes: Uint8Array, checksum: boolean): unknown {
+  const { header } = envelope
+  let matches = bytes.length >= header.length + CRC_BYTES + TIMES_BYTES && bytes[0] === header[0]
+  for (let i = 2; matches && i < header.length; i++) {
+    if (bytes[i] !== header[i]) matches = false
+  }
+  if (!matches) {
+    throw new DeserializationError(
+      `[tagcache] [core] entry ${JSON.stringify(key)} was written by ${describeWriter(bytes)}; expected serializer ${JSON.stringify(envelope.serializer.id)} (treated as a miss)`,
+    )
+  }
+  const at = header.length + CRC_BYTES
+  if (checksum && readUint32BE(bytes, header.length) !== crc32(bytes.subarray(at))) {
+    throw new DeserializationError(
+      `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: its checksum does not match; expected the bytes serializer ${JSON.stringify(envelope.serializer.id)} wrote (treated as a miss)`,
+    )
+  }
+  try {
+    return envelope.serializer.decode(bytes.subarray(at + TIMES_BYTES))
+  } catch (cause) {
+    throw corrupted(envelope, key, cause)
+  }
+}
+
 function corrupted(envelope: Envelope, key: string, cause: unknown): DeserializationError {
   return new DeserializationError(
     `[tagcache] [core] entry ${JSON.stringify(key)} is corrupted: ${(cause as Error)?.message ?? String(cause)}; expected a payload serializer ${JSON.stringify(envelope.serializer.id)} can decode (treated as a miss)`,
@@ -208,7 +298,8 @@ function readUint32BE(bytes: Uint8Array, at: number): number {
 
 function describeWriter(bytes: Uint8Array): string {
   if (bytes.length < 3 || bytes[0] !== MAGIC) return 'something other than tagcache'
-  if (bytes[1] !== FORMAT_VERSION) return `tagcache payload format ${bytes[1]}`
+  if (bytes[1] !== FORMAT_VERSION && bytes[1] !== TIMED_FORMAT)
+    return `tagcache payload format ${bytes[1]}`
   const length = bytes[2] as number
   if (bytes.length < 3 + length) return 'a truncated tagcache payload'
   try {

@@ -174,6 +174,28 @@ export async function contend(
   }
 }
 
+/**
+ * @internal One try at the lock, no waiting (a caller holding a stale value
+ * serves it rather than wait): the owner token if taken. A store failure goes
+ * through `onError` (with `'miss'`: not taken).
+ */
+export async function tryLock(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  id: string,
+  lock: ParsedLock,
+): Promise<string | undefined> {
+  const owner = createTagVersion()
+  try {
+    const taken = await ctx.call((ctx.store as LockingStore).lock(id, owner, lock.ttl), operation)
+    return taken ? owner : undefined
+  } catch (error) {
+    ctx.storeFailed(operation, key, error)
+    return undefined
+  }
+}
+
 /** The entry's value if there is a servable one; an absent entry counts no miss (the caller's first read did). */
 async function served(
   ctx: CacheContext,

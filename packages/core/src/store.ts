@@ -87,6 +87,27 @@ export interface Store {
    */
   invalidate(tags: readonly string[], version: string, ttl: number): Promise<void>
 
+  /**
+   * Optional: soft invalidation (`cache.expireTags`). Replaces the version of
+   * every tag in `tags`, atomically per tag, with
+   * `softVersion(version, current)` (exported by `@tagcache/core`):
+   * `<version>_<anchor>`, where the anchor is the current version's own
+   * anchor, so that entries written since the tag's last hard change read as
+   * **stale** (served only within a grace period) rather than invalid. A tag
+   * without a version (or with foreign bytes) gets `version` alone. Lives
+   * `ttl` ms (`Infinity`: no expiry). Constant work per tag, like
+   * {@link Store.invalidate}; nothing is scanned.
+   *
+   * A store with it must also report staleness on reads: an entry whose
+   * stored versions are each current or, for at least one, stale by
+   * `compareVersion` is returned with its payload and either both version
+   * lists (core compares) or {@link StoredEntry.stale} set (the store
+   * compared, atomically). Never the bare "not servable" answer: core keeps
+   * such an entry for `grace` rather than removing it.
+   * @experimental
+   */
+  expireTags?(tags: readonly string[], version: string, ttl: number): Promise<void>
+
   /** Remaining time to live of an entry in ms, `Infinity` if it never expires, `undefined` if absent. */
   ttl(key: string): Promise<number | undefined>
 
@@ -165,7 +186,7 @@ export interface Store {
 
 /**
  * The name of a method every {@link Store} must have (all but the optional
- * `getSync`, `getOrCapture`, `onEvict`, `bounded`, `lock`, `unlock` and `close`).
+ * `getSync`, `getOrCapture`, `onEvict`, `bounded`, `lock`, `unlock`, `expireTags` and `close`).
  * @internal
  */
 export type StoreMethod = {
@@ -298,6 +319,14 @@ export interface StoredEntry {
    * still hold the real values. Leave unset when in doubt.
    */
   readonly verified?: boolean
+  /**
+   * Set by a store that compared the versions itself, atomically with the
+   * read, and found each current or stale by `compareVersion` (a tag expired
+   * softly with `expireTags`), at least one stale. Core then serves the entry
+   * only as a stale value, within `wrap`'s grace; a plain read is a miss that
+   * leaves the entry in place. The arrays must still hold the real values.
+   */
+  readonly stale?: boolean
 }
 
 /** How an entry is written. */

@@ -4,6 +4,7 @@
 
 import type { SetManyEntry, SetOptions } from './cache-api.js'
 import { assertKey, assertKeys, type CacheContext, EMPTY, invalidArgument } from './context.js'
+import { InvalidOptionsError } from './errors.js'
 import type { CacheOperation } from './hooks.js'
 import { read } from './reads.js'
 import type { StoreWriteWithKey } from './store.js'
@@ -123,6 +124,36 @@ export async function invalidate(ctx: CacheContext, tags: string[]): Promise<voi
       store: ctx.store.name,
       tags,
       all: false,
+    })
+  }
+}
+
+/** @internal `cache.expireTags`'s body: soft versions (see `softVersion`). */
+export async function expireTags(ctx: CacheContext, tags: string[]): Promise<void> {
+  ctx.open()
+  const store = ctx.store
+  if (typeof store.expireTags !== 'function') {
+    throw new InvalidOptionsError('expireTags', [
+      `store: the ${JSON.stringify(store.name)} store cannot expire tags softly; expected a store with expireTags() (memoryStore, ioredisStore, nodeRedisStore), or use invalidate()`,
+    ])
+  }
+  if (tags.length === 0) return
+  const ids = [...new Set(tags.map((tag) => ctx.tagId(tag, 'expireTags')))]
+  try {
+    await ctx.call(store.expireTags(ids, createTagVersion(), ctx.defaultTtl), 'expireTags')
+  } catch (error) {
+    ctx.stats.errors++
+    ctx.breaker?.failed(error)
+    throw error
+  }
+  ctx.stats.invalidations++
+  if (ctx.events.watching('invalidate')) {
+    ctx.events.emit('invalidate', {
+      namespace: ctx.namespace,
+      store: ctx.store.name,
+      tags,
+      all: false,
+      soft: true,
     })
   }
 }

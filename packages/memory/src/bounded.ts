@@ -29,6 +29,7 @@ export interface ViewHost extends Store {
   holds(key: string): boolean
   lock(key: string, owner: string, ttl: number): Promise<boolean>
   unlock(key: string, owner: string): Promise<void>
+  expireTags(tags: readonly string[], version: string, ttl: number): Promise<void>
 }
 
 const boundOptionsSchema = z.looseObject({ id: z.string(), policy: policySchema })
@@ -48,6 +49,8 @@ export interface BoundedMemoryStore extends BoundedStore {
   lock(key: string, owner: string, ttl: number): Promise<boolean>
   /** The store's {@link Store.unlock}. */
   unlock(key: string, owner: string): Promise<void>
+  /** The store's {@link Store.expireTags}. */
+  expireTags(tags: readonly string[], version: string, ttl: number): Promise<void>
 }
 
 /**
@@ -132,6 +135,10 @@ export class BoundedMemoryView implements BoundedMemoryStore {
 
   invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
     return this.#store.invalidate(tags, version, ttl)
+  }
+
+  expireTags(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    return this.#store.expireTags(tags, version, ttl)
   }
 
   ttl(key: string): Promise<number | undefined> {

@@ -10,6 +10,7 @@ import {
   type StoreEvictListener,
   type StoreWrite,
   type StoreWriteWithKey,
+  softVersion,
   validateOptions,
 } from '@tagcache/core'
 import { type BoundedMemoryStore, BoundedMemoryView, checkBoundOptions } from './bounded.js'
@@ -37,6 +38,8 @@ export interface MemoryStore extends Store {
    * Returns `true` if the tag had a version.
    */
   evictTagVersion(tag: string): boolean
+  /** {@link Store.expireTags}: always present on the memory store (`cache.expireTags`). */
+  expireTags(tags: readonly string[], version: string, ttl: number): Promise<void>
   /**
    * Tells `listener` of every entry the store removes on its own: `'capacity'`
    * when `maxEntries` (or the policy's `maxSize`) or `maxBytes` pushes out a
@@ -307,9 +310,28 @@ class MemoryStoreImpl implements MemoryStore {
   }
 
   invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    return this.#replaceVersions(tags, () => version, ttl)
+  }
+
+  /** Soft invalidation: each tag's version becomes `softVersion(version, current)`. */
+  expireTags(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    const now = this.#now()
+    return this.#replaceVersions(
+      tags,
+      (t) => softVersion(version, t === undefined || t.expiresAt <= now ? null : t.version),
+      ttl,
+    )
+  }
+
+  #replaceVersions(
+    tags: readonly string[],
+    versionOf: (current: TagSlot | undefined) => string,
+    ttl: number,
+  ): Promise<void> {
     const now = this.#now()
     for (const tag of tags) {
       const t = this.#tags.get(tag)
+      const version = versionOf(t)
       if (t !== undefined) {
         t.version = version
         t.expiresAt = now + ttl

@@ -116,6 +116,26 @@ export abstract class RedisStoreBase implements Store {
     return (await Promise.all(tags.map((t) => run([t])))).flat()
   }
 
+  /**
+   * Soft invalidation: each tag's version becomes the soft version of
+   * `version` (the TAGS script's `soften`), atomically per tag; one script
+   * (one per tag on a cluster), O(1) per tag.
+   */
+  async expireTags(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    if (tags.length === 0) return
+    const args = ['soften', version, ttlArg(ttl)]
+    const prefix = this.commands.prefix
+    const run = (group: readonly string[]) =>
+      this.commands.script(
+        TAGS_SCRIPT,
+        group.map((t) => prefix + t),
+        args,
+        'expireTags',
+      )
+    if (!this.#cluster) await run(tags)
+    else await Promise.all(tags.map((t) => run([t])))
+  }
+
   async invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
     // One SET per tag, all sent together: O(1) per tag, nothing scanned.
     await Promise.all(

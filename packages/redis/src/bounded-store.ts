@@ -13,7 +13,7 @@ import {
 import { type RedisStoreBase, readThenCapture } from './base-store.js'
 import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import { isVerified, parseGetReply, STALE, verifiedEntry } from './entries.js'
+import { isVerified, parseGetReply, STALE, staleReply, verifiedEntry } from './entries.js'
 import { encodeEntry } from './entry-format.js'
 import {
   BOUNDED_DELETE_SCRIPT,
@@ -296,14 +296,19 @@ export class BoundedRedisStore implements BoundedStore {
       [s.index, s.counter, prefix + s.tag + key, ...tags.map((t) => prefix + t)],
       [key, candidate, ttlArg(ttl)],
       'get',
-    )) as (Buffer | number | null)[]
+    )) as (Buffer | number | null | unknown[])[]
     const first = reply[0]
     if (Buffer.isBuffer(first)) return { entry: verifiedEntry(first, luaPrefix) }
     const captured: string[] = new Array(tags.length)
     for (let i = 0; i < tags.length; i++) {
       captured[i] = (reply[i + 1] as Buffer).toString('latin1')
     }
-    return { entry: first === 0 ? STALE : undefined, captured }
+    const entry = Array.isArray(first)
+      ? staleReply(first, luaPrefix)
+      : first === 0
+        ? STALE
+        : undefined
+    return { entry, captured }
   }
 
   async set(key: string, write: StoreWrite): Promise<void> {
@@ -407,6 +412,11 @@ export class BoundedRedisStore implements BoundedStore {
   }
 
   /** Capacity evictions of writes made through this view, in this process. */
+  /** The store's soft invalidation: tag versions are not the bounded cache's. */
+  expireTags(tags: readonly string[], version: string, ttl: number): Promise<void> {
+    return this.#base.expireTags(tags, version, ttl)
+  }
+
   /** The store's lock: a lock is not an entry of the bounded cache. */
   lock(key: string, owner: string, ttl: number): Promise<boolean> {
     return this.#base.lock(key, owner, ttl)

@@ -203,8 +203,23 @@ function sameBytes(now: unknown, raw: Buffer, start: number, end: number): boole
   return true
 }
 
-/** The GET script's reply: per key `null` (absent), `0` (not servable) or the entry. */
-export type ScriptReply = (Buffer | number | null)[]
+/**
+ * An entry a script found stale by a soft expiry, replied as an array: the
+ * entry's bytes, then its tags' current versions (compared by core).
+ */
+export function staleReply(reply: readonly unknown[], prefix: string): StoredEntry {
+  const raw = reply[0]
+  if (!Buffer.isBuffer(raw)) return STALE
+  const head = readTagKeys(raw)
+  if (head === undefined) return STALE
+  return readEntry(raw, prefix, reply, 1, head.tagKeys.length, head.versionsAt)
+}
+
+/**
+ * The GET script's reply: per key `null` (absent), `0` (not servable), the
+ * entry, or a stale entry with its current versions (see {@link staleReply}).
+ */
+export type ScriptReply = (Buffer | number | null | unknown[])[]
 
 /** The GET script's reply (or a bounded view's), one element per key. */
 export function parseGetReply(
@@ -218,6 +233,7 @@ export function parseGetReply(
     const item = items[i]
     if (item === null || item === undefined) out[i] = undefined
     else if (typeof item === 'number') out[i] = STALE
+    else if (Array.isArray(item)) out[i] = staleReply(item, prefix)
     else out[i] = verifiedEntry(item, prefix)
   }
   return out

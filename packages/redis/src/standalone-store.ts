@@ -2,7 +2,14 @@ import type { GetOrCaptureResult, KeyRecord, StoredEntry, StoreWrite } from '@ta
 import { RedisStoreBase } from './base-store.js'
 import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import { isVerified, parseGetReply, type ScriptReply, STALE, verifiedEntry } from './entries.js'
+import {
+  isVerified,
+  parseGetReply,
+  type ScriptReply,
+  STALE,
+  staleReply,
+  verifiedEntry,
+} from './entries.js'
 import {
   EXPIRE_SCRIPT,
   GET_OR_CAPTURE_SCRIPT,
@@ -139,7 +146,12 @@ export class StandaloneStore extends RedisStoreBase {
     for (let i = 0; i < tags.length; i++) {
       captured[i] = (reply[i + 1] as Buffer).toString('latin1')
     }
-    return { entry: first === 0 ? STALE : undefined, captured }
+    const entry = Array.isArray(first)
+      ? staleReply(first, luaPrefix)
+      : first === 0
+        ? STALE
+        : undefined
+    return { entry, captured }
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {

@@ -239,5 +239,10 @@ export function settleHinted(
     hints.retire(hint)
     return REREAD
   }
-  return current ? hintedEntry(raw, start, hint) : STALE
+  if (current) return hintedEntry(raw, start, hint)
+  // A version changed: with the current versions (all present), core compares
+  // (one may be stale by a soft expiry); a missing one is never servable.
+  const values = reply as unknown[]
+  if (values.length !== hint.k + 1) return STALE
+  return readEntry(raw, luaPrefix, values, 1, hint.k, hint.head.length)
 }

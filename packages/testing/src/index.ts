@@ -12,6 +12,7 @@ import { peerTests } from './store/peer.js'
 import { policyTests } from './store/policies.js'
 import { recordTests } from './store/records.js'
 import { ruleTests } from './store/rules.js'
+import { staleTests } from './store/stale.js'
 import { tagTests } from './store/tags.js'
 import { ttlTests } from './store/ttl.js'
 
@@ -113,6 +114,7 @@ export function storeContractSuite<S extends Store>(
     getOrCaptureTests(ctx)
     recordTests(ctx)
     lockTests(ctx)
+    staleTests(ctx)
     outageTests(ctx)
   })
 }

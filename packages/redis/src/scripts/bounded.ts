@@ -83,7 +83,11 @@ function policyLua(p: PolicyLua, servable: boolean): string {
   // A key of another Redis type under the entry's name (another program's)
   // is not an entry: a miss, which the next write replaces.
   const found = servable
-    ? `if type(s) == 'string' and servable(s) then ${touch}return s end
+    ? `if type(s) == 'string' then
+    local r, current = servable(s)
+    if r == 1 then ${touch}return s end
+    if r == 2 then return {s, unpack(current)} end
+  end
   return 0`
     : `if type(s) ~= 'string' then return false end
   ${touch}return s`

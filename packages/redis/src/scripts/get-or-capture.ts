@@ -12,9 +12,10 @@ import { luaScript } from './script.js'
  *   which are **not** in KEYS (never sent with `declaredKeysOnly`); `SET`,
  *   `PTTL`, `PEXPIRE`, `PERSIST` of KEYS[2..].
  *
- * Returns `{entry}` when servable; otherwise `{false | 0, version...}`
+ * Returns `{entry}` when servable; otherwise `{false | 0 | stale, version...}`
  * (false: no entry; 0: an entry not servable, or a key of another Redis
- * type, which the write then replaces).
+ * type, which the write then replaces; stale: an entry stale by a soft
+ * expiry, as the GET script returns it, `{entry, current versions...}`).
  */
 export const GET_OR_CAPTURE_SCRIPT = luaScript(
   'get-or-capture',
@@ -22,8 +23,12 @@ export const GET_OR_CAPTURE_SCRIPT = luaScript(
 local s = redis.pcall('GET', KEYS[1])
 local out = {false}
 if s then
-  if type(s) == 'string' and servable(s) then return {s} end
   out[1] = 0
+  if type(s) == 'string' then
+    local r, current = servable(s)
+    if r == 1 then return {s} end
+    if r == 2 then out[1] = {s, unpack(current)} end
+  end
 end
 local ttl = tonumber(ARGV[2])
 for i = 2, #KEYS do out[i] = ensure(KEYS[i], ARGV[1], ttl) end

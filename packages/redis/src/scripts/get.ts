@@ -11,8 +11,10 @@ import { luaScript } from './script.js'
  *
  * Returns one element per key: `false` when absent; `0` when present but not
  * servable (a tag's version changed or is missing, or the bytes are not an
- * entry, or the key holds another Redis type); otherwise the entry, every stored version being current. The reply
- * is one bulk string per key, as cheap for clients to parse as a GET.
+ * entry, or the key holds another Redis type); the entry when every stored
+ * version is current (one bulk string, as cheap for clients to parse as a
+ * GET); or, for an entry stale by a soft expiry (`expireTags`), an array of
+ * the entry and its tags' current versions, for core to judge.
  */
 export const GET_SCRIPT = luaScript(
   'get',
@@ -22,10 +24,17 @@ for i, key in ipairs(KEYS) do
   local s = redis.pcall('GET', key)
   if not s then
     out[i] = false
-  elseif type(s) == 'string' and servable(s) then
-    out[i] = s
-  else
+  elseif type(s) ~= 'string' then
     out[i] = 0
+  else
+    local r, current = servable(s)
+    if r == 1 then
+      out[i] = s
+    elseif r == 2 then
+      out[i] = {s, unpack(current)}
+    else
+      out[i] = 0
+    end
   end
 end
 return out

@@ -12,7 +12,9 @@ import { luaScript } from './script.js'
  * - Touches: `MGET` of KEYS, nothing else.
  *
  * Returns `false` when absent; the entry when every version is current; the
- * entry wrapped in a table otherwise. The caller checks that the entry's tag
+ * entry wrapped in a table when a version is missing; otherwise the entry
+ * followed by its tags' current versions, for the caller to compare (a
+ * version may be stale by a soft expiry, `expireTags`, rather than invalid). The caller checks that the entry's tag
  * keys are KEYS[2..] (`checkHinted`): if not (it was rewritten with other
  * tags), the answer says nothing, and it reads the entry another way.
  */
@@ -27,6 +29,6 @@ for j = 2, #KEYS do
   pos = pos + #KEYS[j] + 1
 end
 if string.find(s, table.concat(r, '\\0', 2) .. '\\0', pos, true) == pos then return s end
-return {s}
+return r
 `,
 )

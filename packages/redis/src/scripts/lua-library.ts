@@ -6,8 +6,11 @@ import { ENTRY_FORMAT_VERSION, ENTRY_HEADER_BYTES } from '../entry-format.js'
 export const LUA_FIRST_TAG_KEY = ENTRY_HEADER_BYTES + 1
 
 /**
- * `replace`, `extend` and `ensure` of a tag version key. Each touches only the
- * key it is given: `SET`, `PTTL`, `PEXPIRE`, `PERSIST` on `key`.
+ * `replace`, `extend`, `ensure` and `soften` of a tag version key. Each
+ * touches only the key it is given: `GET`, `SET`, `PTTL`, `PEXPIRE`,
+ * `PERSIST` on `key`. `soften` gives the key core's soft version
+ * (`softVersion` in @tagcache/core: `<candidate>_<anchor of the current
+ * version>`, or the candidate alone when there is no version).
  *
  * A tag version key gets a fresh version only when it has none (SET NX), and
  * otherwise lives at least as long as the entries written with it (rule 1).
@@ -49,6 +52,15 @@ local function ensure(key, candidate, ttl)
   extend(key, ttl)
   return old
 end
+local function soften(key, candidate, ttl)
+  local old = redis.pcall('GET', key)
+  local v = candidate
+  if type(old) == 'string' and #old <= 64 and string.find(old, '^[%w_%-]+$') then
+    local u = string.find(old, '_', 1, true)
+    if u then v = candidate .. string.sub(old, u) else v = candidate .. '_' .. old end
+  end
+  return replace(key, v, ttl)
+end
 `
 
 /**
@@ -72,10 +84,14 @@ end
 `
 
 /**
- * `servable(s)`: whether entry string `s` can be served, every stored
- * version equal to its tag's current one. Compares in place (string.find
- * anchored at the stored version, then its NUL), so no version string is
- * built in Lua.
+ * `servable(s)`: whether entry string `s` can be served: `1` when every
+ * stored version equals its tag's current one (fresh); `2` when each is
+ * equal or stale by core's `compareVersion` (the current version is soft,
+ * `<fresh>_<anchor>`, and the stored one has that anchor: the tag was
+ * expired softly since), at least one stale; `false` otherwise. Also
+ * returns the current versions read. Compares in place (string.find
+ * anchored at the stored version, then its NUL), so a fresh entry builds no
+ * version string in Lua.
  *
  * Touches keys it does not receive: `MGET` of the tag keys named inside `s`.
  * A script using it is not for servers that enforce declared keys (see
@@ -86,14 +102,25 @@ local function servable(s)
   local keys, pos = tagKeys(s)
   if keys == nil or #keys == 0 then return false end
   local current = redis.call('MGET', unpack(keys))
+  local result = 1
   for j = 1, #keys do
     local v = current[j]
-    if not v or string.find(s, v, pos, true) ~= pos or string.byte(s, pos + #v) ~= 0 then
-      return false
+    if not v then return false end
+    if string.find(s, v, pos, true) == pos and string.byte(s, pos + #v) == 0 then
+      pos = pos + #v + 1
+    else
+      local z = string.find(s, '\\0', pos, true)
+      local u = string.find(v, '_', 1, true)
+      if not z or not u then return false end
+      local stored = string.sub(s, pos, z - 1)
+      local w = string.find(stored, '_', 1, true)
+      if w then stored = string.sub(stored, w + 1) end
+      if stored ~= string.sub(v, u + 1) then return false end
+      result = 2
+      pos = z + 1
     end
-    pos = pos + #v + 1
   end
-  return true
+  return result, current
 end
 `
 
