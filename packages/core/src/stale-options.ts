@@ -82,12 +82,9 @@ function parse(options: Given, operation: string): StaleOptions | undefined {
     timeout === undefined ? Number.POSITIVE_INFINITY : duration(timeout, 'timeout', issues, true)
   let ahead = 0
   if (refreshAhead !== undefined && refreshAhead !== false) {
-    if (
-      typeof refreshAhead !== 'number' ||
-      !(refreshAhead > 0 && refreshAhead < 1)
-    ) {
+    if (typeof refreshAhead !== 'number' || !(refreshAhead > 0 && refreshAhead < 1)) {
       issues.push(
-        `refreshAhead: got ${typeof refreshAhead === 'number' ? refreshAhead : JSON.stringify(refreshAhead) ?? typeof refreshAhead}; expected a share of the ttl between 0 and 1, exclusive (0.2: refresh in the last 20%)`,
+        `refreshAhead: got ${typeof refreshAhead === 'number' ? refreshAhead : (JSON.stringify(refreshAhead) ?? typeof refreshAhead)}; expected a share of the ttl between 0 and 1, exclusive (0.2: refresh in the last 20%)`,
       )
     } else ahead = refreshAhead
   }

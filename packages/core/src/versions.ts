@@ -71,7 +71,10 @@ export function anchorOf(version: string): string {
  * expired softly since); `'invalid'` otherwise (a hard invalidation, or no
  * current version: rule 1, a missing version never matches).
  */
-export function compareVersion(stored: string, current: string | null): 'fresh' | 'stale' | 'invalid' {
+export function compareVersion(
+  stored: string,
+  current: string | null,
+): 'fresh' | 'stale' | 'invalid' {
   if (current === null) return 'invalid'
   if (current === stored) return 'fresh'
   const at = current.indexOf('_')

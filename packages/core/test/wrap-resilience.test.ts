@@ -456,3 +456,67 @@ describe('lock option', () => {
     }
   })
 })
+
+describe('grace, graceBackoff, timeout, refreshAhead options', () => {
+  it('refuses malformed options, naming each path and what was expected', async () => {
+    const cache = createCache({ store: testStore() })
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ grace: 0 }, /grace: got 0; expected a duration > 0/],
+      [{ grace: 'forever' }, /grace: got "forever"; expected a finite duration/],
+      [{ grace: '1hfoo' }, /grace: invalid ttl "1hfoo"/],
+      [{ graceBackoff: '1s' }, /graceBackoff: given without grace/],
+      [{ timeout: '50ms' }, /timeout: given without grace/],
+      [{ grace: '1m', timeout: -1 }, /timeout: invalid ttl -1/],
+      [{ refreshAhead: 1 }, /refreshAhead: got 1; expected a share of the ttl between 0 and 1/],
+      [{ refreshAhead: '20%' }, /refreshAhead: got "20%"/],
+    ]
+    for (const [options, message] of bad) {
+      await expect(cache.wrap('k', () => 1, options)).rejects.toThrow(message)
+      expect(() => cache.cached(async () => 1, options)).toThrow(message)
+    }
+    // Several issues at once: one error listing each.
+    await expect(cache.wrap('k', () => 1, { graceBackoff: 'x', refreshAhead: 2 })).rejects.toThrow(
+      /graceBackoff: given without grace[\s\S]*refreshAhead: got 2/,
+    )
+    expect(await cache.wrap('k', () => 1, { grace: false, refreshAhead: false })).toBe(1)
+  })
+
+  it('a graced write lives ttl + grace in the store, and the set event reports the ttl', async () => {
+    const store = testStore()
+    const sets: SetEvent[] = []
+    const cache = createCache({ store, hooks: [{ set: (e) => void sets.push(e) }] })
+    await cache.wrap('k', () => 1, { ttl: '1m', grace: '10m' })
+    expect(store.writes.at(-1)?.ttl).toBe(11 * 60_000)
+    expect(sets.at(-1)?.ttl).toBe(60_000)
+    // No grace: the ttl as given.
+    await cache.wrap('j', () => 1, { ttl: '1m' })
+    expect(store.writes.at(-1)?.ttl).toBe(60_000)
+  })
+
+  it('past its ttl a graced value is a miss for get and stale for wrap; a factory error is reported, not thrown', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const cache = createCache({ store: testStore() })
+    const errors: ErrorEvent[] = []
+    const watched = createCache({
+      store: cache.store,
+      hooks: [{ error: (e) => void errors.push(e) }],
+    })
+    await watched.wrap('k', () => 'old', { ttl: '1m', grace: '1h' })
+    vi.setSystemTime(Date.now() + 2 * 60_000)
+    expect(await watched.get('k')).toBeUndefined()
+    const value = await watched.wrap('k', () => Promise.reject(new Error('down')), {
+      ttl: '1m',
+      grace: '1h',
+    })
+    expect(value).toBe('old')
+    expect(watched.stats.stale).toBe(1)
+    expect(errors.map((e) => (e.error as Error).message)).toEqual(['down'])
+  })
+
+  it('expireTags on a store without it throws InvalidOptionsError naming the store', async () => {
+    const cache = createCache({ store: testStore() })
+    await expect(cache.expireTags('t')).rejects.toThrow(
+      /\[expireTags\] invalid options:\n {2}- store: the "test" store cannot expire tags softly/,
+    )
+  })
+})

@@ -1,4 +1,5 @@
 import { type Cache, type CacheOptions, createCache, type Store } from '@tagcache/core'
+import { lru } from '@tagcache/policies'
 import { afterEach, beforeEach, describe } from 'vitest'
 import type { StoreContractOptions, StoreHarness } from './harness.js'
 import { basicTests } from './store/basic.js'
@@ -141,6 +142,11 @@ export function boundedStoreSuite<S extends Store>(
   options: StoreContractOptions<S>,
 ): void {
   describe(`bounded caches: ${name}`, () => {
-    policyTests(suiteContext(options, 'bounded'))
+    const ctx = suiteContext(options, 'bounded')
+    policyTests(ctx)
+    staleTests(ctx, {
+      label: ' through a bounded view',
+      extra: () => ({ policy: lru({ maxSize: 64 }) }),
+    })
   })
 }

@@ -1,4 +1,4 @@
-import type { Store } from '@tagcache/core'
+import type { CacheOptions, Store } from '@tagcache/core'
 import { describe, expect, it, vi } from 'vitest'
 import type { Skippable, SuiteContext } from './context.js'
 
@@ -21,8 +21,17 @@ const failing = (): never => {
  * through every path a store has (a first read, a read with what the store
  * remembers of the key, `getMany`, `wrap`'s read-and-capture).
  */
-export function staleTests(ctx: SuiteContext): void {
-  describe('stale values (expireTags, grace), where offered', () => {
+export function staleTests(
+  suite: SuiteContext,
+  options: { label?: string; extra?: () => Partial<CacheOptions> } = {},
+): void {
+  // Every cache of these tests gets `extra` (a policy: through a bounded view).
+  const ctx: SuiteContext = Object.create(suite, {
+    cache: {
+      value: (more: Partial<CacheOptions> = {}) => suite.cache({ ...options.extra?.(), ...more }),
+    },
+  })
+  describe(`stale values (expireTags, grace)${options.label ?? ''}, where offered`, () => {
     it('expireTags: a plain read misses; wrap with grace serves the old value when the factory fails', async (t) => {
       softening(ctx, t)
       const c = ctx.cache()
@@ -103,9 +112,9 @@ export function staleTests(ctx: SuiteContext): void {
       await c.set('k', 'old', { tags: ['soft', 'hard'] })
       await c.expireTags('soft')
       await c.invalidate('hard')
-      await expect(
-        c.wrap('k', failing, { tags: ['soft', 'hard'], grace: '1h' }),
-      ).rejects.toThrow('source down')
+      await expect(c.wrap('k', failing, { tags: ['soft', 'hard'], grace: '1h' })).rejects.toThrow(
+        'source down',
+      )
     })
 
     it('grace: past its ttl an entry is a miss for reads and stale for wrap, until ttl + grace', async () => {
@@ -117,13 +126,15 @@ export function staleTests(ctx: SuiteContext): void {
       // Past the ttl (by the writer's clock and the store's).
       await Promise.all([sleep(ttl * 1.5), ctx.advance(ttl * 1.5)])
       expect(await c.get('k')).toBeUndefined()
-      expect(await c.wrap('k', failing, { tags: ['t'], ttl, grace: ttl * 3, graceBackoff: 0 })).toBe('old')
+      expect(
+        await c.wrap('k', failing, { tags: ['t'], ttl, grace: ttl * 3, graceBackoff: 0 }),
+      ).toBe('old')
       expect(c.stats.stale).toBe(1)
       // Past ttl + grace: gone.
       await Promise.all([sleep(ttl * 3), ctx.advance(ttl * 3)])
-      await expect(
-        c.wrap('k', failing, { tags: ['t'], ttl, grace: ttl * 3 }),
-      ).rejects.toThrow('source down')
+      await expect(c.wrap('k', failing, { tags: ['t'], ttl, grace: ttl * 3 })).rejects.toThrow(
+        'source down',
+      )
     })
 
     it('soft timeout: with a stale value, wrap answers before a slow factory, which then writes', async (t) => {
