@@ -146,6 +146,8 @@ async function wrapOnce<T>(
   }
   if (event !== undefined && !force) event.outcome = 'miss'
   if (run.stale !== NO_STALE) return refreshStale(run, lock, storeOk, captured)
+  // Nothing stale left to serve: a back-off for the key is moot.
+  if (ctx.backoffs.size > 0) ctx.backoffs.delete(id)
   let owner: string | undefined
   if (lock !== undefined && storeOk) {
     const got = await contend(ctx, operation, key, record, lock, options?.schema)
@@ -193,6 +195,9 @@ interface Run<T> {
 }
 
 const NO_STALE: { readonly value: unknown } = Object.freeze({ value: undefined })
+
+/** Back-offs kept before the lapsed ones are swept (each is one key whose factory failed). */
+const MAX_BACKOFFS = 10_000
 
 /** `ttl` + `grace`, in ms (`Infinity` stays). */
 function withGrace(ttl: number, grace: number): number {
@@ -256,7 +261,13 @@ async function refreshStale<T>(
   }
   if (settled.ok) return settled.value
   // The factory failed (or hardTimeout abandoned it): the stale value, and a pause.
-  if (fresh.backoff > 0) ctx.backoffs.set(id, Date.now() + fresh.backoff)
+  if (fresh.backoff > 0) {
+    const now = Date.now()
+    if (ctx.backoffs.size >= MAX_BACKOFFS) {
+      for (const [key, until] of ctx.backoffs) if (until <= now) ctx.backoffs.delete(key)
+    }
+    ctx.backoffs.set(id, now + fresh.backoff)
+  }
   reportFailure(run, settled.error)
   return serveStale(run)
 }

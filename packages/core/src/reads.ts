@@ -9,7 +9,14 @@ import { CacheMiss, SchemaMismatchError } from './errors.js'
 import { evictOnRead } from './evictions.js'
 import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
-import { type Freshness, freshnessOf, open, TIMED_FORMAT, TimedValue } from './serializer.js'
+import {
+  type Freshness,
+  freshnessOf,
+  freshUntilOf,
+  open,
+  TIMED_FORMAT,
+  TimedValue,
+} from './serializer.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 import type { KeyRecord, Store, StoredEntry } from './store.js'
 import { compareVersion } from './versions.js'
@@ -215,16 +222,26 @@ export function accept(
     }
   }
   let value: unknown = true
-  let times: Freshness | undefined
+  // A timed entry (grace, refreshAhead): when it stops being fresh.
+  let timed = false
+  let freshUntil = 0
   const live = ctx.live ? entry.liveValue : undefined
   if (live !== undefined) {
     if (live instanceof TimedValue) {
-      times = live
+      timed = true
+      freshUntil = live.freshUntil
+      if (detail !== undefined) detail.times = live
       if (decode) value = live.value
     } else if (decode) value = live
   } else {
     const bytes = entry.value
-    if (bytes[1] === TIMED_FORMAT) times = freshnessOf(ctx.envelope, bytes)
+    if (bytes[1] === TIMED_FORMAT) {
+      timed = true
+      if (detail !== undefined) {
+        detail.times = freshnessOf(ctx.envelope, bytes)
+        freshUntil = detail.times?.freshUntil ?? Number.NaN
+      } else freshUntil = freshUntilOf(ctx.envelope, bytes)
+    }
     if (decode) {
       try {
         value = open(ctx.envelope, key, bytes, ctx.checksum)
@@ -236,10 +253,8 @@ export function accept(
       }
     }
   }
-  if (times !== undefined) {
-    if (!(Date.now() < times.freshUntil)) stale = true
-    if (detail !== undefined) detail.times = times
-  }
+  // A malformed time (NaN: bytes cut short) reads as stale, never as fresh.
+  if (timed && !(Date.now() < freshUntil)) stale = true
   if (stale) {
     // Kept in the store: a `wrap` with grace may serve it while it refreshes.
     if (detail !== undefined && decode) keepStale(detail, value, schema)
@@ -325,9 +340,10 @@ function judge(ctx: CacheContext, key: string, id: string, entry: StoredEntry): 
   let result = FRESH
   for (let i = 0; i < versions.length; i++) {
     const now = current[i] as string | null
-    const stored = versions[i] as string
-    if (now === stored) continue
-    if (compareVersion(stored, now) === 'stale') {
+    const stored = versions[i] as string | null
+    // Rule 1: a missing version never matches (nor does a stored one a store lost: null).
+    if (now !== null && now === stored) continue
+    if (now !== null && stored !== null && compareVersion(stored, now) === 'stale') {
       result = STALE
       continue
     }

@@ -181,8 +181,19 @@ export function sealTimed(
 export function freshnessOf(envelope: Envelope, bytes: Uint8Array): Freshness | undefined {
   const at = envelope.header.length + CRC_BYTES
   if (bytes.length < at + TIMES_BYTES) return undefined
-  const view = new DataView(bytes.buffer, bytes.byteOffset)
-  return { freshUntil: view.getFloat64(at), ttl: view.getFloat64(at + 8) }
+  return { freshUntil: readFloat64(bytes, at), ttl: readFloat64(bytes, at + 8) }
+}
+
+/** @internal {@link freshnessOf}'s `freshUntil` alone (no object): `NaN` when the bytes end first. */
+export function freshUntilOf(envelope: Envelope, bytes: Uint8Array): number {
+  const at = envelope.header.length + CRC_BYTES
+  if (bytes.length < at + TIMES_BYTES) return Number.NaN
+  return readFloat64(bytes, at)
+}
+
+function readFloat64(bytes: Uint8Array, at: number): number {
+  if (Buffer.isBuffer(bytes)) return bytes.readDoubleBE(at)
+  return new DataView(bytes.buffer, bytes.byteOffset).getFloat64(at)
 }
 
 /** @internal Encodes a value once, into the envelope the store keeps. */
@@ -272,6 +283,10 @@ function openTimed(envelope: Envelope, key: string, bytes: Uint8Array, checksum:
     )
   }
   try {
+    // As in open(): an intact payload of core's JSON serializer is parsed in place.
+    if (!checksum && envelope.json && Buffer.isBuffer(bytes)) {
+      return JSON.parse(bytes.toString('utf8', at + TIMES_BYTES))
+    }
     return envelope.serializer.decode(bytes.subarray(at + TIMES_BYTES))
   } catch (cause) {
     throw corrupted(envelope, key, cause)
