@@ -29,7 +29,7 @@ export interface CacheStats {
    * (`breakerDuration`): answered as if the store had failed, without it.
    */
   readonly skipped: number
-  /** Stale values served (reserved: 0 until core has grace periods). */
+  /** Stale values `wrap` served within their `grace` (the `stale` event). */
   readonly stale: number
   /** hits / (hits + misses), 0 when there were no reads. */
   readonly hitRatio: number

@@ -61,7 +61,7 @@ export interface MetricsSnapshot {
   readonly errors: number
   /** Callers that joined a computation in flight. */
   readonly coalesced: number
-  /** Stale values served (reserved: 0 until core has grace periods). */
+  /** Stale values `wrap` served within their `grace` (the `stale` event). */
   readonly stale: number
   /** Per operation kind, only the kinds that ran at least once. */
   readonly operations: Readonly<Partial<Record<CacheOperation, OperationMetrics>>>

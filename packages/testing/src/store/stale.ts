@@ -163,6 +163,33 @@ export function staleTests(
       expect(c.stats.stale).toBe(2)
     })
 
+    it('rule 2 holds through a background refresh: an invalidation while it runs leaves its write born invalid', async (t) => {
+      softening(ctx, t)
+      let writes = 0
+      const c = ctx.cache({ hooks: [{ set: () => void writes++ }] })
+      await c.set('k', 'old', { tags: ['t'] })
+      await c.expireTags('t')
+      let finish: (v: string) => void = () => {}
+      let started = false
+      const slow = () =>
+        new Promise<string>((resolve) => {
+          started = true
+          finish = resolve
+        })
+      // Served stale at once (timeout 0); the refresh runs on in the background.
+      expect(await c.wrap('k', slow, { tags: ['t'], grace: '1h', timeout: 0 })).toBe('old')
+      await vi.waitFor(() => expect(started).toBe(true))
+      await c.invalidate('t') // lands while the background factory runs
+      finish('computed before the invalidation')
+      // The background write landed (the set above was the first).
+      await vi.waitFor(() => expect(writes).toBe(2), { timeout: 5_000 })
+      expect(await c.get('k')).toBeUndefined()
+      // Nothing is served stale either: the invalidation was hard.
+      await expect(c.wrap('k', failing, { tags: ['t'], grace: '1h' })).rejects.toThrow(
+        'source down',
+      )
+    })
+
     it('graceBackoff: after a failure served stale, the factory is not called again until it ends', async (t) => {
       softening(ctx, t)
       const c = ctx.cache()
