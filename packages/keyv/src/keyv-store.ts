@@ -164,8 +164,9 @@ export class TagcacheKeyvStore extends EventEmitter {
   /**
    * Writes Keyv's payload under `key`, expiring after `ttl` ms (Keyv's own
    * TTL, the same one Keyv records as `expires` in the payload), tagged with
-   * the namespace's tag and the `tags` option's. Without `ttl` the cache's
-   * `defaultTtl` applies (none by default). A `ttl` of 0 or less has already
+   * the namespace's tag and the `tags` option's. Without `ttl` (Keyv's "no
+   * expiry") the cache's `defaultTtl` applies: 1 hour unless the cache was
+   * created with another, e.g. `'forever'`. A `ttl` of 0 or less has already
    * expired: the key is deleted.
    */
   async set(key: string, value: unknown, ttl?: number | null): Promise<boolean> {
@@ -175,8 +176,12 @@ export class TagcacheKeyvStore extends EventEmitter {
     return true
   }
 
-  /** Writes many entries with one `setMany` (see {@link TagcacheKeyvStore.set}). */
-  async setMany(entries: { key: string; value: unknown; ttl?: number | null }[]): Promise<boolean[]> {
+  /**
+   * Writes many entries with one `setMany` (see {@link TagcacheKeyvStore.set}).
+   * Resolves one `true` per entry, which `keyv.setMany` returns to its caller;
+   * typed `void` as Keyv's `KeyvStoreAdapter` declares it.
+   */
+  async setMany(entries: { key: string; value: unknown; ttl?: number | null }[]): Promise<void> {
     const writes: SetManyEntry[] = []
     const deletes: string[] = []
     for (const { key, value, ttl } of entries) {
@@ -188,7 +193,8 @@ export class TagcacheKeyvStore extends EventEmitter {
       writes.length > 0 ? this.cache.setMany(writes) : undefined,
       deletes.length > 0 ? this.cache.deleteMany(deletes) : undefined,
     ])
-    return entries.map(() => true)
+    // Keyv 5 passes the store's result on as `keyv.setMany`'s boolean[].
+    return entries.map(() => true) as unknown as undefined
   }
 
   /** Deletes `key`; resolves `true` if it held a valid entry. */
