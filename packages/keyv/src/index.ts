@@ -1,0 +1,6 @@
+export {
+  type KeyvStoreOptions,
+  keyvNamespaceTag,
+  keyvStore,
+  TagcacheKeyvStore,
+} from './keyv-store.js'
