@@ -74,7 +74,9 @@ export interface ComputeOptions {
   /**
    * Keeps the entry readable as **stale** for this long after its ttl
    * (milliseconds or a duration string, finite, > 0): the entry lives ttl +
-   * grace in the store (so does what `cache.ttl(key)` reports). Plain reads
+   * grace in the store (`cache.ttl(key)` reports what is left of its
+   * freshness; `cache.expire` changes how long it lives in the store, not
+   * when it turns stale). Plain reads
    * (`get`, `has`, `getMany`) never return a stale value: a miss. `wrap` on
    * a stale entry recomputes, and serves the stale value instead when the
    * factory throws or `hardTimeout` abandons it (stale-if-error: a `stale`

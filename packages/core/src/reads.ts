@@ -119,6 +119,7 @@ export function read(
   operation: CacheOperation,
   decode: boolean,
   schema?: StandardSchemaV1,
+  detail?: ReadDetail,
 ): Promise<unknown> {
   // Hot path: no async function, one promise hop through the store.
   try {
@@ -130,7 +131,9 @@ export function read(
   const record = ctx.keys.record(key)
   if (ctx.sync && ctx.timeout === 0) {
     try {
-      return Promise.resolve(readSync(ctx, key, record, operation, decode, schema))
+      return Promise.resolve(
+        readSync(ctx, key, record, operation, decode, schema, undefined, detail),
+      )
     } catch (error) {
       return Promise.reject(error)
     }
@@ -143,7 +146,7 @@ export function read(
     pending = Promise.reject(error)
   }
   return pending.then(
-    (entry) => accept(ctx, operation, key, id, entry, decode, schema),
+    (entry) => accept(ctx, operation, key, id, entry, decode, schema, detail),
     (error: unknown) => {
       ctx.storeFailed(operation, key, error)
       missed(ctx, key)
@@ -161,6 +164,7 @@ function readSync(
   decode: boolean,
   schema?: StandardSchemaV1,
   now?: number,
+  detail?: ReadDetail,
 ): unknown {
   let entry: StoredEntry | undefined
   try {
@@ -175,7 +179,7 @@ function readSync(
     missed(ctx, key)
     return undefined
   }
-  return accept(ctx, operation, key, record.id, entry, decode, schema)
+  return accept(ctx, operation, key, record.id, entry, decode, schema, detail)
 }
 
 /** `get` on an in-process store with hooks: the whole lifecycle without a promise hop. */

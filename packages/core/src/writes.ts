@@ -6,7 +6,7 @@ import type { SetManyEntry, SetOptions } from './cache-api.js'
 import { assertKey, assertKeys, type CacheContext, EMPTY, invalidArgument } from './context.js'
 import { InvalidOptionsError } from './errors.js'
 import type { CacheOperation } from './hooks.js'
-import { read } from './reads.js'
+import { ReadDetail, read } from './reads.js'
 import type { StoreWriteWithKey } from './store.js'
 import { createTagVersion } from './versions.js'
 
@@ -198,9 +198,14 @@ async function writeVersions(
 
 /** @internal `cache.ttl`'s body. */
 export async function ttl(ctx: CacheContext, key: string): Promise<number | undefined> {
-  if ((await read(ctx, key, 'ttl', false)) === undefined) return undefined
+  const detail = new ReadDetail()
+  if ((await read(ctx, key, 'ttl', false, undefined, detail)) === undefined) return undefined
   try {
-    return await ctx.call(ctx.store.ttl(ctx.keys.entry(key)), 'ttl')
+    const left = await ctx.call(ctx.store.ttl(ctx.keys.entry(key)), 'ttl')
+    // A graced entry lives ttl + grace in the store: what is left of its freshness.
+    const times = detail.times
+    if (left === undefined || times === undefined) return left
+    return Math.max(0, Math.min(left, Math.round(times.freshUntil - Date.now())))
   } catch (error) {
     ctx.storeFailed('ttl', key, error)
     return undefined

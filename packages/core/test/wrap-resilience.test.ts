@@ -520,3 +520,13 @@ describe('grace, graceBackoff, timeout, refreshAhead options', () => {
     )
   })
 })
+
+describe('ttl() of a graced entry', () => {
+  it('reports what is left of its freshness, not of its life in the store', async () => {
+    const cache = createCache({ store: testStore() })
+    await cache.wrap('k', () => 1, { ttl: '1m', grace: '1h' })
+    const left = (await cache.ttl('k')) as number
+    expect(left).toBeGreaterThan(50_000)
+    expect(left).toBeLessThanOrEqual(60_000)
+  })
+})
