@@ -186,6 +186,8 @@ export function guardStore(store: Store, breaker: CircuitBreaker): Store {
     guard.lock = guarded('lock', store.lock)
     // Sent whatever the state: a lock left behind would delay other processes until its ttl.
     guard.unlock = attempted(store.unlock)
+    // Waiting touches no store command of its own: passed through as it is.
+    if (typeof store.awaitUnlock === 'function') guard.awaitUnlock = store.awaitUnlock.bind(store)
   }
   const getSync = store.getSync
   if (typeof getSync === 'function') {

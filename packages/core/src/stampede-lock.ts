@@ -17,6 +17,14 @@ import { createTagVersion } from './versions.js'
 /** @internal How often a waiter reads the entry (and tries the lock), in ms. */
 export const LOCK_POLL_MS = 15
 
+/**
+ * @internal The same, when the store announces releases (`awaitUnlock`): a
+ * waiter reads at once on a release, and this often regardless, for a lock
+ * that expired (a crashed holder: expiry is not announced) or a release it
+ * did not hear.
+ */
+export const NOTIFIED_POLL_MS = 50
+
 const DEFAULT_LOCK_TTL = 10_000
 
 /** @internal A `lock` option, checked: both in ms. */
@@ -126,6 +134,7 @@ const ALONE: Contention = { served: false, value: undefined, owner: undefined, w
 const WAITED_ALONE: Contention = { served: false, value: undefined, owner: undefined, waited: true }
 
 type LockingStore = Store & Required<Pick<Store, 'lock' | 'unlock'>>
+type AwaitUnlock = NonNullable<Store['awaitUnlock']>
 
 /**
  * @internal Takes the lock on `record`'s entry, or waits for the value of
@@ -152,10 +161,12 @@ export async function contend(
     return ALONE
   }
   const deadline = performance.now() + lock.wait
+  const notified = typeof store.awaitUnlock === 'function'
   for (;;) {
     const left = deadline - performance.now()
     if (left <= 0) return WAITED_ALONE
-    await sleep(Math.min(LOCK_POLL_MS, left))
+    if (notified) await (store.awaitUnlock as AwaitUnlock)(id, Math.min(NOTIFIED_POLL_MS, left))
+    else await sleep(Math.min(LOCK_POLL_MS, left))
     try {
       const value = await served(ctx, operation, key, record, schema)
       if (value !== undefined) return { served: true, value, owner: undefined, waited: true }

@@ -178,6 +178,21 @@ export interface Store {
   unlock?(key: string, owner: string): Promise<void>
 
   /**
+   * Optional, with {@link Store.lock}: resolves `true` as soon as the lock
+   * of `key` is released by its holder's {@link Store.unlock} (the holder has
+   * written its value by then), or `false` once `ms` have passed without a
+   * release heard. `wrap`'s waiters then read the entry right after the
+   * holder's write instead of polling it every 15 ms; they still read
+   * after `ms` (a lock that expires is not announced), so a missed release
+   * costs them time, never a value. Never rejects.
+   *
+   * On Redis: `unlock` publishes the lock key, and the store listens on a
+   * connection of its own (pub/sub). In process: the unlock itself.
+   * @experimental
+   */
+  awaitUnlock?(key: string, ms: number): Promise<boolean>
+
+  /**
    * Releases resources the store created itself (timers, connections it opened).
    * A store never closes a client that was passed to it.
    */
@@ -186,7 +201,8 @@ export interface Store {
 
 /**
  * The name of a method every {@link Store} must have (all but the optional
- * `getSync`, `getOrCapture`, `onEvict`, `bounded`, `lock`, `unlock`, `expireTags` and `close`).
+ * `getSync`, `getOrCapture`, `onEvict`, `bounded`, `lock`, `unlock`, `awaitUnlock`, `expireTags`
+ * and `close`).
  * @internal
  */
 export type StoreMethod = {

@@ -29,6 +29,7 @@ export interface ViewHost extends Store {
   holds(key: string): boolean
   lock(key: string, owner: string, ttl: number): Promise<boolean>
   unlock(key: string, owner: string): Promise<void>
+  awaitUnlock(key: string, ms: number): Promise<boolean>
   expireTags(tags: readonly string[], version: string, ttl: number): Promise<void>
 }
 
@@ -51,6 +52,8 @@ export interface BoundedMemoryStore extends BoundedStore {
   unlock(key: string, owner: string): Promise<void>
   /** The store's {@link Store.expireTags}. */
   expireTags(tags: readonly string[], version: string, ttl: number): Promise<void>
+  /** The store's {@link Store.awaitUnlock}. */
+  awaitUnlock(key: string, ms: number): Promise<boolean>
 }
 
 /**
@@ -152,6 +155,10 @@ export class BoundedMemoryView implements BoundedMemoryStore {
   /** The store's lock (locks are not entries: nothing to bound). */
   lock(key: string, owner: string, ttl: number): Promise<boolean> {
     return this.#store.lock(key, owner, ttl)
+  }
+
+  awaitUnlock(key: string, ms: number): Promise<boolean> {
+    return this.#store.awaitUnlock(key, ms)
   }
 
   unlock(key: string, owner: string): Promise<void> {

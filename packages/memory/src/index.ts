@@ -74,6 +74,8 @@ export interface MemoryStore extends Store {
   lock(key: string, owner: string, ttl: number): Promise<boolean>
   /** {@link Store.unlock}: releases `key`'s lock if `owner` holds it. @experimental */
   unlock(key: string, owner: string): Promise<void>
+  /** {@link Store.awaitUnlock}: woken by `unlock` in this process. @experimental */
+  awaitUnlock(key: string, ms: number): Promise<boolean>
 }
 
 /** A lock held on an entry's key: who holds it, until when (the store's clock). */
@@ -235,6 +237,8 @@ class MemoryStoreImpl implements MemoryStore {
   readonly #views = new Set<BoundedMemoryView>()
   /** Stampede locks by entry key; an expired one is replaced by the next `lock`. */
   readonly #locks = new Map<string, Lock>()
+  /** `awaitUnlock` callers by lock key, woken by the holder's `unlock`. */
+  readonly #unlockWaiters = new Map<string, Set<() => void>>()
 
   constructor(options: MemoryStoreOptions) {
     this.#order = options.policy?.local()
@@ -422,8 +426,36 @@ class MemoryStoreImpl implements MemoryStore {
   }
 
   unlock(key: string, owner: string): Promise<void> {
-    if (this.#locks.get(key)?.owner === owner) this.#locks.delete(key)
+    if (this.#locks.get(key)?.owner === owner) {
+      this.#locks.delete(key)
+      const waiting = this.#unlockWaiters.get(key)
+      if (waiting !== undefined) {
+        this.#unlockWaiters.delete(key)
+        for (const wake of waiting) wake()
+      }
+    }
     return Promise.resolve()
+  }
+
+  awaitUnlock(key: string, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let waiting = this.#unlockWaiters.get(key)
+      if (waiting === undefined) {
+        waiting = new Set()
+        this.#unlockWaiters.set(key, waiting)
+      }
+      const set = waiting
+      const wake = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        set.delete(wake)
+        if (set.size === 0 && this.#unlockWaiters.get(key) === set) this.#unlockWaiters.delete(key)
+        resolve(false)
+      }, ms)
+      set.add(wake)
+    })
   }
 
   /**

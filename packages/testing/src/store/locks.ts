@@ -67,5 +67,35 @@ export function lockTests(ctx: SuiteContext): void {
       expect(await c.get('none')).toBeUndefined()
       await store.unlock(entryId(ctx.namespace, 'none'), 'a')
     })
+
+    it("awaitUnlock, where offered: woken by the holder's unlock, not by anyone else's; false once its time is up", async (t) => {
+      const store = locking(ctx, t)
+      if (typeof store.awaitUnlock !== 'function') {
+        t.skip('the store offers no awaitUnlock (waiters poll every 15 ms)')
+      }
+      const awaitUnlock = store.awaitUnlock.bind(store)
+      const id = entryId(ctx.namespace, 'k')
+      const other = entryId(ctx.namespace, 'other')
+      // Nothing to hear: false after the time given.
+      expect(await awaitUnlock(id, ctx.unit / 4)).toBe(false)
+      expect(await store.lock(id, 'a', 60_000)).toBe(true)
+      expect(await store.lock(other, 'x', 60_000)).toBe(true)
+      // Let a store that listens on a connection of its own subscribe first.
+      await awaitUnlock(id, ctx.unit / 4)
+      const started = performance.now()
+      const waiting = awaitUnlock(id, 30_000)
+      let woken: boolean | undefined
+      void waiting.then((v) => {
+        woken = v
+      })
+      await store.unlock(id, 'b') // not b's lock: no release
+      await store.unlock(other, 'x') // another key's release
+      await new Promise((resolve) => setTimeout(resolve, ctx.unit / 2))
+      expect(woken).toBeUndefined()
+      await store.unlock(id, 'a')
+      expect(await waiting).toBe(true)
+      // Heard, not timed out (30 s): far sooner than that even on a loaded machine.
+      expect(performance.now() - started).toBeLessThan(10_000)
+    })
   })
 }
