@@ -173,5 +173,41 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
       return reply
     }
   }
-  return createRedisStore({ name: 'ioredis', cluster, driverPrefix, call }, storeOptions)
+  return createRedisStore(
+    {
+      name: 'ioredis',
+      cluster,
+      driverPrefix,
+      call,
+      subscribe: (channel, listener) => subscribe(client, channel, listener),
+    },
+    storeOptions,
+  )
+}
+
+/**
+ * Subscribes to `channel` on a duplicate of `client` (a `Cluster` duplicates
+ * as a cluster), reading messages as bytes (`messageBuffer`); resolves the
+ * function that closes that connection. The duplicate's errors are its own
+ * (ioredis reconnects and subscribes again): they never reach the client.
+ */
+async function subscribe(
+  client: Redis | Cluster,
+  channel: string,
+  listener: (message: Buffer) => void,
+): Promise<() => Promise<void>> {
+  const sub = client.duplicate()
+  sub.on('error', () => {})
+  sub.on('messageBuffer', (from: Buffer, message: Buffer) => {
+    if (from.toString('utf8') === channel) listener(message)
+  })
+  try {
+    await sub.subscribe(channel)
+  } catch (error) {
+    sub.disconnect()
+    throw error
+  }
+  return async () => {
+    sub.disconnect()
+  }
 }

@@ -63,8 +63,63 @@ export function nodeRedisStore(
         (client as NodeRedisClusterLike).sendCommand(key, false, args as Args, COMMAND_OPTIONS)
     : (args: readonly RedisArg[]) =>
         (client as NodeRedisClientLike).sendCommand(args as Args, COMMAND_OPTIONS)
+  const duplicate = (client as Partial<Duplicable>).duplicate
   return createRedisStore(
-    { name: 'node-redis', cluster, driverPrefix: '', hintedReads: 'mget', call },
+    {
+      name: 'node-redis',
+      cluster,
+      driverPrefix: '',
+      hintedReads: 'mget',
+      call,
+      ...(typeof duplicate === 'function'
+        ? { subscribe: (channel, listener) => subscribe(client as Duplicable, channel, listener) }
+        : {}),
+    },
     options,
   )
+}
+
+/** What the store needs of a client or cluster to hear lock releases: a duplicate it subscribes. */
+interface Duplicable {
+  duplicate(): Subscriber
+}
+
+interface Subscriber {
+  on(event: 'error', listener: (error: unknown) => void): unknown
+  connect(): Promise<unknown>
+  subscribe(
+    channel: string,
+    listener: (message: Buffer) => void,
+    bufferMode: true,
+  ): Promise<unknown>
+  close?(): Promise<unknown>
+  quit?(): Promise<unknown>
+  destroy?(): unknown
+}
+
+/**
+ * Subscribes to `channel` on a duplicate of `client` (a cluster duplicates as
+ * a cluster), in buffer mode; resolves the function that closes it. The
+ * duplicate's errors are its own (node-redis reconnects and subscribes again).
+ */
+async function subscribe(
+  client: Duplicable,
+  channel: string,
+  listener: (message: Buffer) => void,
+): Promise<() => Promise<void>> {
+  const sub = client.duplicate()
+  sub.on('error', () => {})
+  const close = async () => {
+    if (typeof sub.close === 'function') await sub.close()
+    else if (typeof sub.quit === 'function') await sub.quit()
+    else sub.destroy?.()
+  }
+  try {
+    await sub.connect()
+    await sub.subscribe(channel, listener, true)
+  } catch (error) {
+    await close().catch(() => {})
+    throw error
+  }
+  return () => close().then(() => undefined)
 }

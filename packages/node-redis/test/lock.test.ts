@@ -28,6 +28,15 @@ async function connect(driver: string): Promise<[Store, () => Promise<unknown>]>
   return [nodeRedisStore(client), () => client.close()]
 }
 
+/** `n` caches of namespace `ns`, each over a store on its own connection. */
+async function lockCaches(driver: string, ns: string, n: number) {
+  const connections = await Promise.all(Array.from({ length: n }, () => connect(driver)))
+  return {
+    caches: connections.map(([store]) => createCache({ store, namespace: ns })),
+    close: () => Promise.all(connections.map(([, close]) => close())),
+  }
+}
+
 /** The lock key of `key` in namespace `ns` (default store prefix). */
 const lockKey = (ns: string, key: string) => `tagcache:${ns}:e:${key}%lock`
 
@@ -65,6 +74,57 @@ describe.each(['ioredis', 'node-redis'])('stampede lock over %s', (driver) => {
       expect(runs).toBe(4)
     } finally {
       await Promise.all(connections.map(([, close]) => close()))
+    }
+  })
+
+  it('waiters hear the holder release (pub/sub): they read right after its write, not every 15 ms', async () => {
+    const { caches: cs, close } = await lockCaches(driver, `notify-${driver}`, 4)
+    // SET calls on the server (the lock attempts, one per waiter per poll;
+    // commandstats also counts the SETs scripts run: the holder's write).
+    const sets = async () =>
+      Number(/^cmdstat_set:calls=(\d+)/m.exec(await ioredis.info('commandstats'))?.[1] ?? 0)
+    try {
+      let released = 0
+      const holderDone = cs[0]?.wrap(
+        'slow',
+        async () => {
+          await sleep(600)
+          released = performance.now()
+          return 'value'
+        },
+        { lock: { ttl: '10s', wait: '10s' } },
+      )
+      await sleep(30) // the holder has the lock
+      const before = await sets()
+      const served: number[] = []
+      const waiters = cs.slice(1).map((c) =>
+        c
+          .wrap('slow', () => 'computed by a waiter', { lock: { ttl: '10s', wait: '10s' } })
+          .then((v) => {
+            served.push(performance.now())
+            return v
+          }),
+      )
+      expect(await holderDone).toBe('value')
+      expect(await Promise.all(waiters)).toEqual(['value', 'value', 'value'])
+      const attempts = (await sets()) - before
+      const lag = Math.max(...served) - released
+      console.log(
+        `[lock] ${driver}: 3 waiters over a 600 ms factory tried the lock ${attempts} times (polling every 15 ms: ~120); the last was served ${lag.toFixed(1)} ms after the factory returned`,
+      )
+      // Polling every 15 ms, 3 waiters would try ~40 times each; woken by the
+      // release with a 50 ms fallback, ~12 each. A busy machine only polls less.
+      expect(attempts).toBeLessThan(70)
+      // The waiters' stores listen on the release channel (one connection each;
+      // the earlier tests' stores, never closed, listen too).
+      const [, listening] = (await ioredis.call('PUBSUB', 'NUMSUB', 'tagcache:%unlocked')) as [
+        string,
+        number,
+      ]
+      expect(listening).toBeGreaterThanOrEqual(3)
+    } finally {
+      await Promise.all(cs.map((c) => c.close()))
+      await close()
     }
   })
 

@@ -13,6 +13,7 @@ import { type Commands, ttlArg } from './commands.js'
 import { isVerified, readEntry, tagsToRead, unreadable } from './entries.js'
 import { TAGS_SCRIPT, UNLOCK_SCRIPT } from './scripts/index.js'
 import type { TagHints } from './tag-hints.js'
+import { UnlockListener } from './unlock-listener.js'
 
 /** Ends a lock key: `%` followed by `l` is no escape core writes, so no id ends so. */
 const LOCK_SUFFIX = '%lock'
@@ -33,12 +34,22 @@ export abstract class RedisStoreBase implements Store {
   /** The `tagHints` option (0 on a cluster): each bounded view remembers as many. */
   readonly #tagHints: number
 
+  /** Hears lock releases, when the driver can subscribe. */
+  readonly #unlocks: UnlockListener | undefined
+
   constructor(commands: Commands, declaredKeysOnly = false, tagHints = 0) {
     this.name = commands.driver.name
     this.commands = commands
     this.#cluster = commands.driver.cluster
     this.#declaredKeysOnly = declaredKeysOnly
     this.#tagHints = tagHints
+    if (typeof commands.driver.subscribe === 'function') {
+      // One channel per store prefix (as Redis sees it): releases of this store's locks only.
+      const unlocks = new UnlockListener(commands.driver, `${commands.luaPrefix}%unlocked`)
+      const luaPrefix = commands.luaPrefix
+      this.#unlocks = unlocks
+      this.awaitUnlock = (key, ms) => unlocks.wait(luaPrefix + key + LOCK_SUFFIX, ms)
+    }
   }
 
   /**
@@ -164,10 +175,27 @@ export abstract class RedisStoreBase implements Store {
     return reply !== null
   }
 
-  /** Deletes the lock key only if it holds `owner` (one script: compare and delete). */
+  /**
+   * Deletes the lock key only if it holds `owner` (one script: compare and
+   * delete), and then publishes the release for waiters (see {@link awaitUnlock}).
+   */
   async unlock(key: string, owner: string): Promise<void> {
     const full = this.commands.prefix + key + LOCK_SUFFIX
-    await this.commands.script(UNLOCK_SCRIPT, [full], [owner], 'unlock')
+    const channel = this.#unlocks?.channel ?? ''
+    await this.commands.script(UNLOCK_SCRIPT, [full], [owner, channel], 'unlock')
+  }
+
+  /**
+   * Present when the driver can subscribe: resolves `true` when the lock of
+   * `key` is released (the holder's `unlock` publishes it), `false` after
+   * `ms`. The first call opens the store's own subscribed connection
+   * (closed by `close()`).
+   */
+  readonly awaitUnlock?: (key: string, ms: number) => Promise<boolean>
+
+  /** Closes what the store opened itself: the connection that hears lock releases, if any. */
+  async close(): Promise<void> {
+    await this.#unlocks?.close()
   }
 
   async ttl(key: string): Promise<number | undefined> {

@@ -417,6 +417,11 @@ export class BoundedRedisStore implements BoundedStore {
     return this.#base.expireTags(tags, version, ttl)
   }
 
+  /** The store's {@link Store.awaitUnlock}, when it has one. */
+  get awaitUnlock(): ((key: string, ms: number) => Promise<boolean>) | undefined {
+    return this.#base.awaitUnlock
+  }
+
   /** The store's lock: a lock is not an entry of the bounded cache. */
   lock(key: string, owner: string, ttl: number): Promise<boolean> {
     return this.#base.lock(key, owner, ttl)

@@ -38,4 +38,13 @@ export interface RedisDriver {
    * client run in the order they were issued.
    */
   call(args: readonly RedisArg[], key?: string): Promise<unknown>
+  /**
+   * Optional: subscribes to `channel` on a connection of the driver's own
+   * (a duplicate of its client: a subscribed connection sends no other
+   * commands), calling `listener` with each message's bytes, and resolves
+   * the function that closes that connection. The store opens it on the
+   * first wait for a stampede lock, so that waiters hear the holder's
+   * release (`Store.awaitUnlock`); without it they poll.
+   */
+  subscribe?(channel: string, listener: (message: Buffer) => void): Promise<() => Promise<void>>
 }
