@@ -1,5 +1,10 @@
 import type { Store } from '@tagcache/core'
-import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/redis'
+import {
+  createRedisStore,
+  type RedisArg,
+  type RedisDriver,
+  type RedisStoreOptions,
+} from '@tagcache/redis'
 import { RESP_TYPES } from 'redis'
 
 /** Options of {@link nodeRedisStore}. */
@@ -57,14 +62,27 @@ export function nodeRedisStore(
         (client === null ? 'null' : typeof client),
     )
   }
+  return createRedisStore(nodeRedisDriver(client), options)
+}
+
+/**
+ * The {@link RedisDriver} over `client`. `withClient` builds the same driver
+ * over a duplicate of the client (`@tagcache/near` reads through one).
+ */
+function nodeRedisDriver(client: NodeRedisClientLike | NodeRedisClusterLike): RedisDriver {
   const cluster = 'masters' in client && 'getSlotMaster' in client
   const call = cluster
     ? (args: readonly RedisArg[], key?: string) =>
         (client as NodeRedisClusterLike).sendCommand(key, false, args as Args, COMMAND_OPTIONS)
     : (args: readonly RedisArg[]) =>
         (client as NodeRedisClientLike).sendCommand(args as Args, COMMAND_OPTIONS)
-  return createRedisStore(
-    { name: 'node-redis', cluster, driverPrefix: '', hintedReads: 'mget', call },
-    options,
-  )
+  return {
+    name: 'node-redis',
+    cluster,
+    driverPrefix: '',
+    hintedReads: 'mget',
+    call,
+    client,
+    withClient: (other) => nodeRedisDriver(other as NodeRedisClientLike | NodeRedisClusterLike),
+  }
 }
