@@ -143,7 +143,7 @@ export function ioredisLink(
       await listener.ping()
     },
     ping() {
-      if (listener.status === 'ready') listener.ping().then(events.heard, ignore)
+      if (listener.status === 'ready') listener.ping().then(() => events.heard(), ignore)
     },
     restart() {
       // The close that follows is the gap; the reconnect re-establishes tracking.
@@ -203,7 +203,8 @@ export function nodeRedisLink(
       await tracked.sendCommand(['PING'])
     },
     ping() {
-      if (tracked.isReady !== false) tracked.sendCommand(['PING']).then(events.heard, ignore)
+      if (tracked.isReady !== false)
+        tracked.sendCommand(['PING']).then(() => events.heard(), ignore)
     },
     restart() {
       // The near cache has emptied its copy already; check tracking before it fills again.
