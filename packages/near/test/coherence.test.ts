@@ -1,8 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type Cache, createCache, type Store } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
 import { nodeRedisStore } from '@tagcache/node-redis'
@@ -12,6 +7,7 @@ import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type NearCache, type NearCacheOptions, nearCache } from '../src/index.js'
 import { eventually } from './clients.js'
+import { spawnRedis } from './redis-process.js'
 
 // This file's own server: the tests MONITOR it and kill its clients.
 let server: RedisServer
@@ -369,77 +365,3 @@ describe('options and stores', () => {
     }
   })
 })
-
-/** A free loopback port. */
-async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const address = probe.address()
-  await new Promise((resolve) => probe.close(resolve))
-  if (typeof address !== 'object' || address === null) throw new Error('no port')
-  return address.port
-}
-
-/** A redis-server of this test's own, on a fixed port, that can be killed and started again. */
-async function spawnRedis(): Promise<{
-  port: number
-  signal(signal: NodeJS.Signals): void
-  restart(): Promise<void>
-  stop(): Promise<void>
-}> {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'near-redis-'))
-  let child: ChildProcess | undefined
-  const start = async () => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
-      { stdio: 'ignore' },
-    )
-    await eventually(async () => {
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null })
-      probe.on('error', () => {})
-      try {
-        await probe.connect()
-        return (await probe.ping()) === 'PONG'
-      } catch {
-        return false
-      } finally {
-        probe.disconnect()
-      }
-    }, 10_000)
-  }
-  const stop = async () => {
-    const c = child
-    if (c === undefined || c.exitCode !== null) return
-    const exited = new Promise((resolve) => c.once('exit', resolve))
-    c.kill('SIGKILL')
-    await exited
-  }
-  await start()
-  return {
-    port,
-    signal(signal) {
-      child?.kill(signal)
-    },
-    async restart() {
-      await stop()
-      await start()
-    },
-    async stop() {
-      await stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
