@@ -179,7 +179,7 @@ export class NearStore implements NearCache {
 
   get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
     const core = this.#core
-    if (core.closed) return core.inner.get(key)
+    if (core.closed) return core.inner.get(key, record)
     if (!core.options.values) return this.#tagsOnly([key]).then(first)
     const local = this.#local(key)
     if (local !== undefined) {

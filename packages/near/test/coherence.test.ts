@@ -312,6 +312,29 @@ describe('options and stores', () => {
     }
   })
 
+  it('an ioredis keyPrefix: invalidations name keys with it, and still reach the entries', async () => {
+    const a = new Redis(server.port, '127.0.0.1', { keyPrefix: 'kp:' })
+    const b = new Redis(server.port, '127.0.0.1', { keyPrefix: 'kp:' })
+    const near = nearCache(ioredisStore(a))
+    await near.ready()
+    const reader = createCache({ store: near, namespace: 'prefixed' })
+    const writer = createCache({ store: ioredisStore(b), namespace: 'prefixed' })
+    try {
+      await writer.set('k', 1, { tags: ['t'] })
+      expect(await reader.get('k')).toBe(1)
+      expect(await reader.get('k')).toBe(1)
+      expect(near.stats.hits).toBe(1)
+      expect(await a.exists('tagcache:prefixed:e:k')).toBe(1) // as ioredis names it: kp: added
+      await writer.invalidate('t')
+      await seen(reader, 'k', (v) => v === undefined)
+      await writer.set('k', 2, { tags: ['t'] })
+      await seen(reader, 'k', (v) => v === 2)
+    } finally {
+      await Promise.allSettled([reader.close(), writer.close()])
+      await Promise.allSettled([a.quit(), b.quit()])
+    }
+  })
+
   it('keeps at most maxKeys entries locally', async () => {
     const p = await pair('ioredis', server.port, { maxKeys: 3 })
     try {
