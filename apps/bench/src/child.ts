@@ -12,6 +12,7 @@ const SUITES = [
   'observability',
   'policies',
   'resilience',
+  'near',
 ] as const
 
 const [suite, task, args = '{}'] = process.argv.slice(2)

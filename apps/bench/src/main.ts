@@ -1,11 +1,12 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same
 // process, repeated in several fresh processes.
 //   pnpm bench                  all suites
-//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies | resilience)
+//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies | resilience | near)
 //   pnpm bench --runs 7         processes per comparison (default and minimum 5)
 import { cpus, loadavg } from 'node:os'
 import { boundedBench } from './bounded.ts'
 import { memoryBench } from './memory.ts'
+import { nearBench } from './near.ts'
 import { observabilityBench } from './observability.ts'
 import { policiesBench } from './policies.ts'
 import { redisBench } from './redis.ts'
@@ -21,6 +22,7 @@ const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   observability: observabilityBench,
   policies: policiesBench,
   resilience: resilienceBench,
+  near: nearBench,
 }
 const MIN_RUNS = 5
 

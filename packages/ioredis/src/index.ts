@@ -1,5 +1,10 @@
 import { type Store, validateOptions } from '@tagcache/core'
-import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/redis'
+import {
+  createRedisStore,
+  type RedisArg,
+  type RedisDriver,
+  type RedisStoreOptions,
+} from '@tagcache/redis'
 import { type Cluster, Command, type Redis } from 'ioredis'
 import { z } from 'zod'
 
@@ -137,6 +142,14 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
     optionsSchema,
     options,
   )
+  return createRedisStore(ioredisDriver(client, coalesceWrites), storeOptions)
+}
+
+/**
+ * The {@link RedisDriver} over `client`. `withClient` builds the same driver
+ * over a duplicate of the client (`@tagcache/near` reads through one).
+ */
+function ioredisDriver(client: Redis | Cluster, coalesceWrites: boolean): RedisDriver {
   const cluster = (client as { isCluster?: boolean }).isCluster === true
   const clientOptions = client.options as { keyPrefix?: string; showFriendlyErrorStack?: boolean }
   const driverPrefix = clientOptions.keyPrefix ?? ''
@@ -173,16 +186,15 @@ export function ioredisStore(client: Redis | Cluster, options: IoredisStoreOptio
       return reply
     }
   }
-  return createRedisStore(
-    {
-      name: 'ioredis',
-      cluster,
-      driverPrefix,
-      call,
-      subscribe: (channel, listener) => subscribe(client, channel, listener),
-    },
-    storeOptions,
-  )
+  return {
+    name: 'ioredis',
+    cluster,
+    driverPrefix,
+    call,
+    client,
+    withClient: (other) => ioredisDriver(other as Redis | Cluster, coalesceWrites),
+    subscribe: (channel, listener) => subscribe(client, channel, listener),
+  }
 }
 
 /**

@@ -1,5 +1,10 @@
 import type { Store } from '@tagcache/core'
-import { createRedisStore, type RedisArg, type RedisStoreOptions } from '@tagcache/redis'
+import {
+  createRedisStore,
+  type RedisArg,
+  type RedisDriver,
+  type RedisStoreOptions,
+} from '@tagcache/redis'
 import { RESP_TYPES } from 'redis'
 
 /** Options of {@link nodeRedisStore}. */
@@ -57,6 +62,14 @@ export function nodeRedisStore(
         (client === null ? 'null' : typeof client),
     )
   }
+  return createRedisStore(nodeRedisDriver(client), options)
+}
+
+/**
+ * The {@link RedisDriver} over `client`. `withClient` builds the same driver
+ * over a duplicate of the client (`@tagcache/near` reads through one).
+ */
+function nodeRedisDriver(client: NodeRedisClientLike | NodeRedisClusterLike): RedisDriver {
   const cluster = 'masters' in client && 'getSlotMaster' in client
   const call = cluster
     ? (args: readonly RedisArg[], key?: string) =>
@@ -64,19 +77,21 @@ export function nodeRedisStore(
     : (args: readonly RedisArg[]) =>
         (client as NodeRedisClientLike).sendCommand(args as Args, COMMAND_OPTIONS)
   const duplicate = (client as Partial<Duplicable>).duplicate
-  return createRedisStore(
-    {
-      name: 'node-redis',
-      cluster,
-      driverPrefix: '',
-      hintedReads: 'mget',
-      call,
-      ...(typeof duplicate === 'function'
-        ? { subscribe: (channel, listener) => subscribe(client as Duplicable, channel, listener) }
-        : {}),
-    },
-    options,
-  )
+  return {
+    name: 'node-redis',
+    cluster,
+    driverPrefix: '',
+    hintedReads: 'mget',
+    call,
+    client,
+    withClient: (other) => nodeRedisDriver(other as NodeRedisClientLike | NodeRedisClusterLike),
+    ...(typeof duplicate === 'function'
+      ? {
+          subscribe: (channel: string, listener: (message: Buffer) => void) =>
+            subscribe(client as unknown as Duplicable, channel, listener),
+        }
+      : {}),
+  }
 }
 
 /** What the store needs of a client or cluster to hear lock releases: a duplicate it subscribes. */

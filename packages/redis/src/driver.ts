@@ -47,4 +47,16 @@ export interface RedisDriver {
    * release (`Store.awaitUnlock`); without it they poll.
    */
   subscribe?(channel: string, listener: (message: Buffer) => void): Promise<() => Promise<void>>
+  /**
+   * The client the driver sends through, as the adapter was given it.
+   * `@tagcache/near` duplicates it to open connections of its own.
+   * @internal For `@tagcache/near`; adapters set it, other drivers may leave it out.
+   */
+  readonly client?: unknown
+  /**
+   * The same driver (same options) over another client of the same kind, e.g.
+   * a duplicate of {@link RedisDriver.client}.
+   * @internal For `@tagcache/near`; adapters set it, other drivers may leave it out.
+   */
+  readonly withClient?: (client: unknown) => RedisDriver
 }

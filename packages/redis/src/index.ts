@@ -16,7 +16,12 @@ export {
   encodeEntry,
   MAX_ENTRY_TAGS,
 } from './entry-format.js'
-export type { RedisStoreOptions } from './options.js'
+export {
+  REDIS_STORE_INTERNALS,
+  type RedisStoreInternals,
+  redisStoreInternals,
+} from './internals.js'
+export type { RedisStoreOptions, ResolvedRedisStoreOptions } from './options.js'
 export { createRedisStore } from './redis-store.js'
 export {
   BOUNDED_DELETE_SCRIPT,

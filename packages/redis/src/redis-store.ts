@@ -2,6 +2,7 @@ import type { Store } from '@tagcache/core'
 import { ClusterStore } from './cluster-store.js'
 import { Commands } from './commands.js'
 import type { RedisDriver } from './driver.js'
+import { REDIS_STORE_INTERNALS, type RedisStoreInternals } from './internals.js'
 import { type RedisStoreOptions, resolveOptions } from './options.js'
 import { StandaloneStore } from './standalone-store.js'
 
@@ -31,7 +32,16 @@ import { StandaloneStore } from './standalone-store.js'
 export function createRedisStore(driver: RedisDriver, options: RedisStoreOptions = {}): Store {
   const o = resolveOptions(driver.name, options)
   const commands = new Commands(driver, o.prefix)
-  if (driver.cluster) return new ClusterStore(commands)
-  const scripted = driver.hintedReads !== 'mget'
-  return new StandaloneStore(commands, o.tagHints, scripted, o.declaredKeysOnly)
+  const store = driver.cluster
+    ? new ClusterStore(commands)
+    : new StandaloneStore(commands, o.tagHints, driver.hintedReads !== 'mget', o.declaredKeysOnly)
+  const internals: RedisStoreInternals = {
+    driver,
+    options: o,
+    prefix: commands.prefix,
+    serverPrefix: commands.luaPrefix,
+  }
+  // Not enumerable: a spread or a log of the store shows none of it.
+  Object.defineProperty(store, REDIS_STORE_INTERNALS, { value: Object.freeze(internals) })
+  return store
 }

@@ -111,9 +111,10 @@ export function basicTests(ctx: SuiteContext): void {
       // Another store over the same client (another process) keeps working.
       const peer = ctx.harness.peer?.()
       if (peer === undefined) return
+      // Tagged: Redis stores never serve an entry without tags (core always adds one).
       await peer.set(entryId(namespace, 'after-close'), {
         value: new Uint8Array([7]),
-        tags: [],
+        tags: [tagId(namespace, 'after-close')],
         candidate: createTagVersion(),
         ttl: 60_000,
       })

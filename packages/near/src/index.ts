@@ -1,0 +1,87 @@
+/**
+ * A near cache for tagcache's Redis stores: a local copy of entries and of
+ * tag versions, kept coherent by Redis server-assisted client-side caching
+ * (`CLIENT TRACKING`), so that a tagged read the local copy can answer costs
+ * no round trip, and an `invalidate(tag)` made by any process reaches it
+ * within one invalidation message.
+ *
+ * @experimental
+ * @packageDocumentation
+ */
+import { InvalidOptionsError, type Store } from '@tagcache/core'
+import { redisStoreInternals } from '@tagcache/redis'
+import { NearCore } from './near-core.js'
+import { type NearCache, NearStore } from './near-store.js'
+import { type NearCacheOptions, resolveNearOptions } from './options.js'
+
+export type { NearCache, NearStats } from './near-store.js'
+export type { NearCacheOptions } from './options.js'
+
+/**
+ * Wraps a standalone Redis store made by `ioredisStore(client)` or
+ * `nodeRedisStore(client)` in a near cache, itself a `Store`: pass it to
+ * `createCache` as you would the store.
+ *
+ * It opens connections of its own (duplicates of the store's client, never
+ * closed with the client, closed by `close()`/`shutdown()`): with ioredis,
+ * a tracking connection with `CLIENT TRACKING ON REDIRECT` to a listener
+ * subscribed to `__redis__:invalidate`; with node-redis, one RESP3
+ * connection with `emitInvalidate`. Reads of entries and tag versions go
+ * through the tracking connection, in Redis's default tracking mode (the
+ * server remembers what this cache read and says when it changes, expires or
+ * is evicted), and the local copy keeps what they found. A local hit checks
+ * the entry's stored tag versions against the tag versions known locally:
+ * an `invalidate(tag)` by any process drops that tag's version, and so
+ * every local entry carrying it. Writes, deletes and invalidations go to the
+ * store and drop the local copies they touch.
+ *
+ * The local copy is emptied before it serves again whenever the stream of
+ * invalidations may have had a gap: a disconnect or reconnect of either
+ * connection, a flush, `maxIdle` without a word from the server. A reply
+ * whose key (or one of its tags) was invalidated while the read was in flight
+ * is not kept.
+ *
+ * Coherence is within one invalidation message: another process's write is
+ * seen once Redis's message about it has arrived (`sync()` waits for that).
+ * Payloads are kept as private copies of the bytes Redis sent; core decodes
+ * them afresh on every read, so no caller can mutate a value into the cache.
+ *
+ * Not offered: `bounded` (a namespace `policy` needs the store's own
+ * bounded views: use the store directly for bounded caches), Redis Cluster
+ * (not supported yet).
+ *
+ * @throws InvalidOptionsError (`E_INVALID_OPTIONS`) when `options` are not
+ *   valid, when `store` is not a Redis store made by `ioredisStore` or
+ *   `nodeRedisStore`, or when it is over a Redis Cluster client.
+ * @experimental
+ * @example
+ * ```ts
+ * import { createCache } from '@tagcache/core'
+ * import { ioredisStore } from '@tagcache/ioredis'
+ * import { nearCache } from '@tagcache/near'
+ * import { Redis } from 'ioredis'
+ *
+ * const redis = new Redis()
+ * const store = nearCache(ioredisStore(redis), { maxKeys: 50_000 })
+ * const cache = createCache({ store, namespace: 'app' })
+ * await cache.set('user:1', { name: 'Ada' }, { tags: ['users'] })
+ * await cache.get('user:1') // from Redis, then kept locally
+ * await cache.get('user:1') // local hit: no round trip
+ * await cache.close() // closes the near cache's own connections, not `redis`
+ * ```
+ */
+export function nearCache(store: Store, options: NearCacheOptions = {}): NearCache {
+  const resolved = resolveNearOptions(options)
+  const internals = redisStoreInternals(store)
+  if (internals === undefined || internals.driver.withClient === undefined) {
+    throw new InvalidOptionsError('near', [
+      'store: not a Redis store; expected a store made by ioredisStore(client) or nodeRedisStore(client)',
+    ])
+  }
+  if (internals.driver.cluster) {
+    throw new InvalidOptionsError('near', [
+      'store: a Redis Cluster store, which the near cache does not support yet; expected a store over a standalone (or Sentinel) client',
+    ])
+  }
+  return new NearStore(new NearCore(store, internals, resolved))
+}

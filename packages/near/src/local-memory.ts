@@ -1,0 +1,213 @@
+// The near cache's local copy: entries and tag versions, keyed by the ids
+// core gives the store (Redis names them `<server prefix><id>` in its
+// invalidations), and the bookkeeping that keeps a read's reply from being
+// stored when the key was invalidated while the read was in flight.
+import type { LocalPolicy, PolicyEntry, StoredEntry } from '@tagcache/core'
+
+/** One local copy of an entry, as it was read from Redis with every tag version current. */
+export interface LocalEntry {
+  /** What a local hit returns: the payload (a private copy), tags, versions, `current` = `versions`. */
+  readonly stored: StoredEntry
+  /** The entry's tag ids, aligned with its versions. */
+  readonly tags: readonly string[]
+  readonly versions: readonly string[]
+  /** When the entry expires in Redis, on the `performance.now()` clock (never later than Redis). */
+  readonly expiresAt: number
+  /** Bytes counted against `maxSizeBytes`. */
+  readonly size: number
+  /** Its place in the local eviction order. */
+  readonly slot: PolicyEntry
+}
+
+/** Bytes counted per entry beyond its payload (objects, map slots, tag arrays). */
+const ENTRY_OVERHEAD = 200
+/** Invalidated keys remembered while reads are in flight, before the memory gives up and refuses every in-flight reply. */
+const MAX_DIRTY = 50_000
+
+/** Counters of the local copy, shared by every view over it. */
+export interface LocalCounters {
+  /** Keys Redis said changed (each key of each invalidation message). */
+  invalidations: number
+  /** Times the whole local copy was emptied (gap in the invalidation stream, `reset()`). */
+  flushes: number
+  /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
+  evictions: number
+}
+
+/**
+ * The local copy. Reads mark themselves in flight ({@link LocalMemory.begin})
+ * before they are sent; their reply is stored only when no invalidation of
+ * any key it covers (and no flush) arrived since ({@link LocalMemory.clean}).
+ */
+export class LocalMemory {
+  readonly #entries = new Map<string, LocalEntry>()
+  /** Tag id -> its version, as last read through the tracking connection. */
+  readonly #versions = new Map<string, string>()
+  readonly #policy: LocalPolicy
+  readonly #maxKeys: number
+  readonly #maxBytes: number
+  readonly #maxVersions: number
+  #bytes = 0
+  /** Counts invalidations and flushes: a read remembers it when it begins. */
+  #epoch = 0
+  /** Replies of reads begun before this epoch are never stored (a flush happened since). */
+  #floor = 0
+  /** Key -> epoch of its last invalidation, kept while reads are in flight. */
+  readonly #dirty = new Map<string, number>()
+  #inflight = 0
+  readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0 }
+
+  constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number) {
+    this.#policy = policy
+    this.#maxKeys = maxKeys
+    this.#maxBytes = maxBytes
+    // Tag versions are small and shared by many entries: a few per entry.
+    this.#maxVersions = Math.max(1_000, 4 * maxKeys)
+  }
+
+  get size(): number {
+    return this.#entries.size
+  }
+
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  get tagVersionCount(): number {
+    return this.#versions.size
+  }
+
+  entry(id: string): LocalEntry | undefined {
+    return this.#entries.get(id)
+  }
+
+  version(tag: string): string | undefined {
+    return this.#versions.get(tag)
+  }
+
+  /** The entry was served locally: the eviction order hears of it. */
+  touch(entry: LocalEntry): void {
+    this.#policy.access(entry.slot)
+  }
+
+  /** A read of these keys is about to be sent; pass the result to `clean` and `end`. */
+  begin(): number {
+    this.#inflight++
+    return this.#epoch
+  }
+
+  /** The read begun at `since` has its reply (or failed). */
+  end(): void {
+    if (--this.#inflight === 0) this.#dirty.clear()
+  }
+
+  /** No invalidation of `id`, and no flush, since the read begun at `since`. */
+  clean(id: string, since: number): boolean {
+    if (since < this.#floor) return false
+    const last = this.#dirty.get(id)
+    return last === undefined || last <= since
+  }
+
+  /** Redis says `id` (an entry or a tag version) changed: its local copy goes. */
+  invalidate(id: string): void {
+    this.counters.invalidations++
+    this.forget(id)
+  }
+
+  /** Drops what is kept under `id` (our own write or delete), and refuses in-flight replies of it. */
+  forget(id: string): void {
+    const epoch = ++this.#epoch
+    if (this.#inflight > 0) {
+      this.#dirty.set(id, epoch)
+      if (this.#dirty.size > MAX_DIRTY) {
+        this.#floor = epoch
+        this.#dirty.clear()
+      }
+    }
+    this.#remove(id)
+    this.#versions.delete(id)
+  }
+
+  /** Empties the local copy, and refuses every reply of a read in flight. */
+  flush(): void {
+    this.counters.flushes++
+    this.#floor = ++this.#epoch
+    this.#dirty.clear()
+    this.#entries.clear()
+    this.#versions.clear()
+    this.#policy.clear()
+    this.#bytes = 0
+  }
+
+  /** Keeps a tag version read at `since` (unless it changed since). */
+  putVersion(tag: string, version: string, since: number): void {
+    if (!this.clean(tag, since)) return
+    if (this.#versions.size >= this.#maxVersions && !this.#versions.has(tag)) {
+      // The oldest known version goes (insertion order): its entries read it again.
+      const first = this.#versions.keys().next()
+      if (first.done !== true) this.#versions.delete(first.value)
+    }
+    this.#versions.set(tag, version)
+  }
+
+  /**
+   * Keeps a local copy of entry `id` read at `since`, unless it or one of
+   * its tags changed since. `value` must be the cache's own copy.
+   */
+  putEntry(
+    id: string,
+    value: Uint8Array,
+    tags: readonly string[],
+    versions: readonly string[],
+    expiresAt: number,
+    since: number,
+  ): void {
+    if (!this.clean(id, since)) return
+    for (const tag of tags) if (!this.clean(tag, since)) return
+    for (let i = 0; i < tags.length; i++) {
+      this.putVersion(tags[i] as string, versions[i] as string, since)
+    }
+    this.#remove(id)
+    const size = value.byteLength + ENTRY_OVERHEAD + 40 * tags.length
+    if (size > this.#maxBytes) return
+    const frozenVersions = Object.freeze(versions.slice())
+    const stored: StoredEntry = Object.freeze({
+      value,
+      tags: Object.freeze(tags.slice()),
+      versions: frozenVersions,
+      current: frozenVersions,
+      verified: true,
+    })
+    const entry: LocalEntry = {
+      stored,
+      tags: stored.tags,
+      versions: frozenVersions,
+      expiresAt,
+      size,
+      slot: this.#policy.insert(id),
+    }
+    this.#entries.set(id, entry)
+    this.#bytes += size
+    while (this.#entries.size > this.#maxKeys || this.#bytes > this.#maxBytes) {
+      const victim = this.#policy.victim()
+      if (victim === undefined) break
+      this.counters.evictions++
+      if (!this.#remove(victim.key)) this.#policy.remove(victim)
+    }
+  }
+
+  /** Removes the local copy of entry `id`; `true` if there was one. */
+  #remove(id: string): boolean {
+    const entry = this.#entries.get(id)
+    if (entry === undefined) return false
+    this.#entries.delete(id)
+    this.#policy.remove(entry.slot)
+    this.#bytes -= entry.size
+    return true
+  }
+
+  /** Drops the local copy of entry `id` (found expired or stale). */
+  drop(id: string): void {
+    this.#remove(id)
+  }
+}

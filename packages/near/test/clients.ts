@@ -1,0 +1,67 @@
+import type { Store, StoreWrite, StoreWriteWithKey } from '@tagcache/core'
+import type { NearCache } from '../src/index.js'
+
+/**
+ * `store` as another process would hold it, for the contract suite's peer
+ * tests: each change it makes resolves only once `near` has applied the
+ * invalidations Redis sent about it (`near.sync()`). The near cache is
+ * coherent within one invalidation message, not at once: this is the
+ * contract's "seen at once" for a reader whose messages have arrived.
+ */
+export function syncedPeer(store: Store, near: () => NearCache): Store {
+  const after =
+    <A extends unknown[], R>(op: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await op(...args)
+      await near().sync()
+      return result
+    }
+  return {
+    ...bindAll(store),
+    set: after((key: string, write: StoreWrite) => store.set(key, write)),
+    setMany: after((writes: readonly StoreWriteWithKey[]) => store.setMany(writes)),
+    delete: after((key: string) => store.delete(key)),
+    deleteMany: after((keys: readonly string[]) => store.deleteMany(keys)),
+    invalidate: after((tags: readonly string[], version: string, ttl: number) =>
+      store.invalidate(tags, version, ttl),
+    ),
+    expire: after((key: string, ttl: number) => store.expire(key, ttl)),
+    tagVersions: after((tags: readonly string[], candidate: string, ttl: number) =>
+      store.tagVersions(tags, candidate, ttl),
+    ),
+  }
+}
+
+/** The store's methods bound to it, as an object of its own. */
+function bindAll(store: Store): Store {
+  const out: Record<string, unknown> = { name: store.name }
+  for (const key of [
+    'get',
+    'getMany',
+    'set',
+    'setMany',
+    'delete',
+    'deleteMany',
+    'tagVersions',
+    'getOrCapture',
+    'invalidate',
+    'ttl',
+    'expire',
+    'lock',
+    'unlock',
+  ] as const) {
+    const method = store[key]
+    if (typeof method === 'function') out[key] = method.bind(store)
+  }
+  return out as unknown as Store
+}
+
+/** Polls `check` until it holds or `ms` pass; resolves how long it took. */
+export async function eventually(check: () => Promise<boolean>, ms = 2_000): Promise<number> {
+  const start = performance.now()
+  for (;;) {
+    if (await check()) return performance.now() - start
+    if (performance.now() - start > ms) throw new Error(`condition not met within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
