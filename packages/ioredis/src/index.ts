@@ -214,6 +214,9 @@ async function subscribe(
     if (from.toString('utf8') === channel) listener(message)
   })
   try {
+    // A client made with lazyConnect duplicates as one: connect it (with
+    // enableOfflineQueue: false, a command before that fails at once).
+    if (sub.status === 'wait') await sub.connect()
     await sub.subscribe(channel)
   } catch (error) {
     sub.disconnect()
