@@ -153,7 +153,8 @@ function render(state) {
 function chart(series) {
   const width = 600
   const height = 180
-  const slots = 120
+  // The x axis grows with the series up to two minutes, so that a few seconds already read.
+  const slots = Math.min(120, Math.max(20, series.length))
   const x = (i) => width - (series.length - 1 - i) * (width / (slots - 1))
   const maxOps = Math.max(1, ...series.map((p) => p.ops))
   const p99s = series.map((p) => p.getP99).filter((v) => v !== null)
