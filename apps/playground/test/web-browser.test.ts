@@ -127,16 +127,13 @@ describe('playground web view in Chromium', () => {
     // The traffic loop moves the counters and draws the chart; stopping it stops them.
     await page.click('#traffic')
     await expectText(page, 'traffic', 'Stop traffic')
-    await page.waitForFunction(
-      () => Number(document.getElementById('operations')?.textContent) > 200,
-      undefined,
-      { timeout: WAIT_MS },
-    )
+    // Page expressions as strings: this file is compiled without the DOM library.
+    await page.waitForFunction("Number(document.getElementById('operations').textContent) > 200", {
+      timeout: WAIT_MS,
+    })
     // A few seconds of traffic on the chart (one point a second).
     await page.waitForFunction(
-      () =>
-        (document.getElementById('line-ops')?.getAttribute('points') ?? '').split(' ').length >= 5,
-      undefined,
+      "document.getElementById('line-ops').getAttribute('points').split(' ').length >= 5",
       { timeout: WAIT_MS },
     )
     await expectText(page, 'traffic-line', /^\[live\] \d+ ops\/s hitRatio=/)

@@ -31,7 +31,8 @@ const ttl = z
 /** `POST /api/set`: writes `value` under `key` with `tags` and an optional `ttl`. */
 export const setRequest = z.strictObject({
   key,
-  value: z.json({ error: 'expected a JSON value' }),
+  // The body is parsed JSON, so any value present is one; only a missing one is refused.
+  value: z.unknown().refine((value) => value !== undefined, { error: 'expected a JSON value' }),
   tags: z.array(tag, { error: 'expected an array of strings' }).max(32).default([]),
   ttl: ttl.optional(),
 })
