@@ -1,5 +1,6 @@
 // `--web`: the JSON API in-process, and the playground process on each store (no browser here;
 // web-browser.test.ts drives the page itself).
+import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isTagCacheError } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
@@ -134,6 +135,24 @@ describe('web view API', () => {
     const missing = await fetch(new URL('/nope', view.url))
     expect(missing.status).toBe(404)
     expect(await missing.json()).toEqual({ error: 'no such endpoint /nope' })
+  })
+
+  it('answers only requests addressed to 127.0.0.1 or localhost (no DNS rebinding)', async () => {
+    const view = await webView()
+    const { port } = new URL(view.url)
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/api/state', headers: { host } }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+          .on('error', reject)
+          .end()
+      })
+    expect(await status(`127.0.0.1:${port}`)).toBe(200)
+    expect(await status(`localhost:${port}`)).toBe(200)
+    expect(await status(`evil.example:${port}`)).toBe(403)
+    expect(await status('127.0.0.1')).toBe(403)
   })
 
   it('serves the page and its script', async () => {

@@ -207,6 +207,15 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // A page on another site that resolves its own name to 127.0.0.1 (DNS rebinding) would
+    // otherwise be same-origin with this API; its requests carry its own name as Host.
+    const host = req.headers.host ?? ''
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+      throw new HttpError(
+        403,
+        `unexpected Host ${JSON.stringify(host)}; open http://127.0.0.1:${port}/`,
+      )
+    }
     const { pathname } = new URL(req.url ?? '/', 'http://127.0.0.1')
     const page = staticFiles[pathname]
     if (page) {
@@ -226,6 +235,7 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
     send(res, 200, await route(await readJson(req)))
   }
 
+  let port = 0
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof HttpError) return send(res, error.status, { error: error.message })
@@ -249,7 +259,7 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
     await cache.close()
     throw error
   }
-  const { port } = server.address() as AddressInfo
+  port = (server.address() as AddressInfo).port
 
   let closing: Promise<void> | undefined
   return {
