@@ -128,15 +128,20 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
       report: (line) => {
         running.line = line
       },
+    }).catch((error: unknown) => {
+      // The workers survive cache errors; this is a bug in the loop itself: stop, say so.
+      console.error(`[playground] traffic loop failed: ${error}`)
+      if (traffic === running) traffic = undefined
     })
     traffic = running
   }
   const stopTraffic = async () => {
     const running = traffic
     if (!running) return
+    // Stopped at once for the page; the workers' calls in flight finish before `done`.
+    traffic = undefined
     running.stop.abort()
     await running.done
-    if (traffic === running) traffic = undefined
   }
 
   const state = (): WebState => {
