@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 export const usage = `usage: pnpm demo [--store memory|ioredis|node-redis] [--redis-url redis://host:port]
                  [--serializer json|superjson|msgpack|compressed]
                  [--metrics-port <port> [--duration <seconds>]]
+                 [--web [--port <port>] [--policy <name>:<maxSize>]]
 
   --store <name>         where the cache lives (default memory; ioredis and node-redis need a
                          running Redis)
@@ -12,20 +13,38 @@ export const usage = `usage: pnpm demo [--store memory|ioredis|node-redis] [--re
                          on http://127.0.0.1:<port>/metrics (0 picks a free port), printing
                          a live stats line every second until Ctrl+C
   --duration <seconds>   with --metrics-port: stop after this many seconds
+  --web                  instead of the printed demo, serve a page on http://127.0.0.1:<port>/
+                         to set, read and invalidate entries, run a traffic loop and watch hits,
+                         misses, hit ratio and latencies live, until Ctrl+C; a Redis store takes
+                         REDIS_URL when --redis-url is not given
+  --port <port>          with --web: the port (default 0 picks a free one; the URL is printed)
+  --policy <name:size>   with --web: bound the namespace to size entries, e.g. lru:1000
+                         (lru, lfu, fifo, mru, rr, tlru or tinyLfu, from @tagcache/policies)
   -h, --help             print this and exit`
 
 const stores = ['memory', 'ioredis', 'node-redis'] as const
 const serializers = ['json', 'superjson', 'msgpack', 'compressed'] as const
+/** The eviction policies of @tagcache/policies, by factory name. */
+export const policyNames = ['lru', 'lfu', 'fifo', 'mru', 'rr', 'tlru', 'tinyLfu'] as const
+const defaultRedisUrl = 'redis://127.0.0.1:6379'
 
 export interface PlaygroundOptions {
   help: boolean
   store: (typeof stores)[number]
   redisUrl: string
+  /** Where `redisUrl` came from (REDIS_URL is read with --web only). */
+  redisUrlSource: 'flag' | 'env' | 'default'
   serializer: (typeof serializers)[number]
   /** Port of the metrics server; undefined when the demo runs once and exits. */
   metricsPort: number | undefined
   /** Milliseconds of traffic after the demo; undefined for "until a signal". */
   durationMs: number | undefined
+  /** `--web`: serve the web view instead of printing the demo. */
+  web: boolean
+  /** With `web`: the port to listen on (0 picks a free one). */
+  port: number
+  /** With `web`: the bound of the namespace, e.g. `{ name: 'lru', maxSize: 1000 }`. */
+  policy: { name: (typeof policyNames)[number]; maxSize: number } | undefined
 }
 
 /** A mistake in the command line: main prints the message and exits with code 2. */
@@ -39,6 +58,9 @@ const flags = {
   serializer: { type: 'string' },
   'metrics-port': { type: 'string' },
   duration: { type: 'string' },
+  web: { type: 'boolean' },
+  port: { type: 'string' },
+  policy: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -51,7 +73,10 @@ const flags = {
  *
  * @throws UsageError naming the flag and what was expected.
  */
-export function parseCli(argv: readonly string[]): PlaygroundOptions {
+export function parseCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): PlaygroundOptions {
   const args = [...argv]
   // pnpm passes the `--` of `pnpm demo -- --flag` on to the script.
   if (args[0] === '--') args.shift()
@@ -64,6 +89,7 @@ export function parseCli(argv: readonly string[]): PlaygroundOptions {
   })
   const given = new Map<string, string>()
   let help = false
+  let web = false
   for (const token of tokens) {
     if (token.kind === 'positional') {
       throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`)
@@ -72,7 +98,8 @@ export function parseCli(argv: readonly string[]): PlaygroundOptions {
     if (!Object.hasOwn(flags, token.name)) throw new UsageError(`unknown flag ${token.rawName}`)
     if (flags[token.name as keyof typeof flags].type === 'boolean') {
       if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`)
-      help = true
+      if (token.name === 'web') web = true
+      else help = true
       continue
     }
     // `--store --redis-url x` is a forgotten value, not a store named "--redis-url".
@@ -85,10 +112,15 @@ export function parseCli(argv: readonly string[]): PlaygroundOptions {
   const store = oneOf('store', given.get('store') ?? 'memory', stores)
   const serializer = oneOf('serializer', given.get('serializer') ?? 'json', serializers)
 
-  const redisUrl = given.get('redis-url') ?? 'redis://127.0.0.1:6379'
+  // The printed demo keeps its historical default; the web view also takes REDIS_URL, as the
+  // tests and CI do, so that the page can say which Redis it would use.
+  const envUrl = web && env.REDIS_URL ? env.REDIS_URL : undefined
+  const redisUrlSource = given.has('redis-url') ? 'flag' : envUrl ? 'env' : 'default'
+  const redisUrl = given.get('redis-url') ?? envUrl ?? defaultRedisUrl
   if (!URL.canParse(redisUrl) || !['redis:', 'rediss:'].includes(new URL(redisUrl).protocol)) {
+    const source = redisUrlSource === 'env' ? 'REDIS_URL' : '--redis-url'
     throw new UsageError(
-      `invalid --redis-url ${JSON.stringify(redisUrl)}; expected redis://host:port or rediss://host:port`,
+      `invalid ${source} ${JSON.stringify(redisUrl)}; expected redis://host:port or rediss://host:port`,
     )
   }
   if (given.has('redis-url') && store === 'memory') {
@@ -121,7 +153,50 @@ export function parseCli(argv: readonly string[]): PlaygroundOptions {
     durationMs = seconds * 1000
   }
 
-  return { help, store, redisUrl, serializer, metricsPort, durationMs }
+  if (web && metricsPort !== undefined) {
+    throw new UsageError('--web and --metrics-port cannot be combined; the page shows the metrics')
+  }
+  let webPort = 0
+  const portFlag = given.get('port')
+  if (portFlag !== undefined) {
+    if (!web) throw new UsageError('--port only applies with --web')
+    if (!/^\d+$/.test(portFlag) || Number(portFlag) > 65_535) {
+      throw new UsageError(
+        `invalid --port ${JSON.stringify(portFlag)}; expected 0 to 65535 (0 picks a free port)`,
+      )
+    }
+    webPort = Number(portFlag)
+  }
+  let policy: PlaygroundOptions['policy']
+  const policyFlag = given.get('policy')
+  if (policyFlag !== undefined) {
+    if (!web) throw new UsageError('--policy only applies with --web')
+    const [name = '', size = ''] = policyFlag.split(':')
+    const maxSize = Number(size)
+    if (
+      !(policyNames as readonly string[]).includes(name) ||
+      !/^\d+$/.test(size) ||
+      !(maxSize >= 1 && maxSize <= 1_000_000_000)
+    ) {
+      throw new UsageError(
+        `invalid --policy ${JSON.stringify(policyFlag)}; expected <name>:<maxSize>, e.g. lru:1000, with a name among ${policyNames.join(', ')}`,
+      )
+    }
+    policy = { name: name as (typeof policyNames)[number], maxSize }
+  }
+
+  return {
+    help,
+    store,
+    redisUrl,
+    redisUrlSource,
+    serializer,
+    metricsPort,
+    durationMs,
+    web,
+    port: webPort,
+    policy,
+  }
 }
 
 function oneOf<const T extends readonly string[]>(

@@ -3,11 +3,20 @@
 //   pnpm demo -- --store ioredis --redis-url redis://127.0.0.1:6379
 // With --metrics-port it then keeps the cache busy and serves Prometheus metrics:
 //   pnpm demo -- --metrics-port 9464
-import { type Hook, jsonSerializer, type Serializer, type Store } from '@tagcache/core'
+// With --web it serves a page instead, to drive the cache and watch it live:
+//   pnpm demo -- --web --port 8080
+import {
+  type EvictionPolicy,
+  type Hook,
+  jsonSerializer,
+  type Serializer,
+  type Store,
+} from '@tagcache/core'
 import { type PlaygroundOptions, parseCli, UsageError, usage } from './cli.ts'
 import { runDemo } from './demo.ts'
 import type { MetricsServer } from './metrics-server.ts'
 import { connectIoredis, connectNodeRedis, RedisUnavailableError } from './redis.ts'
+import type { WebView } from './web/server.ts'
 
 // A wrong flag or a missing Redis is one line on stderr and an exit code, never a stack trace.
 function exit(message: string, code: number): never {
@@ -68,7 +77,9 @@ try {
 }
 
 try {
-  if (metricsPort === undefined) {
+  if (options.web) {
+    await runWeb(options, store, serializer)
+  } else if (metricsPort === undefined) {
     await runDemo({ log: console.log, store, serializer })
   } else {
     await runLive({ port: metricsPort, duration: durationMs, store, serializer })
@@ -143,4 +154,43 @@ async function runLive({ port, duration, store, serializer }: LiveOptions) {
     process.off('SIGTERM', onSignal)
     await server.close()
   }
+}
+
+async function runWeb(options: PlaygroundOptions, store: Store, serializer: Serializer) {
+  const { startWebView } = await import('./web/server.ts')
+  const { maskedUrl, storeChoices } = await import('./web/stores.ts')
+  let policy: EvictionPolicy | undefined
+  if (options.policy) {
+    const policies = await import('@tagcache/policies')
+    policy = policies[options.policy.name]({ maxSize: options.policy.maxSize })
+  }
+  let view: WebView
+  try {
+    view = await startWebView({
+      store,
+      serializer,
+      policy,
+      port: options.port,
+      choices: storeChoices(options),
+      url: options.store === 'memory' ? undefined : maskedUrl(options.redisUrl),
+      // The near cache goes here as a layer once @tagcache/near exists (see StoreLayer).
+      layers: [],
+    })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+    console.error(
+      `[playground] 127.0.0.1:${options.port} is already in use; pick another --port (0 picks a free one)`,
+    )
+    process.exitCode = 1
+    return
+  }
+  console.log(`tagcache playground web view (store: ${store.name}): ${view.url}`)
+  console.log('Ctrl+C to stop')
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  const signal = await stopped
+  console.log(`\n${signal}: closing the traffic loop, the server and the cache`)
+  await view.close()
 }

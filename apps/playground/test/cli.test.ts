@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { parseCli } from '../src/cli.ts'
 import { closedPort } from './closed-port.ts'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
@@ -41,6 +42,19 @@ describe('playground command line', () => {
     [['--redis-url', 'redis://127.0.0.1:1'], '--redis-url only applies with --store ioredis'],
     [['--help=yes'], '--help takes no value'],
     [['memory'], 'unexpected argument "memory"; run with -h for the flags'],
+    [['--port', '8080'], '--port only applies with --web'],
+    [['--policy', 'lru:10'], '--policy only applies with --web'],
+    [['--web', '--metrics-port', '0'], '--web and --metrics-port cannot be combined'],
+    [['--web', '--port', 'x'], 'invalid --port "x"; expected 0 to 65535 (0 picks a free port)'],
+    [['--web', '--port', '65536'], 'invalid --port "65536"'],
+    [
+      ['--web', '--policy', 'lru'],
+      'invalid --policy "lru"; expected <name>:<maxSize>, e.g. lru:1000',
+    ],
+    [['--web', '--policy', 'arc:10'], 'with a name among lru, lfu, fifo, mru, rr, tlru, tinyLfu'],
+    [['--web', '--policy', 'lru:0'], 'invalid --policy "lru:0"'],
+    [['--web', '--policy', 'lru:1e3'], 'invalid --policy "lru:1e3"'],
+    [['--web=yes'], '--web takes no value'],
   ])('%j is a usage error: exit 2 and one line saying what was wrong', (args, message) => {
     const result = playground(...args)
     expect(result.status).toBe(2)
@@ -52,7 +66,15 @@ describe('playground command line', () => {
     const result = playground('-h')
     expect(result.status).toBe(0)
     expect(result.stderr).toBe('')
-    for (const flag of ['--store', '--redis-url', '--serializer', '--metrics-port', '--duration']) {
+    const flags = [
+      '--store',
+      '--redis-url',
+      '--serializer',
+      '--metrics-port',
+      '--duration',
+      '--web',
+    ]
+    for (const flag of [...flags, '--port', '--policy']) {
       expect(result.stdout).toContain(`\n  ${flag} `)
     }
   })
@@ -89,5 +111,43 @@ describe('playground command line', () => {
     expect(result.status).toBe(1)
     expect(expectOneLine(result.stderr)).toContain(`redis://app:***@127.0.0.1:${port}`)
     expect(result.stderr).not.toContain('s3cret')
+  })
+})
+
+describe('parseCli and REDIS_URL', () => {
+  const env = { REDIS_URL: 'redis://10.0.0.1:6380' }
+  it('--web takes the Redis URL from REDIS_URL unless --redis-url is given', () => {
+    expect(parseCli(['--web', '--store', 'ioredis'], env)).toMatchObject({
+      web: true,
+      port: 0,
+      redisUrl: 'redis://10.0.0.1:6380',
+      redisUrlSource: 'env',
+    })
+    expect(
+      parseCli(['--web', '--store', 'ioredis', '--redis-url', 'redis://127.0.0.1:7000'], env),
+    ).toMatchObject({ redisUrl: 'redis://127.0.0.1:7000', redisUrlSource: 'flag' })
+    expect(parseCli(['--web'], {})).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisUrlSource: 'default',
+      policy: undefined,
+    })
+    expect(parseCli(['--web', '--port', '8080', '--policy', 'tinyLfu:500'], {})).toMatchObject({
+      port: 8080,
+      policy: { name: 'tinyLfu', maxSize: 500 },
+    })
+  })
+
+  it('the printed demo keeps its default and ignores REDIS_URL, as before --web', () => {
+    expect(parseCli(['--store', 'ioredis'], env)).toMatchObject({
+      web: false,
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisUrlSource: 'default',
+    })
+  })
+
+  it('a malformed REDIS_URL is named as such', () => {
+    expect(() =>
+      parseCli(['--web', '--store', 'node-redis'], { REDIS_URL: 'localhost:6379' }),
+    ).toThrow('invalid REDIS_URL "localhost:6379"; expected redis://host:port')
   })
 })

@@ -1,65 +1,6 @@
 // `--metrics-port`: the playground as a long-running process with a Prometheus endpoint.
-import { type ChildProcessByStdio, spawn } from 'node:child_process'
-import type { Readable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
-
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-
-interface Run {
-  child: ChildProcessByStdio<null, Readable, Readable>
-  stdout: () => string
-  stderr: () => string
-  /** Settles once the process has exited and its output is fully read. */
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-  /** The first match of `pattern` in stdout; rejects if the process ends without one. */
-  waitFor: (pattern: RegExp) => Promise<RegExpMatchArray>
-}
-
-const runs: Run[] = []
-
-function start(args: string[]): Run {
-  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-  })
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  )
-  const waitFor = (pattern: RegExp) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = () => {
-        const match = stdout.match(pattern)
-        if (match === null) return
-        child.stdout.off('data', check)
-        resolve(match)
-      }
-      child.stdout.on('data', check)
-      void closed.then(() => {
-        child.stdout.off('data', check)
-        reject(
-          new Error(`exited without printing ${pattern}\nstdout:\n${stdout}\nstderr:\n${stderr}`),
-        )
-      })
-      check()
-    })
-  const run = { child, stdout: () => stdout, stderr: () => stderr, closed, waitFor }
-  runs.push(run)
-  return run
-}
-
-afterEach(async () => {
-  // A failed assertion must not leave a server and a traffic loop running.
-  for (const run of runs.splice(0)) {
-    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
-    await run.closed
-  }
-})
+import { describe, expect, it } from 'vitest'
+import { start } from './playground-process.ts'
 
 describe('playground --metrics-port', () => {
   it('serves /metrics while traffic runs, 404 elsewhere, and exits 0 after --duration', async () => {
