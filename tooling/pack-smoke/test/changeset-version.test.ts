@@ -21,7 +21,7 @@ import {
   publishedPackages,
   repoRoot,
   tempDirOutsideWorkspace,
-} from './workspace.ts'
+} from './workspace.js'
 
 /** The version every published package gets from the first `changeset version`. */
 const FIRST_RELEASE_VERSION = '0.2.0'
@@ -123,7 +123,9 @@ beforeAll(async () => {
     if (changelog !== undefined) await writeFile(join(copy, dir, 'CHANGELOG.md'), changelog)
     else if (dir.startsWith('packages/')) unreleased.push(dir)
   }
-  unreleased = published.filter((pkg) => unreleased.includes(`packages/${pkg.dir}`)).map((p) => p.dir)
+  unreleased = published
+    .filter((pkg) => unreleased.includes(`packages/${pkg.dir}`))
+    .map((p) => p.dir)
   // The changelog generator named in config.json resolves from the copy's node_modules.
   await symlink(join(repoRoot, 'node_modules'), join(copy, 'node_modules'), 'dir')
 
