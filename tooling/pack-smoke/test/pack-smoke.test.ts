@@ -375,6 +375,22 @@ describe('packed tarballs', () => {
     }
   })
 
+  it.each(names)('%s has the fields every published package has (STYLE.md)', (name) => {
+    const { manifest, source } = packed.get(name)!
+    expect(manifest).toMatchObject({
+      type: 'module',
+      sideEffects: false,
+      license: expect.any(String),
+      description: expect.any(String),
+      engines: { node: expect.any(String) },
+      exports: { '.': expect.anything(), './package.json': './package.json' },
+    })
+    // Types first, so TypeScript picks them before `default`.
+    const root = manifest.exports?.['.'] as Record<string, unknown>
+    expect(Object.keys(root)[0]).toBe('types')
+    expect(source.publishConfig).toMatchObject({ access: 'public' })
+  })
+
   it.each(names)('%s ships every file its exports map names', (name) => {
     const { files, manifest } = packed.get(name)!
     const targets: string[] = []
