@@ -208,7 +208,8 @@ async function subscribe(
   channel: string,
   listener: (message: Buffer) => void,
 ): Promise<() => Promise<void>> {
-  const sub = client.duplicate()
+  // Both duplicate as their own kind; the union's two signatures are not callable as one.
+  const sub = (client.duplicate as () => Redis | Cluster).call(client)
   sub.on('error', () => {})
   sub.on('messageBuffer', (from: Buffer, message: Buffer) => {
     if (from.toString('utf8') === channel) listener(message)

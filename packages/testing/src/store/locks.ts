@@ -70,10 +70,11 @@ export function lockTests(ctx: SuiteContext): void {
 
     it("awaitUnlock, where offered: woken by the holder's unlock, not by anyone else's; false once its time is up", async (t) => {
       const store = locking(ctx, t)
-      if (typeof store.awaitUnlock !== 'function') {
-        t.skip('the store offers no awaitUnlock (waiters poll every 15 ms)')
+      const offered = store.awaitUnlock
+      if (typeof offered !== 'function') {
+        return t.skip('the store offers no awaitUnlock (waiters poll every 15 ms)')
       }
-      const awaitUnlock = store.awaitUnlock.bind(store)
+      const awaitUnlock = offered.bind(store)
       const id = entryId(ctx.namespace, 'k')
       const other = entryId(ctx.namespace, 'other')
       // Nothing to hear: false after the time given.
