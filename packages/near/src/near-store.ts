@@ -84,6 +84,8 @@ export class NearStore implements NearCache {
   #closed = false
   readonly lock?: Store['lock']
   readonly unlock?: Store['unlock']
+  readonly awaitUnlock?: Store['awaitUnlock']
+  readonly expireTags?: Store['expireTags']
   readonly getOrCapture?: Store['getOrCapture']
   readonly onEvict?: Store['onEvict']
 
@@ -94,6 +96,14 @@ export class NearStore implements NearCache {
     if (inner.lock !== undefined && inner.unlock !== undefined) {
       this.lock = inner.lock.bind(inner)
       this.unlock = inner.unlock.bind(inner)
+      if (inner.awaitUnlock !== undefined) this.awaitUnlock = inner.awaitUnlock.bind(inner)
+    }
+    // Soft invalidation: the tags' local versions go, as for `invalidate`;
+    // entries read again come with both version lists, which core judges stale.
+    const expireTags = inner.expireTags
+    if (expireTags !== undefined) {
+      this.expireTags = (tags, version, ttl) =>
+        this.#changing(tags, () => expireTags.call(inner, tags, version, ttl))
     }
     // Tags-only reads are one GET: core's own read-then-capture is as good.
     if (core.options.values) this.getOrCapture = this.#getOrCapture
