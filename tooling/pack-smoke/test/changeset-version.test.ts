@@ -23,8 +23,8 @@ import {
   tempDirOutsideWorkspace,
 } from './workspace.js'
 
-/** The version every published package gets from the first `changeset version`. */
-const FIRST_RELEASE_VERSION = '0.2.0'
+/** The version every published package gets from the first `changeset version`: they read 0.0.0 until released. */
+const FIRST_RELEASE_VERSION = '0.1.0'
 
 type Bump = 'major' | 'minor' | 'patch'
 const bumpOrder: Bump[] = ['patch', 'minor', 'major']
