@@ -9,7 +9,7 @@ import { CircuitOpenError, isTagCacheError } from './errors.js'
 import type { BreakerState } from './hooks.js'
 import type { Lifecycle } from './lifecycle.js'
 import type { StatsCounter } from './stats.js'
-import type { Store } from './store.js'
+import { READ_ASYNC, type Store } from './store.js'
 
 const CLOSED = 0
 const OPEN = 1
@@ -123,8 +123,8 @@ export class CircuitBreaker {
 
 /**
  * @internal `store` behind `breaker`: while the breaker is not closed, each
- * call is either skipped (rejected, or thrown by `getSync`, with
- * `CircuitOpenError`, without touching the store) or sent and watched.
+ * call is either skipped (rejected with `CircuitOpenError`, without touching
+ * the store) or sent and watched; `getSync` then defers every read to `get`.
  * Invalidations are always sent. (A bounded view's `dropIndex`, called with
  * `invalidateAll`, goes to the view itself.)
  * Failures of calls sent while closed are reported by core's `onError` path
@@ -191,19 +191,11 @@ export function guardStore(store: Store, breaker: CircuitBreaker): Store {
   }
   const getSync = store.getSync
   if (typeof getSync === 'function') {
-    guard.getSync = (key, record, now) => {
-      if (breaker.state === CLOSED) return getSync.call(store, key, record, now)
-      const epoch = breaker.admit()
-      if (epoch === -1) throw breaker.skip('get')
-      try {
-        const entry = getSync.call(store, key, record, now)
-        breaker.succeeded(epoch)
-        return entry
-      } catch (error) {
-        breaker.failed(error)
-        throw error
-      }
-    }
+    // Not closed: the read goes through `get`, admitted (or skipped) and
+    // watched there like any store call, whether or not this store could
+    // have answered it synchronously.
+    guard.getSync = (key, record, now) =>
+      breaker.state === CLOSED ? getSync.call(store, key, record, now) : READ_ASYNC
   }
   return guard
 }

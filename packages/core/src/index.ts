@@ -44,18 +44,19 @@ export type { EvictionPolicy, LocalPolicy, PolicyEntry, PolicyName } from './pol
 export { jsonSerializer, type Serializer } from './serializer.js'
 export type { StandardSchemaV1 } from './standard-schema.js'
 export type { CacheStats } from './stats.js'
-export type {
-  BoundedStore,
-  BoundOptions,
-  GetOrCaptureResult,
-  KeyRecord,
-  Store,
-  StoreCapabilities,
-  StoredEntry,
-  StoreEvictionReason,
-  StoreEvictListener,
-  StoreWrite,
-  StoreWriteWithKey,
+export {
+  type BoundedStore,
+  type BoundOptions,
+  type GetOrCaptureResult,
+  type KeyRecord,
+  READ_ASYNC,
+  type Store,
+  type StoreCapabilities,
+  type StoredEntry,
+  type StoreEvictionReason,
+  type StoreEvictListener,
+  type StoreWrite,
+  type StoreWriteWithKey,
 } from './store.js'
 export { parseTtl, type Ttl } from './ttl.js'
 export {

@@ -18,7 +18,7 @@ import {
   TimedValue,
 } from './serializer.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
-import type { KeyRecord, Store, StoredEntry } from './store.js'
+import { type KeyRecord, READ_ASYNC, type Store, type StoredEntry } from './store.js'
 import { compareVersion } from './versions.js'
 
 /**
@@ -131,13 +131,26 @@ export function read(
   const record = ctx.keys.record(key)
   if (ctx.sync && ctx.timeout === 0) {
     try {
-      return Promise.resolve(
-        readSync(ctx, key, record, operation, decode, schema, undefined, detail),
-      )
+      const value = readSync(ctx, key, record, operation, decode, schema, undefined, detail)
+      // READ_ASYNC: a store answering only some reads in process (a near cache).
+      if (value !== READ_ASYNC) return Promise.resolve(value)
     } catch (error) {
       return Promise.reject(error)
     }
   }
+  return readAsync(ctx, key, record, operation, decode, schema, detail)
+}
+
+/** {@link read} through the store's `get`: one promise hop. */
+function readAsync(
+  ctx: CacheContext,
+  key: string,
+  record: KeyRecord,
+  operation: CacheOperation,
+  decode: boolean,
+  schema: StandardSchemaV1 | undefined,
+  detail: ReadDetail | undefined,
+): Promise<unknown> {
   const id = record.id
   let pending: Promise<StoredEntry | undefined>
   try {
@@ -155,7 +168,10 @@ export function read(
   )
 }
 
-/** A read from an in-process store (`getSync`): throws what the read rejects with. */
+/**
+ * A read from an in-process store (`getSync`): throws what the read rejects
+ * with; {@link READ_ASYNC} when the store cannot answer this one synchronously.
+ */
 function readSync(
   ctx: CacheContext,
   key: string,
@@ -166,7 +182,7 @@ function readSync(
   now?: number,
   detail?: ReadDetail,
 ): unknown {
-  let entry: StoredEntry | undefined
+  let entry: StoredEntry | undefined | typeof READ_ASYNC
   try {
     entry = (ctx.store.getSync as NonNullable<Store['getSync']>).call(
       ctx.store,
@@ -179,6 +195,7 @@ function readSync(
     missed(ctx, key)
     return undefined
   }
+  if (entry === READ_ASYNC) return READ_ASYNC
   return accept(ctx, operation, key, record.id, entry, decode, schema, detail)
 }
 
@@ -192,7 +209,21 @@ function getObservedSync(ctx: CacheContext, key: string, event: MutableEndEvent)
     assertKey(key, 'get')
     // The start time doubles as the store's clock reading (NaN when untimed: not passed).
     const now = Number.isNaN(began) ? undefined : began
-    value = readSync(ctx, key, ctx.keys.record(key), 'get', true, undefined, now)
+    const record = ctx.keys.record(key)
+    value = readSync(ctx, key, record, 'get', true, undefined, now)
+    if (value === READ_ASYNC) {
+      // The store answers this one through `get`: the same lifecycle, ended when it settles.
+      return readAsync(ctx, key, record, 'get', true, undefined, undefined).then(
+        (found) => {
+          events.end(event, began, found)
+          return found
+        },
+        (error: unknown) => {
+          events.fail(event, began, error)
+          throw error
+        },
+      )
+    }
   } catch (error) {
     events.fail(event, began, error)
     return Promise.reject(error)

@@ -1,6 +1,12 @@
 import type { EvictionPolicy } from './policy.js'
 
 /**
+ * What {@link Store.getSync} returns for a read it cannot answer
+ * synchronously: core then reads through {@link Store.get}.
+ */
+export const READ_ASYNC: unique symbol = Symbol.for('tagcache.readAsync')
+
+/**
  * The adapter contract. A Store keeps opaque payloads under keys, and tag
  * versions under tag ids. It knows nothing of serializers or namespaces:
  * `@tagcache/core` hands it keys and tag ids that are already encoded (only
@@ -37,8 +43,16 @@ export interface Store {
    * to time this operation: a store that keeps time on that same clock may
    * use it rather than read the clock again. A store with a clock of its own
    * ignores it.
+   *
+   * A store that can answer only some reads in process (a near cache: its
+   * local copy, else Redis) returns {@link READ_ASYNC} for the others, and
+   * core then reads through {@link Store.get}.
    */
-  getSync?(key: string, record?: KeyRecord, now?: number): StoredEntry | undefined
+  getSync?(
+    key: string,
+    record?: KeyRecord,
+    now?: number,
+  ): StoredEntry | undefined | typeof READ_ASYNC
 
   /** {@link Store.get} for many keys; the result is aligned with `keys`. */
   getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]>

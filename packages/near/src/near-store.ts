@@ -1,10 +1,11 @@
-import type {
-  GetOrCaptureResult,
-  KeyRecord,
-  Store,
-  StoredEntry,
-  StoreWrite,
-  StoreWriteWithKey,
+import {
+  type GetOrCaptureResult,
+  type KeyRecord,
+  READ_ASYNC,
+  type Store,
+  type StoredEntry,
+  type StoreWrite,
+  type StoreWriteWithKey,
 } from '@tagcache/core'
 import type { LocalEntry } from './local-memory.js'
 import type { NearCore } from './near-core.js'
@@ -185,6 +186,21 @@ export class NearStore implements NearCache {
   #trusted(): boolean {
     const confidence = this.#core.confidence
     return confidence >= 100 || Math.random() * 100 < confidence
+  }
+
+  /**
+   * A local hit, synchronously (core then answers with one promise, as for
+   * the memory store); {@link READ_ASYNC} for anything that needs Redis (a
+   * miss, a checked hit, tags-only mode, a closed cache): core then calls `get`.
+   */
+  getSync(key: string): StoredEntry | undefined | typeof READ_ASYNC {
+    const core = this.#core
+    if (core.closed || !core.options.values) return READ_ASYNC
+    const local = this.#local(key)
+    if (local === undefined || !this.#trusted()) return READ_ASYNC
+    this.#hits++
+    core.memory.touch(local)
+    return local.stored
   }
 
   get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {

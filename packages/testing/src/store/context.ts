@@ -1,4 +1,11 @@
-import type { Cache, CacheOptions, Store } from '@tagcache/core'
+import {
+  type Cache,
+  type CacheOptions,
+  type KeyRecord,
+  READ_ASYNC,
+  type Store,
+  type StoredEntry,
+} from '@tagcache/core'
 import type { Outage, StoreHarness } from '../harness.js'
 
 /**
@@ -37,3 +44,17 @@ export const entryId = (namespace: string, key: string): string => `${namespace}
 /** Whether two payloads hold the same bytes (a store may return a `Buffer` for a `Uint8Array`). */
 export const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a !== undefined && b !== undefined && Buffer.from(a).equals(Buffer.from(b))
+
+/**
+ * `store.getSync(key, record)` where the store has it, `undefined` where it
+ * has not; a read it defers (`READ_ASYNC`: a near cache's miss) goes
+ * through `store.get`, as core reads it.
+ */
+export async function syncRead(
+  store: Store,
+  key: string,
+  record?: KeyRecord,
+): Promise<StoredEntry | undefined> {
+  const read = store.getSync?.(key, record)
+  return read === READ_ASYNC ? store.get(key, record) : read
+}
