@@ -163,7 +163,11 @@ export class NearStore implements NearCache {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    if (--this.#core.views === 0) await this.#core.shutdown()
+    if (--this.#core.views > 0) return
+    await this.#core.shutdown()
+    // What the wrapped store opened itself (a Redis store: the connection
+    // that hears lock releases), never the client it was given.
+    await this.#core.inner.close?.()
   }
 
   /**
