@@ -81,6 +81,13 @@ try {
     await runWeb(options, store, serializer)
   } else if (metricsPort === undefined) {
     await runDemo({ log: console.log, store, serializer })
+    const { runNearDemo } = await import('./near-demo.ts')
+    await runNearDemo({
+      log: console.log,
+      storeName: options.store,
+      store: options.store === 'memory' ? undefined : store,
+      redisUrl: options.redisUrl,
+    })
   } else {
     await runLive({ port: metricsPort, duration: durationMs, store, serializer })
   }
