@@ -180,8 +180,7 @@ async function runWeb(options: PlaygroundOptions, store: Store, serializer: Seri
       port: options.port,
       choices: storeChoices(options),
       url: options.store === 'memory' ? undefined : maskedUrl(options.redisUrl),
-      // The near cache goes here as a layer once @tagcache/near exists (see StoreLayer).
-      layers: [],
+      layers: options.near ? [(await import('./web/near-layer.ts')).nearLayer()] : [],
     })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error

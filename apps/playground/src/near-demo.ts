@@ -90,7 +90,11 @@ export async function runNearDemo({
     // first read alone (cold code paths, a busy machine).
     const keys = Array.from({ length: samples }, (_, i) => `user:${i + 1}`)
     for (const [i, key] of keys.entries()) {
-      await cache.set(key, { id: i + 1, name: names[i % names.length] }, { tags: ['users', key], ttl: '10m' })
+      await cache.set(
+        key,
+        { id: i + 1, name: names[i % names.length] },
+        { tags: ['users', key], ttl: '10m' },
+      )
     }
     const redisTimes: number[] = []
     const nearTimes: number[] = []
@@ -208,11 +212,14 @@ function startInvalidator(storeName: string, redisUrl: string, namespace: string
   const next = async <K extends InvalidatorReply['kind']>(kind: K) => {
     for (;;) {
       const reply = replies.shift()
-      if (reply?.kind === 'error') throw new Error(`[playground] the other process: ${reply.message}`)
+      if (reply?.kind === 'error')
+        throw new Error(`[playground] the other process: ${reply.message}`)
       if (reply?.kind === kind) return reply as Extract<InvalidatorReply, { kind: K }>
       if (reply !== undefined) continue
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`[playground] the other process exited (${child.exitCode ?? child.signalCode})`)
+        throw new Error(
+          `[playground] the other process exited (${child.exitCode ?? child.signalCode})`,
+        )
       }
       await within(
         new Promise<void>((resolve) => {
