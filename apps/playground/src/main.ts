@@ -1,10 +1,13 @@
 // The tagcache playground: `pnpm demo` from the repository root.
 // Runs on the memory store by default; every step prints what the cache did.
 //   pnpm demo -- --store ioredis --redis-url redis://127.0.0.1:6379
+// On Redis it ends with a near-cache step (near-demo.ts): a near hit next to a Redis hit, and
+// another process's invalidate reaching the near cache.
 // With --metrics-port it then keeps the cache busy and serves Prometheus metrics:
 //   pnpm demo -- --metrics-port 9464
 // With --web it serves a page instead, to drive the cache and watch it live:
 //   pnpm demo -- --web --port 8080
+//   REDIS_URL=redis://127.0.0.1:6379 pnpm demo -- --web --store ioredis --near
 import {
   type EvictionPolicy,
   type Hook,
