@@ -85,12 +85,18 @@ try {
   } else if (metricsPort === undefined) {
     await runDemo({ log: console.log, store, serializer })
     const { runNearDemo } = await import('./near-demo.ts')
-    await runNearDemo({
-      log: console.log,
-      storeName: options.store,
-      store: options.store === 'memory' ? undefined : store,
-      redisUrl: options.redisUrl,
-    })
+    try {
+      await runNearDemo({
+        log: console.log,
+        storeName: options.store,
+        store: options.store === 'memory' ? undefined : store,
+        redisUrl: options.redisUrl,
+      })
+    } catch (error) {
+      // E.g. a Redis without CLIENT TRACKING (before 6.0): one line, the rest of the demo stands.
+      console.error(`[playground] the near-cache step failed: ${(error as Error).message}`)
+      process.exitCode = 1
+    }
   } else {
     await runLive({ port: metricsPort, duration: durationMs, store, serializer })
   }
