@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 export const usage = `usage: pnpm demo [--store memory|ioredis|node-redis] [--redis-url redis://host:port]
                  [--serializer json|superjson|msgpack|compressed]
                  [--metrics-port <port> [--duration <seconds>]]
-                 [--web [--port <port>] [--policy <name>:<maxSize>]]
+                 [--web [--port <port>] [--policy <name>:<maxSize> | --near]]
 
   --store <name>         where the cache lives (default memory; ioredis and node-redis need a
                          running Redis)
@@ -20,7 +20,13 @@ export const usage = `usage: pnpm demo [--store memory|ioredis|node-redis] [--re
   --port <port>          with --web: the port (default 0 picks a free one; the URL is printed)
   --policy <name:size>   with --web: bound the namespace to size entries, e.g. lru:1000
                          (lru, lfu, fifo, mru, rr, tlru or tinyLfu, from @tagcache/policies)
-  -h, --help             print this and exit`
+  --near                 with --web and a Redis store: wrap the store in a near cache
+                         (@tagcache/near) and show its hits, misses, invalidations and health,
+                         and get latencies split into near hits and Redis reads
+  -h, --help             print this and exit
+
+The printed demo ends with a near-cache step when the store is Redis: a Redis hit next to a
+near hit, and another process's invalidate reaching the near cache (@tagcache/near).`
 
 const stores = ['memory', 'ioredis', 'node-redis'] as const
 const serializers = ['json', 'superjson', 'msgpack', 'compressed'] as const
@@ -45,6 +51,8 @@ export interface PlaygroundOptions {
   port: number
   /** With `web`: the bound of the namespace, e.g. `{ name: 'lru', maxSize: 1000 }`. */
   policy: { name: (typeof policyNames)[number]; maxSize: number } | undefined
+  /** With `web` and a Redis store: wrap the store in a near cache. */
+  near: boolean
 }
 
 /** A mistake in the command line: main prints the message and exits with code 2. */
@@ -59,6 +67,7 @@ const flags = {
   'metrics-port': { type: 'string' },
   duration: { type: 'string' },
   web: { type: 'boolean' },
+  near: { type: 'boolean' },
   port: { type: 'string' },
   policy: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -90,6 +99,7 @@ export function parseCli(
   const given = new Map<string, string>()
   let help = false
   let web = false
+  let near = false
   for (const token of tokens) {
     if (token.kind === 'positional') {
       throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`)
@@ -99,6 +109,7 @@ export function parseCli(
     if (flags[token.name as keyof typeof flags].type === 'boolean') {
       if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`)
       if (token.name === 'web') web = true
+      else if (token.name === 'near') near = true
       else help = true
       continue
     }
@@ -185,6 +196,25 @@ export function parseCli(
     policy = { name: name as (typeof policyNames)[number], maxSize }
   }
 
+  if (near) {
+    if (!web) {
+      throw new UsageError(
+        '--near only applies with --web (the printed demo has a near-cache step whenever the store is Redis)',
+      )
+    }
+    if (store === 'memory') {
+      throw new UsageError(
+        '--near needs a Redis store: add --store ioredis or --store node-redis (and REDIS_URL or --redis-url)',
+      )
+    }
+    // The near cache has no bounded views (see @tagcache/near's README, "Not yet").
+    if (policy !== undefined) {
+      throw new UsageError(
+        '--near and --policy cannot be combined yet: the near cache does not bound a namespace',
+      )
+    }
+  }
+
   return {
     help,
     store,
@@ -196,6 +226,7 @@ export function parseCli(
     web,
     port: webPort,
     policy,
+    near,
   }
 }
 

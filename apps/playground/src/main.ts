@@ -1,10 +1,13 @@
 // The tagcache playground: `pnpm demo` from the repository root.
 // Runs on the memory store by default; every step prints what the cache did.
 //   pnpm demo -- --store ioredis --redis-url redis://127.0.0.1:6379
+// On Redis it ends with a near-cache step (near-demo.ts): a near hit next to a Redis hit, and
+// another process's invalidate reaching the near cache.
 // With --metrics-port it then keeps the cache busy and serves Prometheus metrics:
 //   pnpm demo -- --metrics-port 9464
 // With --web it serves a page instead, to drive the cache and watch it live:
 //   pnpm demo -- --web --port 8080
+//   REDIS_URL=redis://127.0.0.1:6379 pnpm demo -- --web --store ioredis --near
 import {
   type EvictionPolicy,
   type Hook,
@@ -81,6 +84,19 @@ try {
     await runWeb(options, store, serializer)
   } else if (metricsPort === undefined) {
     await runDemo({ log: console.log, store, serializer })
+    const { runNearDemo } = await import('./near-demo.ts')
+    try {
+      await runNearDemo({
+        log: console.log,
+        storeName: options.store,
+        store: options.store === 'memory' ? undefined : store,
+        redisUrl: options.redisUrl,
+      })
+    } catch (error) {
+      // E.g. a Redis without CLIENT TRACKING (before 6.0): one line, the rest of the demo stands.
+      console.error(`[playground] the near-cache step failed: ${(error as Error).message}`)
+      process.exitCode = 1
+    }
   } else {
     await runLive({ port: metricsPort, duration: durationMs, store, serializer })
   }
@@ -173,8 +189,7 @@ async function runWeb(options: PlaygroundOptions, store: Store, serializer: Seri
       port: options.port,
       choices: storeChoices(options),
       url: options.store === 'memory' ? undefined : maskedUrl(options.redisUrl),
-      // The near cache goes here as a layer once @tagcache/near exists (see StoreLayer).
-      layers: [],
+      layers: options.near ? [(await import('./web/near-layer.ts')).nearLayer()] : [],
     })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error

@@ -55,6 +55,13 @@ describe('playground command line', () => {
     [['--web', '--policy', 'lru:0'], 'invalid --policy "lru:0"'],
     [['--web', '--policy', 'lru:1e3'], 'invalid --policy "lru:1e3"'],
     [['--web=yes'], '--web takes no value'],
+    [['--near'], '--near only applies with --web (the printed demo has a near-cache step'],
+    [['--web', '--near'], '--near needs a Redis store: add --store ioredis or --store node-redis'],
+    [
+      ['--web', '--store', 'ioredis', '--near', '--policy', 'lru:10'],
+      '--near and --policy cannot be combined yet',
+    ],
+    [['--web', '--store', 'ioredis', '--near=1'], '--near takes no value'],
   ])('%j is a usage error: exit 2 and one line saying what was wrong', (args, message) => {
     const result = playground(...args)
     expect(result.status).toBe(2)
@@ -74,9 +81,10 @@ describe('playground command line', () => {
       '--duration',
       '--web',
     ]
-    for (const flag of [...flags, '--port', '--policy']) {
+    for (const flag of [...flags, '--port', '--policy', '--near']) {
       expect(result.stdout).toContain(`\n  ${flag} `)
     }
+    expect(result.stdout).toContain('The printed demo ends with a near-cache step')
   })
 
   it('takes the flags after the `--` that `pnpm demo -- ...` passes on', () => {
@@ -135,6 +143,16 @@ describe('parseCli and REDIS_URL', () => {
       port: 8080,
       policy: { name: 'tinyLfu', maxSize: 500 },
     })
+  })
+
+  it('--near with --web and a Redis store', () => {
+    expect(parseCli(['--web', '--store', 'node-redis', '--near'], env)).toMatchObject({
+      web: true,
+      near: true,
+      store: 'node-redis',
+      redisUrl: 'redis://10.0.0.1:6380',
+    })
+    expect(parseCli(['--web', '--store', 'ioredis'], env)).toMatchObject({ near: false })
   })
 
   it('the printed demo keeps its default and ignores REDIS_URL, as before --web', () => {

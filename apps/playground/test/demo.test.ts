@@ -4,6 +4,8 @@ import { metricsCollector } from '@tagcache/observability'
 import { type SharedRedis, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runDemo } from '../src/demo.ts'
+import { runNearDemo } from '../src/near-demo.ts'
+import { connectIoredis, connectNodeRedis } from '../src/redis.ts'
 
 function expectDemoOutput(text: string) {
   expect(text).toMatch(/get\('user:1'\)\s+\{ id: 1, name: 'Ada' \}/)
@@ -18,6 +20,29 @@ function expectDemoOutput(text: string) {
   expect(text).toMatch(/getMany\(\['a', 'b', 'c', 'd'\]\)\s+\[ 'A', undefined, 'C', 'D' \]/)
   expect(text).toMatch(/stats\.evictions\s+1\n/)
   expect(text.match(/^ {2}\[stats\] hits=\d+ misses=\d+ hitRatio=\d+\.\d% /gm)).toHaveLength(7)
+}
+
+/** The near-cache step's lines: a Redis hit, then a near hit, then another process's invalidate. */
+function expectNearOutput(text: string) {
+  expect(text).toContain('9. a near cache: a local copy kept coherent by Redis')
+  expect(text).toMatch(/get\('user:1'\) from Redis \(a near miss\)\s+\{ id: 1, name: 'Ada' \}\n/)
+  expect(text).toMatch(/get\('user:1'\) again: local, no round trip\s+\{ id: 1, name: 'Ada' \}\n/)
+  const [, redisMs, nearMs] =
+    text.match(/^ {2}Redis hit ([\d.]+) ms, near hit ([\d.]+) ms \(\d+x; medians of 20 keys/m) ?? []
+  // Only that both were measured: which is faster is for apps/bench to say, not a busy CI box.
+  expect(Number(redisMs)).toBeGreaterThan(0)
+  expect(Number(nearMs)).toBeGreaterThan(0)
+  expect(text).toMatch(/\[near\] near: 20 hits, 20 misses \(50\.0%\), \d+ invalidations/)
+  expect(text).toMatch(
+    /another process \(pid \d+, no near cache\)\s+invalidate\('users'\) returned in [\d.]+ ms\n/,
+  )
+  expect(text).toMatch(
+    /the invalidation reached this near cache\s+[\d.]+ ms after the other process called invalidate\n/,
+  )
+  expect(text).toMatch(/get\('user:1'\) after it \(a miss, not stale\)\s+undefined\n/)
+  expect(text).toMatch(/getMany of all 20 \(all tagged 'users'\): hits\s+0\n/)
+  // The reads after the invalidation (1 get, a getMany of 20) went to Redis: no more near hits.
+  expect(text).toMatch(/\[near\] near: 20 hits, 41 misses \(32\.8%\), [1-9]\d* invalidations/)
 }
 
 describe('playground demo', () => {
@@ -59,11 +84,57 @@ describe('playground demo', () => {
     ])
   })
 
+  it('on the memory store, the near-cache step says it needs Redis and how to run it', async () => {
+    const lines: string[] = []
+    const result = await runNearDemo({
+      log: (line) => void lines.push(line),
+      storeName: 'memory',
+      redisUrl: 'redis://127.0.0.1:6379',
+    })
+    expect(result).toBeUndefined()
+    expect(lines).toEqual([
+      '\n9. a near cache (@tagcache/near) needs Redis: run `pnpm demo -- --store ioredis --redis-url redis://127.0.0.1:6379` (or --store node-redis)',
+    ])
+  })
+
+  it('pnpm demo on the memory store ends with that line', () => {
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+    const result = spawnSync(process.execPath, [main], { encoding: 'utf8', timeout: 120_000 })
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^9\. a near cache .* needs Redis: run /,
+    )
+  })
+
   describe('on Redis', () => {
     let server: SharedRedis
     beforeAll(() => {
       server = sharedRedis() // the run's shared server (vitest globalSetup); namespace 'playground'
     })
+
+    for (const store of ['ioredis', 'node-redis'] as const) {
+      it(`the near-cache step on ${store}: a near hit, another process's invalidate arrives, then a miss`, async () => {
+        const connect = store === 'ioredis' ? connectIoredis : connectNodeRedis
+        const redis = await connect(server.url)
+        const lines: string[] = []
+        try {
+          const result = await runNearDemo({
+            log: (line) => void lines.push(line),
+            storeName: store,
+            store: redis.store,
+            redisUrl: server.url,
+            namespace: `near-demo-test-${store}`,
+          })
+          expectNearOutput(lines.join('\n'))
+          expect(result?.missAfter).toBe(true)
+          expect(result?.arrivalMs).toBeGreaterThanOrEqual(0)
+          expect(Number.isFinite(result?.arrivalMs)).toBe(true)
+        } finally {
+          await redis.close()
+        }
+      })
+    }
 
     for (const store of ['ioredis', 'node-redis']) {
       it(`runs with --store ${store} --redis-url, twice in a row`, () => {
@@ -81,6 +152,7 @@ describe('playground demo', () => {
           expect(result.status).toBe(0)
           expect(result.stdout).toContain(`store: ${store}`)
           expectDemoOutput(result.stdout)
+          expectNearOutput(result.stdout)
         }
       })
     }

@@ -2,12 +2,14 @@
 // web-browser.test.ts drives the page itself).
 import { request } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isTagCacheError } from '@tagcache/core'
+import { createCache, isTagCacheError } from '@tagcache/core'
 import { memoryStore } from '@tagcache/memory'
 import { lru } from '@tagcache/policies'
 import { sharedRedis } from '@tagcache/redis-harness/vitest'
 import { afterEach, describe, expect, it } from 'vitest'
+import { connectIoredis, connectNodeRedis } from '../src/redis.ts'
 import type { WebState } from '../src/web/api.ts'
+import { nearLayer } from '../src/web/near-layer.ts'
 import { startWebView, type WebView } from '../src/web/server.ts'
 import { storeChoices } from '../src/web/stores.ts'
 import { start } from './playground-process.ts'
@@ -235,6 +237,87 @@ describe('web view API', () => {
   })
 })
 
+/** Polls the state until `done` holds (generous deadline: CI is a busy 2-core machine). */
+async function until(url: string, done: (s: WebState) => boolean): Promise<WebState> {
+  let s = await state(url)
+  for (const deadline = Date.now() + 60_000; !done(s) && Date.now() < deadline; await sleep(20)) {
+    s = await state(url)
+  }
+  return s
+}
+
+describe('web view API with --near', () => {
+  for (const driver of ['ioredis', 'node-redis'] as const) {
+    it(`${driver}: near hits and Redis reads counted apart; another client's invalidate reaches it`, async () => {
+      const redis = sharedRedis()
+      const connect = driver === 'ioredis' ? connectIoredis : connectNodeRedis
+      const mine = await connect(redis.url)
+      const other = await connect(redis.url)
+      const namespace = `web-near-test-${driver}`
+      try {
+        const view = await webView({ store: mine.store, layers: [nearLayer()], namespace })
+        // Reads before tracking is on go to Redis and are not kept.
+        let s = await until(view.url, (s) => s.layers[0]?.counters.healthy === true)
+        expect(s.store.layers).toEqual(['near (local copy kept coherent by Redis CLIENT TRACKING)'])
+        expect(s.layers).toHaveLength(1)
+        expect(s.layers[0]?.name).toBe('near')
+
+        await post(view, '/api/set', { key: 'user:1', value: { name: 'Ada' }, tags: ['users'] })
+        for (let i = 0; i < 3; i++) {
+          expect((await post(view, '/api/get', { key: 'user:1' })).body).toEqual({
+            key: 'user:1',
+            hit: true,
+            value: { name: 'Ada' },
+          })
+        }
+        s = await state(view.url)
+        expect(s.totals).toMatchObject({ hits: 3, misses: 0, sets: 1 })
+        expect(s.layers[0]?.counters).toMatchObject({ hits: 2, misses: 1, healthy: true })
+        const latency = s.layers[0]?.latency ?? {}
+        expect(latency['get: Redis']?.count).toBe(1)
+        expect(latency['get: near hit']?.count).toBe(2)
+        expect(latency['get: near hit']?.p50).toBeGreaterThan(0)
+
+        // Another client, no near cache, same namespace: its invalidate reaches the near cache.
+        const before = Number(s.layers[0]?.counters.invalidations)
+        const cache = createCache({ store: other.store, namespace })
+        await cache.invalidate('users')
+        s = await until(view.url, (s) => Number(s.layers[0]?.counters.invalidations) > before)
+        expect(Number(s.layers[0]?.counters.invalidations)).toBeGreaterThan(before)
+        expect((await post(view, '/api/get', { key: 'user:1' })).body).toEqual({
+          key: 'user:1',
+          hit: false,
+        })
+        s = await state(view.url)
+        expect(s.layers[0]?.counters).toMatchObject({ hits: 2, misses: 2 })
+        expect(s.layers[0]?.latency['get: Redis']?.count).toBe(2)
+
+        // Reset zeroes the layer's counters and latencies with the cache's.
+        expect((await post(view, '/api/reset', {})).status).toBe(200)
+        s = await state(view.url)
+        expect(s.layers[0]?.counters).toMatchObject({ hits: 0, misses: 0, invalidations: 0 })
+        expect(s.layers[0]?.latency['get: near hit']?.count).toBe(0)
+        await cache.close()
+      } finally {
+        // The view (and so the near cache) closes in afterEach, before these clients are quit.
+        for (const view of views.splice(0)) await view.close()
+        await mine.close()
+        await other.close()
+      }
+    })
+  }
+
+  it('a layer without state adds no panel, and the memory store lists --near nowhere', async () => {
+    const view = await webView({
+      layers: [{ name: 'plain', detail: 'passes through', wrap: (store) => store }],
+    })
+    const s = await state(view.url)
+    expect(s.store.layers).toEqual(['plain (passes through)'])
+    expect(s.layers).toEqual([])
+    expect(s.choices.find((c) => c.inUse)?.note).toBe('in this process')
+  })
+})
+
 describe('pnpm demo -- --web', () => {
   it('prints the URL, serves the page, and closes on SIGTERM with exit 0', async () => {
     const run = start(['--web', '--port', '0', '--policy', 'lfu:100'])
@@ -262,6 +345,8 @@ describe('pnpm demo -- --web', () => {
       expect(s.store.url).toBe(new URL(redis.url).toString())
       expect(s.choices.find((c) => c.inUse)?.name).toBe(store)
       expect(s.choices.every((c) => c.available)).toBe(true)
+      expect(s.choices.find((c) => c.inUse)?.note).toContain('restart with --near')
+      expect(s.layers).toEqual([])
 
       const api = (path: string, body: unknown) =>
         fetch(new URL(path, base), {
@@ -288,4 +373,35 @@ describe('pnpm demo -- --web', () => {
       expect((await state(base).catch(() => 'closed')) as unknown).toBe('closed')
     })
   }
+
+  it('--store ioredis --near: the page shows the near cache; SIGINT closes it and the client', async () => {
+    const redis = sharedRedis()
+    const run = start(['--web', '--store', 'ioredis', '--near'], {
+      ...process.env,
+      REDIS_URL: redis.url,
+    })
+    const [, base] = await run.waitFor(/^tagcache playground web view \(store: \S+\): (\S+)$/m)
+    if (base === undefined) throw new Error('no URL')
+    let s = await until(base, (s) => s.layers[0]?.counters.healthy === true)
+    expect(s.store.layers).toEqual(['near (local copy kept coherent by Redis CLIENT TRACKING)'])
+    expect(s.choices.find((c) => c.inUse)?.note).toContain('under a near cache (--near)')
+    expect(s.layers[0]?.counters.healthy).toBe(true)
+
+    const api = (path: string, body: unknown) =>
+      fetch(new URL(path, base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    await api('/api/set', { key: 'k', value: 1, tags: ['t'] })
+    await api('/api/get', { key: 'k' })
+    await api('/api/get', { key: 'k' })
+    s = await state(base)
+    expect(s.layers[0]?.counters).toMatchObject({ hits: 1, misses: 1 })
+    expect(s.layers[0]?.latency['get: near hit']?.count).toBe(1)
+
+    run.child.kill('SIGINT')
+    expect(await run.closed).toEqual({ code: 0, signal: null })
+    expect(run.stderr()).toBe('')
+  })
 })

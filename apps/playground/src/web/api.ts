@@ -95,6 +95,14 @@ export interface StoreChoice {
   note: string
 }
 
+/** What a store layer (e.g. the near cache) reports beside the cache's own counters. */
+export interface LayerState {
+  /** The layer's counters and flags, e.g. `{ hits: 3, misses: 1, healthy: true }`. */
+  counters: Record<string, number | boolean>
+  /** Latencies of the layer's reads by where they were answered, e.g. `near hit` and `Redis`. */
+  latency: Record<string, LatencyView>
+}
+
 /** `GET /api/state`: everything the page shows. */
 export interface WebState {
   store: {
@@ -121,6 +129,8 @@ export interface WebState {
     operations: number
   }
   latency: Partial<Record<'get' | 'set' | 'invalidate' | 'wrap', LatencyView>>
+  /** The state of each layer that reports one (see `StoreLayer.state`), innermost first. */
+  layers: Array<{ name: string } & LayerState>
   traffic: { running: boolean; line: string | null }
   series: SeriesPoint[]
 }

@@ -142,11 +142,56 @@ function render(state) {
     }),
   )
 
+  $('layers').replaceChildren(...state.layers.map(layerSection))
+
   trafficRunning = state.traffic.running
   $('traffic').textContent = trafficRunning ? 'Stop traffic' : 'Start traffic'
   $('traffic-line').textContent = trafficRunning ? (state.traffic.line ?? 'starting…') : 'stopped'
 
   chart(state.series)
+}
+
+/** A panel for one store layer (the near cache): its counters and its split latencies. */
+function layerSection(layer) {
+  const section = document.createElement('section')
+  section.className = 'layer'
+  section.dataset.layer = layer.name
+  const title = document.createElement('h2')
+  title.textContent = `${layer.name} cache`
+  const counters = document.createElement('div')
+  counters.className = 'counters'
+  for (const [name, value] of Object.entries(layer.counters)) {
+    const box = document.createElement('div')
+    box.className = 'counter'
+    const figure = document.createElement('b')
+    figure.id = `${layer.name}-${name}`
+    figure.textContent = typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value)
+    if (typeof value === 'boolean') figure.className = `healthy-${value}`
+    const label = document.createElement('span')
+    label.textContent = name
+    box.append(figure, label)
+    counters.append(box)
+  }
+  const table = document.createElement('table')
+  const head = document.createElement('tr')
+  for (const text of ['read', 'calls', 'p50 (ms)', 'p99 (ms)']) {
+    const th = document.createElement('th')
+    th.textContent = text
+    head.append(th)
+  }
+  table.append(head)
+  for (const [name, latency] of Object.entries(layer.latency)) {
+    const row = document.createElement('tr')
+    const cells = latency.count ? [ms(latency.p50), ms(latency.p99)] : ['–', '–']
+    for (const cell of [name, latency.count, ...cells]) {
+      const td = document.createElement('td')
+      td.textContent = String(cell)
+      row.append(td)
+    }
+    table.append(row)
+  }
+  section.append(title, counters, table)
+  return section
 }
 
 /** Draws the series into the SVG: x is time (the newest point on the right), y each line's scale. */

@@ -175,6 +175,9 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
         operations,
       },
       latency,
+      layers: layers.flatMap((layer) =>
+        layer.state ? [{ name: layer.name, ...layer.state() }] : [],
+      ),
       traffic: { running: traffic !== undefined, line: traffic?.line ?? null },
       series,
     }
@@ -207,6 +210,7 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
       totals.reset()
       second.reset()
       series.length = 0
+      for (const layer of layers) layer.reset?.()
       return { ok: true }
     },
   }

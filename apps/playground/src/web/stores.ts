@@ -2,16 +2,14 @@
 // the page says about the stores not chosen.
 import type { Store } from '@tagcache/core'
 import type { PlaygroundOptions } from '../cli.ts'
-import type { StoreChoice } from './api.ts'
+import type { LayerState, StoreChoice } from './api.ts'
 
 /**
  * A store wrapped around the base store, shown on the page as a layer.
  *
- * The extension point for the near cache: once `@tagcache/near` exists, a `--near` flag in
- * cli.ts adds `{ name: 'near', detail: 'local L1, CLIENT TRACKING', wrap: (store) =>
- * nearCache(store) }` to the layers main.ts passes to `startWebView` (a Redis base store only).
- * Nothing else changes: the cache, counters, latencies and traffic loop run on the outermost
- * store, and `cache.close()` closes it.
+ * The near cache is one (see near-layer.ts, `--near`). The cache, counters, latencies and
+ * traffic loop run on the outermost store, and `cache.close()` closes it; a layer with a `state`
+ * gets a panel of its own on the page.
  */
 export interface StoreLayer {
   /** Short name on the page, e.g. `near`. */
@@ -20,6 +18,10 @@ export interface StoreLayer {
   detail: string
   /** Returns the store that wraps `store`. */
   wrap(store: Store): Store
+  /** What the page shows of the layer, read at every poll (after `wrap`). */
+  state?(): LayerState
+  /** Zeroes what `state` counts, with the page's "Reset counters". */
+  reset?(): void
 }
 
 /** A Redis URL for display: the password, if any, replaced by `***`. */
@@ -31,13 +33,21 @@ export function maskedUrl(url: string): string {
 
 /** The three stores with, for each, whether it is in use and how to pick it. */
 export function storeChoices(
-  options: Pick<PlaygroundOptions, 'store' | 'redisUrl' | 'redisUrlSource'>,
+  options: Pick<PlaygroundOptions, 'store' | 'redisUrl' | 'redisUrlSource'> & { near?: boolean },
 ): StoreChoice[] {
-  const { store, redisUrl, redisUrlSource } = options
+  const { store, redisUrl, redisUrlSource, near = false } = options
   const url = maskedUrl(redisUrl)
   const redis = (name: 'ioredis' | 'node-redis', driver: string): StoreChoice => {
     if (store === name) {
-      return { name, inUse: true, available: true, note: `${driver} client, Redis at ${url}` }
+      const layer = near
+        ? 'under a near cache (--near)'
+        : 'restart with --near for a near cache over it'
+      return {
+        name,
+        inUse: true,
+        available: true,
+        note: `${driver} client, Redis at ${url}; ${layer}`,
+      }
     }
     if (redisUrlSource === 'default') {
       return {
