@@ -1,6 +1,6 @@
 // `--near`: the web view's store wrapped in a near cache, with its stats on the page and the
 // latency of each store `get` split by where it was answered (the local copy or Redis).
-import type { Store } from '@tagcache/core'
+import { READ_ASYNC, type Store } from '@tagcache/core'
 import { type NearCache, type NearCacheOptions, nearCache } from '@tagcache/near'
 import type { LatencyView, LayerState } from './api.ts'
 import type { StoreLayer } from './stores.ts'
@@ -92,10 +92,19 @@ function timedGets(near: NearCache, local: Samples, remote: Samples): Store {
       return entry
     })
   }
+  // Core answers a local hit through getSync (one promise per read); a read it
+  // defers (READ_ASYNC) comes back through `get` above.
+  const getSync: NonNullable<Store['getSync']> = (key, record, now) => {
+    const started = performance.now()
+    const entry = (near.getSync as NonNullable<Store['getSync']>)(key, record, now)
+    if (entry !== READ_ASYNC) local.add(performance.now() - started)
+    return entry
+  }
   const bound = new Map<PropertyKey, unknown>()
   return new Proxy(near, {
     get(target, property) {
       if (property === 'get') return get
+      if (property === 'getSync' && typeof target.getSync === 'function') return getSync
       const value: unknown = Reflect.get(target, property, target)
       if (typeof value !== 'function') return value
       // The near cache's methods use private fields: they run on the near cache itself.
