@@ -78,10 +78,5 @@ export function nearCache(store: Store, options: NearCacheOptions = {}): NearCac
       'store: not a Redis store; expected a store made by ioredisStore(client) or nodeRedisStore(client)',
     ])
   }
-  if (internals.driver.cluster) {
-    throw new InvalidOptionsError('near', [
-      'store: a Redis Cluster store, which the near cache does not support yet; expected a store over a standalone (or Sentinel) client',
-    ])
-  }
   return new NearStore(new NearCore(store, internals, resolved))
 }
