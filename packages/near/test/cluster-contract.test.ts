@@ -1,6 +1,11 @@
 import { ioredisStore } from '@tagcache/ioredis'
 import { nodeRedisStore } from '@tagcache/node-redis'
-import { type ClusterProxies, outage, proxiesForCluster, rawKeyHooks } from '@tagcache/redis-harness'
+import {
+  type ClusterProxies,
+  outage,
+  proxiesForCluster,
+  rawKeyHooks,
+} from '@tagcache/redis-harness'
 import { sharedCluster } from '@tagcache/redis-harness/vitest'
 import { storeContractSuite } from '@tagcache/testing'
 import { Cluster } from 'ioredis'
