@@ -18,9 +18,10 @@ export type { NearCache, NearStats } from './near-store.js'
 export type { NearCacheOptions } from './options.js'
 
 /**
- * Wraps a standalone Redis store made by `ioredisStore(client)` or
- * `nodeRedisStore(client)` in a near cache, itself a `Store`: pass it to
- * `createCache` as you would the store.
+ * Wraps a Redis store made by `ioredisStore(client)` or
+ * `nodeRedisStore(client)`, over a standalone, Sentinel or Redis Cluster
+ * client, in a near cache, itself a `Store`: pass it to `createCache` as you
+ * would the store.
  *
  * It opens connections of its own (duplicates of the store's client, never
  * closed with the client, closed by `close()`/`shutdown()`): with ioredis,
@@ -46,13 +47,20 @@ export type { NearCacheOptions } from './options.js'
  * Payloads are kept as private copies of the bytes Redis sent; core decodes
  * them afresh on every read, so no caller can mutate a value into the cache.
  *
+ * On Redis Cluster (an ioredis `Cluster`, a node-redis `createCluster()`),
+ * those connections are opened per master, as duplicates of the cluster
+ * client's own node clients, and each key is read through the connection of
+ * the master owning its slot (one key per command). A change of the slot
+ * table, a `MOVED`/`ASK`/`TRYAGAIN` reply, or a gap on any node's
+ * connections empties the local copy, which serves again once every
+ * master's tracking is on over the new table. `sync()` syncs every node.
+ *
  * Not offered: `bounded` (a namespace `policy` needs the store's own
- * bounded views: use the store directly for bounded caches), Redis Cluster
- * (not supported yet).
+ * bounded views: use the store directly for bounded caches).
  *
  * @throws InvalidOptionsError (`E_INVALID_OPTIONS`) when `options` are not
- *   valid, when `store` is not a Redis store made by `ioredisStore` or
- *   `nodeRedisStore`, or when it is over a Redis Cluster client.
+ *   valid, or when `store` is not a Redis store made by `ioredisStore` or
+ *   `nodeRedisStore`.
  * @experimental
  * @example
  * ```ts
@@ -76,11 +84,6 @@ export function nearCache(store: Store, options: NearCacheOptions = {}): NearCac
   if (internals === undefined || internals.driver.withClient === undefined) {
     throw new InvalidOptionsError('near', [
       'store: not a Redis store; expected a store made by ioredisStore(client) or nodeRedisStore(client)',
-    ])
-  }
-  if (internals.driver.cluster) {
-    throw new InvalidOptionsError('near', [
-      'store: a Redis Cluster store, which the near cache does not support yet; expected a store over a standalone (or Sentinel) client',
     ])
   }
   return new NearStore(new NearCore(store, internals, resolved))

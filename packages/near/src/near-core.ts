@@ -9,6 +9,7 @@ import {
   StoreError,
 } from '@tagcache/core'
 import { decodeEntry, type RedisDriver, type RedisStoreInternals } from '@tagcache/redis'
+import { clusterLink } from './cluster-tracking.js'
 import { type LocalEntry, LocalMemory } from './local-memory.js'
 import type { ResolvedNearOptions } from './options.js'
 import { ioredisLink, nodeRedisLink, type TrackingEvents, type TrackingLink } from './tracking.js'
@@ -51,6 +52,8 @@ export class NearCore implements TrackingEvents {
   /** The store's own driver (its client): tags-only reads of entries go through it, untracked. */
   readonly plain: RedisDriver
   readonly link: TrackingLink
+  /** Over Redis Cluster: every command names one key, routed to the link of its slot's master. */
+  readonly cluster: boolean
   /** Tracking is on and the invalidation stream has had no gap since. */
   tracking = false
   /** Bumped at every gap: a read keeps its reply only within the session it began in. */
@@ -76,7 +79,12 @@ export class NearCore implements TrackingEvents {
     this.#ready = new Promise((resolve) => {
       this.#resolveReady = resolve
     })
-    const make = internals.driver.name === 'node-redis' ? nodeRedisLink : ioredisLink
+    this.cluster = internals.driver.cluster
+    const make = this.cluster
+      ? clusterLink
+      : internals.driver.name === 'node-redis'
+        ? nodeRedisLink
+        : ioredisLink
     this.link = make(internals.driver.client, internals.driver, this)
     this.#pinger = setInterval(() => this.link.ping(), Math.max(50, options.maxIdle / 3))
     this.#pinger.unref()
@@ -90,7 +98,7 @@ export class NearCore implements TrackingEvents {
   // TrackingEvents
 
   invalidate(keys: readonly (string | Buffer)[] | null): void {
-    this.lastHeard = performance.now()
+    // The link said `heard` first (on a cluster, only the quietest node's silence counts).
     if (keys === null) {
       // FLUSHALL / FLUSHDB: Redis forgets what this client tracked, too.
       this.memory.flush()
@@ -109,8 +117,8 @@ export class NearCore implements TrackingEvents {
     this.memory.flush()
   }
 
-  heard(): void {
-    this.lastHeard = performance.now()
+  heard(at?: number): void {
+    this.lastHeard = at ?? performance.now()
   }
 
   /** A new session begins: the local copy (empty) may fill. */
@@ -242,6 +250,18 @@ export class NearCore implements TrackingEvents {
 
   #mget(driver: RedisDriver, keys: readonly string[]): Promise<unknown> {
     if (keys.length === 0) return Promise.resolve([])
+    if (this.cluster) {
+      // Never cross-slot, and each key read where it lives: one key per command, in parallel.
+      return Promise.all(
+        keys.map((key) =>
+          (this.#mget1(driver, [key]) as Promise<(Buffer | null)[]>).then((r) => r[0] ?? null),
+        ),
+      )
+    }
+    return this.#mget1(driver, keys)
+  }
+
+  #mget1(driver: RedisDriver, keys: readonly string[]): Promise<unknown> {
     return driver.call(['MGET', ...keys], keys[0]).catch((error: unknown) => {
       if (isTagCacheError(error)) throw error
       const message = error instanceof Error ? error.message : String(error)

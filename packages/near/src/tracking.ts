@@ -17,8 +17,11 @@ export interface TrackingEvents {
   gap(reason: string): void
   /** Tracking is (again) on and every later read through the link is tracked. */
   live(): void
-  /** Anything heard on the invalidation connection (a message, a pong). */
-  heard(): void
+  /**
+   * Anything heard on the invalidation connection (a message, a pong);
+   * `at`: when the quietest of several connections last spoke (cluster).
+   */
+  heard(at?: number): void
 }
 
 /** The connections of one near cache. */
@@ -77,22 +80,30 @@ const ignore = (): void => {}
  * array into one string). The redirect id changes whenever the listener
  * reconnects, and Redis tells no one when a redirect target goes away: any
  * close of either connection is a gap, and tracking is re-issued once both
- * are back.
+ * are back. `overrides` are options for the duplicates (a cluster's node
+ * clients: a retry strategy of their own, the cluster's `keyPrefix`).
  */
 export function ioredisLink(
   client: unknown,
   base: RedisDriver,
   events: TrackingEvents,
+  overrides: { both?: object; tracked?: object } = {},
 ): TrackingLink {
   const source = client as IoredisLike
   // No auto-resubscribe: the listener's client id must be read before it subscribes.
   const listener = source.duplicate({
+    ...overrides.both,
     lazyConnect: true,
     autoResubscribe: false,
     enableOfflineQueue: true,
     protocol: 2,
   })
-  const tracked = source.duplicate({ lazyConnect: true, enableOfflineQueue: true })
+  const tracked = source.duplicate({
+    ...overrides.both,
+    ...overrides.tracked,
+    lazyConnect: true,
+    enableOfflineQueue: true,
+  })
   let closed = false
   /** Bumped by every gap: an establishment begun before one does not go live. */
   let attempt = 0

@@ -1,0 +1,291 @@
+import { type Cache, createCache, type Store } from '@tagcache/core'
+import { ioredisStore } from '@tagcache/ioredis'
+import { nodeRedisStore } from '@tagcache/node-redis'
+import { type RedisCluster, startCluster } from '@tagcache/redis-harness'
+import { sharedCluster } from '@tagcache/redis-harness/vitest'
+import { Cluster, Redis } from 'ioredis'
+import { createCluster } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type NearCache, type NearCacheOptions, nearCache } from '../src/index.js'
+import { keySlot } from '../src/slot.js'
+import { eventually } from './clients.js'
+
+type Node = { readonly host: string; readonly port: number }
+
+/** A direct connection to each node of the shared cluster, to list and kill clients. */
+let admins: Redis[]
+beforeAll(() => {
+  admins = sharedCluster().nodes.map((n) => new Redis(n.port, n.host))
+})
+afterAll(async () => {
+  await Promise.allSettled(admins.map((a) => a.quit()))
+})
+
+type Driver = 'ioredis' | 'node-redis'
+
+interface Pair {
+  near: NearCache
+  reader: Cache
+  writer: Cache
+  namespace: string
+  /** The name every connection of the reader's cluster client (and the near cache's duplicates) carries. */
+  name: string
+  close(): Promise<void>
+}
+
+let pairs = 0
+
+/** A near cache (reader) and a plain cache over another cluster client (writer), one namespace. */
+async function pair(driver: Driver, nodes: readonly Node[], options: NearCacheOptions = {}) {
+  const namespace = `cluster-${process.pid}-${++pairs}`
+  const name = `near-${namespace}`
+  let store: Store
+  let plain: Store
+  let quit: () => Promise<unknown>
+  if (driver === 'ioredis') {
+    const seeds = nodes.map((n) => ({ host: n.host, port: n.port }))
+    const a = new Cluster(seeds, {
+      clusterRetryStrategy: () => 50,
+      redisOptions: { connectionName: name, maxRetriesPerRequest: 1 },
+    })
+    const b = new Cluster(seeds, { clusterRetryStrategy: () => 50 })
+    a.on('error', () => {})
+    b.on('error', () => {})
+    await Promise.all([
+      new Promise((resolve) => a.once('ready', resolve)),
+      new Promise((resolve) => b.once('ready', resolve)),
+    ])
+    store = ioredisStore(a)
+    plain = ioredisStore(b)
+    quit = () => Promise.allSettled([a.quit(), b.quit()])
+  } else {
+    const rootNodes = nodes.map((n) => ({ socket: { host: n.host, port: n.port } }))
+    const a = createCluster({
+      rootNodes,
+      defaults: { name, socket: { reconnectStrategy: () => 50 } },
+    })
+    const b = createCluster({ rootNodes, defaults: { socket: { reconnectStrategy: () => 50 } } })
+    a.on('error', () => {})
+    b.on('error', () => {})
+    await Promise.all([a.connect(), b.connect()])
+    store = nodeRedisStore(a)
+    plain = nodeRedisStore(b)
+    quit = () => Promise.allSettled([a.close(), b.close()])
+  }
+  const near = nearCache(store, options)
+  await near.ready()
+  const reader = createCache({ store: near, namespace, onError: 'throw' })
+  const writer = createCache({ store: plain, namespace, onError: 'throw' })
+  return {
+    near,
+    reader,
+    writer,
+    namespace,
+    name,
+    async close() {
+      await Promise.allSettled([reader.close(), writer.close()])
+      await quit()
+    },
+  } satisfies Pair
+}
+
+/** Ids of the near cache's invalidation connections on `admin`'s node (ioredis: listeners; node-redis: RESP3 tracking). */
+async function invalidationConnections(admin: Redis, driver: Driver, name: string) {
+  const list = String(await admin.call('CLIENT', 'LIST'))
+  const target = driver === 'ioredis' ? /\bsub=1\b/ : /\bflags=[^ ]*t/
+  return list
+    .split('\n')
+    .filter((line) => line.includes(` name=${name} `) && target.test(line))
+    .map((line) => /\bid=(\d+)/.exec(line)?.[1] as string)
+}
+
+it('keySlot hashes as the cluster does (hash tags, unicode, empty braces)', async () => {
+  const keys = [
+    '',
+    'a',
+    'foo',
+    'tagcache:ns:e:user:1',
+    '{user1}:a',
+    'x{user1}y',
+    '{}x',
+    'a{}b{c}',
+    '{{a}}',
+    'a}b{c',
+    'ünïcødé-键-🔑',
+    'x'.repeat(1000),
+  ]
+  for (let i = 0; i < 50; i++) keys.push(`k${i}:${Math.random().toString(36)}`)
+  const admin = admins[0] as Redis
+  for (const key of keys) {
+    expect(keySlot(key), key).toBe(await admin.call('CLUSTER', 'KEYSLOT', key))
+  }
+})
+
+for (const driver of ['ioredis', 'node-redis'] as const) {
+  describe(`near over a ${driver} cluster`, () => {
+    it('reads go to the master owning each slot: keys on every node are kept, and hit locally', async () => {
+      const p = await pair(driver, sharedCluster().nodes, { maxIdle: 60_000 })
+      try {
+        const keys = Array.from({ length: 30 }, (_, i) => `k${i}`)
+        for (const key of keys) await p.writer.set(key, key, { tags: ['a', `b${key}`] })
+        for (const key of keys) expect(await p.reader.get(key)).toBe(key)
+        const { hits, flushes } = p.near.stats
+        for (const key of keys) expect(await p.reader.get(key)).toBe(key)
+        expect(p.near.stats.hits).toBe(hits + keys.length)
+        expect(p.near.stats.flushes).toBe(flushes) // no redirection, no gap
+        expect(p.near.stats.entries).toBe(keys.length)
+        // A change of one shared tag drops every entry, wherever it lives.
+        await p.writer.invalidate('a')
+        await p.near.sync()
+        for (const key of keys) expect(await p.reader.get(key)).toBeUndefined()
+      } finally {
+        await p.close()
+      }
+    }, 60_000)
+
+    it("after sync(), another client's sets, deletes and invalidations are never served stale", async () => {
+      const p = await pair(driver, sharedCluster().nodes)
+      try {
+        for (let i = 0; i < 60; i++) {
+          const key = `k${i % 7}`
+          await p.writer.set(key, i, { tags: [`t${i % 3}`, 'all'] })
+          await p.near.sync()
+          expect(await p.reader.get(key)).toBe(i)
+          expect(await p.reader.get(key)).toBe(i)
+          if (i % 2 === 0) await p.writer.invalidate(`t${i % 3}`)
+          else await p.writer.delete(key)
+          await p.near.sync()
+          expect(await p.reader.get(key)).toBeUndefined()
+        }
+        expect(p.near.stats.hits).toBeGreaterThanOrEqual(60)
+        expect(p.near.stats.invalidations).toBeGreaterThan(0)
+      } finally {
+        await p.close()
+      }
+    }, 60_000)
+
+    it('tags only: the tag versions are tracked on their masters', async () => {
+      const p = await pair(driver, sharedCluster().nodes, { values: false })
+      try {
+        for (let i = 0; i < 20; i++) await p.writer.set(`k${i}`, i, { tags: [`t${i}`] })
+        for (let i = 0; i < 20; i++) expect(await p.reader.get(`k${i}`)).toBe(i)
+        const { hits } = p.near.stats
+        for (let i = 0; i < 20; i++) expect(await p.reader.get(`k${i}`)).toBe(i)
+        expect(p.near.stats.hits).toBe(hits + 20)
+        for (let i = 0; i < 20; i++) await p.writer.invalidate(`t${i}`)
+        await p.near.sync()
+        for (let i = 0; i < 20; i++) expect(await p.reader.get(`k${i}`)).toBeUndefined()
+      } finally {
+        await p.close()
+      }
+    }, 60_000)
+
+    it("CLIENT KILL of one node's invalidation connection: the copy is emptied, a write made meanwhile is not served stale", async () => {
+      const p = await pair(driver, sharedCluster().nodes)
+      try {
+        // One node after the other: one of them holds the entry, another the tag version.
+        // A key per round: core's removal of the invalidated entry it read last round
+        // (a DEL it does not await) must not race this round's write.
+        for (const [n, admin] of admins.entries()) {
+          const key = `k${n}`
+          await p.writer.set(key, 'old', { tags: ['t'] })
+          await p.near.sync()
+          expect(await p.reader.get(key)).toBe('old')
+          expect(await p.reader.get(key)).toBe('old')
+          const { flushes, hits } = p.near.stats
+          expect(hits).toBeGreaterThan(0)
+          const ids = await invalidationConnections(admin, driver, p.name)
+          expect(ids.length).toBe(1)
+          await admin.call('CLIENT', 'KILL', 'ID', ids[0] as string)
+          // If this node owns the key, the invalidation is lost: only the flush saves the reader.
+          await p.writer.set(key, 'new', { tags: ['t'] })
+          await eventually(async () => p.near.stats.flushes > flushes && p.near.healthy, 10_000)
+          expect(await p.reader.get(key)).toBe('new')
+          // And it tracks again on that node.
+          await p.writer.invalidate('t')
+          await p.near.sync()
+          expect(await p.reader.get(key)).toBeUndefined()
+        }
+      } finally {
+        await p.close()
+      }
+    }, 60_000)
+  })
+}
+
+describe('slot migration (a cluster of its own)', () => {
+  let own: RedisCluster
+  beforeAll(async () => {
+    own = await startCluster()
+  }, 60_000)
+  afterAll(async () => {
+    await own?.stop()
+  })
+
+  for (const driver of ['ioredis', 'node-redis'] as const) {
+    it(`${driver}: the migrated keys' local entries are dropped, and the new owner tracks them`, async () => {
+      const p = await pair(driver, own.nodes)
+      const direct = own.nodes.map((n) => new Redis(n.port, n.host))
+      try {
+        await p.writer.set('k', 'before', { tags: ['t'] })
+        expect(await p.reader.get('k')).toBe('before')
+        expect(await p.reader.get('k')).toBe('before')
+        expect(p.near.stats.entries).toBe(1)
+        const { flushes } = p.near.stats
+        // Move the entry's slot to another master.
+        const key = `tagcache:${p.namespace}:e:k`
+        const slot = keySlot(key)
+        const ids = await Promise.all(
+          direct.map(async (r) => String(await r.call('CLUSTER', 'MYID'))),
+        )
+        const from = await ownerOf(direct, slot)
+        const to = (from + 1) % direct.length
+        const source = direct[from] as Redis
+        const target = direct[to] as Redis
+        await target.call('CLUSTER', 'SETSLOT', slot, 'IMPORTING', ids[from] as string)
+        await source.call('CLUSTER', 'SETSLOT', slot, 'MIGRATING', ids[to] as string)
+        const keys = (await source.call('CLUSTER', 'GETKEYSINSLOT', slot, 100)) as string[]
+        expect(keys).toContain(key)
+        const at = own.nodes[to] as Node
+        await source.call('MIGRATE', at.host, at.port, '', 0, 5_000, 'KEYS', ...keys)
+        for (const r of direct) await r.call('CLUSTER', 'SETSLOT', slot, 'NODE', ids[to] as string)
+        // The source said the key went (MIGRATE deletes it there).
+        await p.near.sync()
+        expect(p.near.stats.entries).toBe(0)
+        // Read again: from the new owner (a redirection on the way is a gap, which is fine).
+        await eventually(async () => (await p.reader.get('k')) === 'before', 10_000)
+        // Tracked where it lives now: another client's write there reaches the reader.
+        await eventually(async () => {
+          await p.reader.get('k')
+          return p.near.healthy && p.near.stats.entries === 1
+        }, 10_000)
+        expect(p.near.stats.flushes).toBeGreaterThan(flushes)
+        await p.writer.set('k', 'after', { tags: ['t'] })
+        await p.near.sync()
+        expect(await p.reader.get('k')).toBe('after')
+        await p.writer.invalidate('t')
+        await p.near.sync()
+        expect(await p.reader.get('k')).toBeUndefined()
+      } finally {
+        await p.close()
+        await Promise.allSettled(direct.map((r) => r.quit()))
+      }
+    }, 60_000)
+  }
+})
+
+/** The index (in `direct`) of the master that owns `slot`. */
+async function ownerOf(direct: readonly Redis[], slot: number): Promise<number> {
+  const shards = (await (direct[0] as Redis).call('CLUSTER', 'SLOTS')) as [
+    number,
+    number,
+    [string, number],
+  ][]
+  for (const [from, to, [, port]] of shards) {
+    if (slot >= from && slot <= to) {
+      const index = direct.findIndex((r) => r.options.port === port)
+      if (index !== -1) return index
+    }
+  }
+  throw new Error(`no master owns slot ${slot}`)
+}
