@@ -7,35 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { type Cache, createCache, type Store } from '@tagcache/core'
 import { ioredisStore } from '@tagcache/ioredis'
 import { sharedCluster } from '@tagcache/redis-harness/vitest'
-import { Cluster, Redis } from 'ioredis'
-import { createClient } from 'redis'
+import { Cluster } from 'ioredis'
 import { describe, expect, it } from 'vitest'
-import { nodeRedisStore } from '../src/index.js'
-import { ioredis, server, useBothClients } from './both-clients.js'
+import { cachesOn, connect, ioredis, server, useBothClients } from './both-clients.js'
 
 useBothClients()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** A store on a connection of its own, and the function that closes that connection. */
-async function connect(driver: string): Promise<[Store, () => Promise<unknown>]> {
-  if (driver === 'ioredis') {
-    const client = new Redis(server.port, '127.0.0.1')
-    return [ioredisStore(client), () => client.quit()]
-  }
-  const client = createClient({ url: server.url })
-  await client.connect()
-  return [nodeRedisStore(client), () => client.close()]
-}
-
-/** `n` caches of namespace `ns`, each over a store on its own connection. */
-async function lockCaches(driver: string, ns: string, n: number) {
-  const connections = await Promise.all(Array.from({ length: n }, () => connect(driver)))
-  return {
-    caches: connections.map(([store]) => createCache({ store, namespace: ns })),
-    close: () => Promise.all(connections.map(([, close]) => close())),
-  }
-}
 
 /** The lock key of `key` in namespace `ns` (default store prefix). */
 const lockKey = (ns: string, key: string) => `tagcache:${ns}:e:${key}%lock`
@@ -78,7 +56,7 @@ describe.each(['ioredis', 'node-redis'])('stampede lock over %s', (driver) => {
   })
 
   it('waiters hear the holder release (pub/sub): they read right after its write, not every 15 ms', async () => {
-    const { caches: cs, close } = await lockCaches(driver, `notify-${driver}`, 4)
+    const { caches: cs, close } = await cachesOn(driver, `notify-${driver}`, 4)
     // SET calls on the server (the lock attempts, one per waiter per poll;
     // commandstats also counts the SETs scripts run: the holder's write).
     const sets = async () =>

@@ -4,41 +4,17 @@
 // old value; the soft timeout answers before a 500 ms factory, which then
 // writes; refreshAhead recomputes once across caches; and invalidate stays
 // hard through all of it.
-import { type Cache, createCache, type Store } from '@tagcache/core'
-import { ioredisStore } from '@tagcache/ioredis'
-import { Redis } from 'ioredis'
-import { createClient } from 'redis'
+import type { Cache } from '@tagcache/core'
 import { describe, expect, it, vi } from 'vitest'
-import { nodeRedisStore } from '../src/index.js'
-import { server, useBothClients } from './both-clients.js'
+import { cachesOn, useBothClients } from './both-clients.js'
 
 useBothClients()
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** A store on a connection of its own, and the function that closes that connection. */
-async function connect(driver: string): Promise<[Store, () => Promise<unknown>]> {
-  if (driver === 'ioredis') {
-    const client = new Redis(server.port, '127.0.0.1')
-    return [ioredisStore(client), () => client.quit()]
-  }
-  const client = createClient({ url: server.url })
-  await client.connect()
-  return [nodeRedisStore(client), () => client.close()]
-}
-
-/** `n` caches of namespace `ns`, each over its own connection. */
-async function caches(driver: string, ns: string, n: number) {
-  const connections = await Promise.all(Array.from({ length: n }, () => connect(driver)))
-  return {
-    caches: connections.map(([store]) => createCache({ store, namespace: ns })),
-    close: () => Promise.all(connections.map(([, close]) => close())),
-  }
-}
-
 describe.each(['ioredis', 'node-redis'])('stale values over %s', (driver) => {
   it('after expireTags, 40 calls over 4 caches with lock and grace: one refresh, the others served stale', async () => {
-    const { caches: cs, close } = await caches(driver, `soft-${driver}`, 4)
+    const { caches: cs, close } = await cachesOn(driver, `soft-${driver}`, 4)
     try {
       const first = cs[0] as Cache
       await first.set('hot', 'v1', { tags: ['prices'], ttl: '1h' })
@@ -77,7 +53,7 @@ describe.each(['ioredis', 'node-redis'])('stale values over %s', (driver) => {
   })
 
   it('invalidate stays hard: no cache serves the invalidated value, every one recomputes', async () => {
-    const { caches: cs, close } = await caches(driver, `hard-${driver}`, 2)
+    const { caches: cs, close } = await cachesOn(driver, `hard-${driver}`, 2)
     try {
       const [a, b] = cs as [Cache, Cache]
       await a.set('k', 'old', { tags: ['t'] })
@@ -96,7 +72,7 @@ describe.each(['ioredis', 'node-redis'])('stale values over %s', (driver) => {
   })
 
   it('soft timeout: a 500 ms factory with a value in grace; wrap answers well before it, then the entry holds the new value', async () => {
-    const { caches: cs, close } = await caches(driver, `swr-${driver}`, 2)
+    const { caches: cs, close } = await cachesOn(driver, `swr-${driver}`, 2)
     try {
       const [writer, reader] = cs as [Cache, Cache]
       await writer.wrap('k', () => 'old', { tags: ['t'], ttl: 100, grace: '1h' })
@@ -129,7 +105,7 @@ describe.each(['ioredis', 'node-redis'])('stale values over %s', (driver) => {
   })
 
   it('refreshAhead: hits in the last share of the ttl refresh once across caches (with lock), served at once', async () => {
-    const { caches: cs, close } = await caches(driver, `ahead-${driver}`, 4)
+    const { caches: cs, close } = await cachesOn(driver, `ahead-${driver}`, 4)
     try {
       let runs = 0
       const factory = async () => {
