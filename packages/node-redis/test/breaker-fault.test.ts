@@ -131,7 +131,9 @@ describe('circuit breaker with a frozen Redis (SIGSTOP)', () => {
     // It closed again after SIGCONT. (Not necessarily the last state: on a loaded machine a later
     // call may really take over 50 ms, and reopening then is the breaker doing its job.)
     expect(closedAfterThaw()).toBe(true)
-    // Used again within the window (1 s) after SIGCONT, give or take a loaded machine.
-    expect(recovery).toBeLessThan(3_000)
+    // Used again within the window (1 s) after SIGCONT on a quiet machine (651 ms measured). On a
+    // loaded one a half-open probe may itself take over the 50 ms timeout and reopen the breaker
+    // for another window (a loaded CI run: 3.0 s, two probes failed): bounded by several windows.
+    expect(recovery).toBeLessThan(8_000)
   }, 30_000)
 })
