@@ -175,6 +175,9 @@ export function guardStore(store: Store, breaker: CircuitBreaker): Store {
     ttl: guarded('ttl', store.ttl),
     expire: guarded('expire', store.expire),
   }
+  if (typeof store.deleteIfUnchanged === 'function') {
+    guard.deleteIfUnchanged = guarded('delete', store.deleteIfUnchanged)
+  }
   if (typeof store.getOrCapture === 'function') {
     guard.getOrCapture = guarded('getOrCapture', store.getOrCapture)
   }

@@ -4,16 +4,26 @@
 
 import type { CacheContext } from './context.js'
 import type { EvictEvent, EvictReason } from './hooks.js'
-import type { Store, StoreEvictionReason } from './store.js'
+import type { Store, StoredEntry, StoreEvictionReason } from './store.js'
 
-/** @internal Lazily removes an entry core can never serve again. Best effort. */
+/**
+ * @internal Lazily removes an entry core can never serve again, best effort.
+ * Through the store's `deleteIfUnchanged` when it has one: a shared store (Redis) then
+ * removes the entry only if it is still the one read, since a plain delete
+ * sent now could land after another process's newer write of the key and
+ * remove that instead. Otherwise (an in-process store) a plain `delete`.
+ */
 export function evictOnRead(
   ctx: CacheContext,
   key: string,
   id: string,
   reason: 'invalidated' | 'unreadable' | 'schema',
+  entry: StoredEntry,
 ): void {
-  ctx.store.delete(id).catch(() => {})
+  const store = ctx.store
+  if (typeof store.deleteIfUnchanged === 'function')
+    store.deleteIfUnchanged(id, entry).catch(() => {})
+  else store.delete(id).catch(() => {})
   emitEvict(ctx, key, reason)
 }
 

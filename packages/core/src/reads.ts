@@ -296,7 +296,7 @@ export function accept(
     missed(ctx, key)
     return undefined
   }
-  if (schema !== undefined) return conform(ctx, operation, key, id, value, schema)
+  if (schema !== undefined) return conform(ctx, operation, key, id, value, schema, entry)
   hit(ctx, key)
   return value
 }
@@ -322,11 +322,12 @@ function conform(
   id: string,
   value: unknown,
   schema: StandardSchemaV1,
+  entry: StoredEntry,
 ): unknown {
   const result = schema['~standard'].validate(value)
   return result instanceof Promise
-    ? result.then((r) => settle(ctx, operation, key, id, r))
-    : settle(ctx, operation, key, id, result)
+    ? result.then((r) => settle(ctx, operation, key, id, r, entry))
+    : settle(ctx, operation, key, id, result, entry)
 }
 
 function settle(
@@ -335,6 +336,7 @@ function settle(
   key: string,
   id: string,
   result: StandardSchemaV1.Result<unknown>,
+  entry: StoredEntry,
 ): unknown {
   if (result.issues === undefined) {
     hit(ctx, key)
@@ -349,7 +351,7 @@ function settle(
   ctx.stats.errors++
   if (ctx.events.watching('error'))
     ctx.events.emitError(operation, key, new SchemaMismatchError(key, issues))
-  evictOnRead(ctx, key, id, 'schema')
+  evictOnRead(ctx, key, id, 'schema', entry)
   missed(ctx, key)
   return undefined
 }
@@ -368,7 +370,7 @@ function judge(ctx: CacheContext, key: string, id: string, entry: StoredEntry): 
   const { versions, current } = entry
   if (versions.length === 0 || versions.length !== current.length) {
     // Every entry carries at least the namespace tag; anything else is not ours.
-    evictOnRead(ctx, key, id, 'unreadable')
+    evictOnRead(ctx, key, id, 'unreadable', entry)
     missed(ctx, key)
     return INVALID
   }
@@ -382,7 +384,7 @@ function judge(ctx: CacheContext, key: string, id: string, entry: StoredEntry): 
       result = STALE
       continue
     }
-    evictOnRead(ctx, key, id, 'invalidated')
+    evictOnRead(ctx, key, id, 'invalidated', entry)
     missed(ctx, key)
     return INVALID
   }

@@ -70,6 +70,19 @@ export interface Store {
   deleteMany(keys: readonly string[]): Promise<number>
 
   /**
+   * Optional: deletes the entry under `key` only if it is still the one
+   * `entry` was read from (compare and delete), resolving whether it did.
+   * Core calls it to remove an entry it found it can never serve (outdated,
+   * unreadable, schema mismatch). A store other processes write to needs it:
+   * a plain `delete` sent after the read could land after another process's
+   * newer write of the key and remove that instead. Without it core uses
+   * `delete`. An entry the store cannot compare (a placeholder without its
+   * bytes) is left to expire: resolve `false`.
+   * @experimental
+   */
+  deleteIfUnchanged?(key: string, entry: StoredEntry): Promise<boolean>
+
+  /**
    * Returns the current version of each tag, atomically giving the ones that
    * have none the version `candidate`, and extends each tag version's time to
    * live to at least `ttl` ms (`Infinity`: no expiry). Core uses it to capture
@@ -215,8 +228,8 @@ export interface Store {
 
 /**
  * The name of a method every {@link Store} must have (all but the optional
- * `getSync`, `getOrCapture`, `onEvict`, `bounded`, `lock`, `unlock`, `awaitUnlock`, `expireTags`
- * and `close`).
+ * `getSync`, `getOrCapture`, `deleteIfUnchanged`, `onEvict`, `bounded`, `lock`, `unlock`, `awaitUnlock`,
+ * `expireTags` and `close`).
  * @internal
  */
 export type StoreMethod = {

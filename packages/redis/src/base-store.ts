@@ -11,7 +11,7 @@ import type {
 import { BoundedRedisStore } from './bounded-store.js'
 import { type Commands, ttlArg } from './commands.js'
 import { isVerified, readEntry, tagsToRead, unreadable } from './entries.js'
-import { TAGS_SCRIPT, UNLOCK_SCRIPT } from './scripts/index.js'
+import { DELETE_IF_SCRIPT, TAGS_SCRIPT, UNLOCK_SCRIPT } from './scripts/index.js'
 import type { TagHints } from './tag-hints.js'
 import { UnlockListener } from './unlock-listener.js'
 
@@ -95,6 +95,21 @@ export abstract class RedisStoreBase implements Store {
     this.hints.delete(key)
     const full = this.commands.prefix + key
     return ((await this.commands.call(['DEL', full], full, 'delete')) as number) > 0
+  }
+
+  /**
+   * Deletes `key`'s entry only if it still holds the bytes `entry` was read
+   * from (one script: compare and delete), so that core's lazy removal of an
+   * entry it cannot serve never removes another process's newer write. An
+   * entry read without its bytes (a script's bare "not servable") is left
+   * to expire.
+   */
+  async deleteIfUnchanged(key: string, entry: StoredEntry): Promise<boolean> {
+    const raw = (entry as { raw?: unknown }).raw
+    if (!Buffer.isBuffer(raw)) return false
+    this.hints.delete(key)
+    const full = this.commands.prefix + key
+    return (await this.commands.script(DELETE_IF_SCRIPT, [full], [raw], 'delete')) === 1
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {

@@ -21,7 +21,8 @@ export const STALE: StoredEntry = Object.freeze({
 
 /** Bytes not in the entry format: without versions, which core refuses (a miss, never garbage). */
 export function unreadable(raw: Buffer): StoredEntry {
-  return { value: raw, tags: [], versions: [], current: [] }
+  // `raw`: the bytes as read, for deleteIfUnchanged.
+  return { value: raw, raw, tags: [], versions: [], current: [] } as StoredEntry
 }
 
 /** Tag ids of entry bytes, the store's prefix removed; decoded only when asked for. */

@@ -27,6 +27,7 @@ export {
   BOUNDED_DELETE_SCRIPT,
   type BoundedScripts,
   boundedScripts,
+  DELETE_IF_SCRIPT,
   EXPIRE_SCRIPT,
   GET_OR_CAPTURE_SCRIPT,
   GET_SCRIPT,

@@ -6,6 +6,7 @@ export {
   boundedScripts,
   type RedisPolicyName,
 } from './bounded.js'
+export { DELETE_IF_SCRIPT } from './delete-if.js'
 export { EXPIRE_SCRIPT } from './expire.js'
 export { GET_SCRIPT } from './get.js'
 export { GET_OR_CAPTURE_SCRIPT } from './get-or-capture.js'

@@ -70,6 +70,32 @@ export function basicTests(ctx: SuiteContext): void {
       expect(servable(await syncRead(store, entryId(namespace, 'k')))).toBe(false)
     })
 
+    it('deleteIfUnchanged, where offered: removes an entry only while it is still the one read', async (t) => {
+      const { store, namespace } = ctx
+      const deleteIfUnchanged = store.deleteIfUnchanged
+      if (typeof deleteIfUnchanged !== 'function') {
+        return t.skip('the store offers no deleteIfUnchanged (core removes with delete)')
+      }
+      const id = entryId(namespace, 'k')
+      const write = (byte: number) =>
+        store.set(id, {
+          value: new Uint8Array([byte]),
+          tags: [tagId(namespace, 'a')],
+          candidate: createTagVersion(),
+          ttl: 60_000,
+        })
+      await write(1)
+      const first = await store.get(id)
+      expect(first).toBeDefined()
+      // Another process rewrites the key after the read: the old read must not remove it.
+      await write(2)
+      expect(await deleteIfUnchanged.call(store, id, first as StoredEntry)).toBe(false)
+      expect(sameBytes((await store.get(id))?.value, new Uint8Array([2]))).toBe(true)
+      const second = await store.get(id)
+      expect(await deleteIfUnchanged.call(store, id, second as StoredEntry)).toBe(true)
+      expect(await store.get(id)).toBeUndefined()
+    })
+
     it('overwrites an entry, replacing its tags', async () => {
       const c = ctx.cache()
       await c.set('k', 1, { tags: ['a'] })
