@@ -1,7 +1,13 @@
 // Memoization: `cache.cached(fn)` and `@cache.decorator()`, both cache-aside
 // over `wrap` with keys derived from the arguments.
 
-import type { Cache, CachedFunction, CachedOptions, DecoratorOptions } from './cache-api.js'
+import type {
+  Cache,
+  CachedFunction,
+  CachedOptions,
+  ComputeOptions,
+  DecoratorOptions,
+} from './cache-api.js'
 import { wrap } from './cache-aside.js'
 import { type CacheContext, EMPTY, invalidArgument } from './context.js'
 import { stableHash } from './hash.js'
@@ -36,13 +42,7 @@ export function cached<Args extends unknown[], R>(
         tags: resolve(options.tags, args),
         ttl: resolve(options.ttl, args),
         schema: options.schema,
-        forceFresh: options.forceFresh,
-        hardTimeout: options.hardTimeout,
-        lock: options.lock,
-        grace: options.grace,
-        graceBackoff: options.graceBackoff,
-        timeout: options.timeout,
-        refreshAhead: options.refreshAhead,
+        ...computeOptions(options),
       },
       bypassed(options.bypass, args),
     )) as CachedFunction<Args, R>
@@ -93,13 +93,7 @@ export function decorator<Args extends unknown[]>(
         {
           tags: resolve(options.tags, args),
           ttl: resolve(options.ttl, args),
-          forceFresh: options.forceFresh,
-          hardTimeout: options.hardTimeout,
-          lock: options.lock,
-          grace: options.grace,
-          graceBackoff: options.graceBackoff,
-          timeout: options.timeout,
-          refreshAhead: options.refreshAhead,
+          ...computeOptions(options),
         },
         bypassed(options.bypass, args),
       ) as Promise<Awaited<R>>
@@ -131,4 +125,17 @@ function bypassed<Args extends unknown[]>(
     )
   }
   return result
+}
+
+/** The resilience options `cached` and `decorator` hand each `wrap` (see `ComputeOptions`). */
+function computeOptions(options: ComputeOptions): ComputeOptions {
+  return {
+    forceFresh: options.forceFresh,
+    hardTimeout: options.hardTimeout,
+    lock: options.lock,
+    grace: options.grace,
+    graceBackoff: options.graceBackoff,
+    timeout: options.timeout,
+    refreshAhead: options.refreshAhead,
+  }
 }

@@ -112,49 +112,41 @@ export async function removeMany(ctx: CacheContext, keys: readonly string[]): Pr
 }
 
 /** @internal `cache.invalidate`'s body. */
-export async function invalidate(ctx: CacheContext, tags: string[]): Promise<void> {
-  ctx.open()
-  if (tags.length === 0) return
-  const ids = [...new Set(tags.map((tag) => ctx.tagId(tag, 'invalidate')))]
-  await writeVersions(ctx, 'invalidate', ids)
-  ctx.stats.invalidations++
-  if (ctx.events.watching('invalidate')) {
-    ctx.events.emit('invalidate', {
-      namespace: ctx.namespace,
-      store: ctx.store.name,
-      tags,
-      all: false,
-    })
-  }
+export function invalidate(ctx: CacheContext, tags: string[]): Promise<void> {
+  return replaceVersions(ctx, 'invalidate', tags)
 }
 
 /** @internal `cache.expireTags`'s body: soft versions (see `softVersion`). */
-export async function expireTags(ctx: CacheContext, tags: string[]): Promise<void> {
-  ctx.open()
-  const store = ctx.store
-  if (typeof store.expireTags !== 'function') {
-    throw new InvalidOptionsError('expireTags', [
-      `store: the ${JSON.stringify(store.name)} store cannot expire tags softly; expected a store with expireTags() (memoryStore, ioredisStore, nodeRedisStore), or use invalidate()`,
-    ])
-  }
-  if (tags.length === 0) return
-  const ids = [...new Set(tags.map((tag) => ctx.tagId(tag, 'expireTags')))]
+export function expireTags(ctx: CacheContext, tags: string[]): Promise<void> {
   try {
-    await ctx.call(store.expireTags(ids, createTagVersion(), ctx.defaultTtl), 'expireTags')
+    ctx.open()
   } catch (error) {
-    ctx.stats.errors++
-    ctx.breaker?.failed(error)
-    throw error
+    return Promise.reject(error)
   }
+  if (typeof ctx.store.expireTags !== 'function') {
+    return Promise.reject(
+      new InvalidOptionsError('expireTags', [
+        `store: the ${JSON.stringify(ctx.store.name)} store cannot expire tags softly; expected a store with expireTags() (memoryStore, ioredisStore, nodeRedisStore), or use invalidate()`,
+      ]),
+    )
+  }
+  return replaceVersions(ctx, 'expireTags', tags)
+}
+
+/** `invalidate` (hard) or `expireTags` (soft) of `tags`: new versions, then the event. */
+async function replaceVersions(
+  ctx: CacheContext,
+  operation: 'invalidate' | 'expireTags',
+  tags: string[],
+): Promise<void> {
+  ctx.open()
+  if (tags.length === 0) return
+  const ids = [...new Set(tags.map((tag) => ctx.tagId(tag, operation)))]
+  await writeVersions(ctx, operation, ids)
   ctx.stats.invalidations++
   if (ctx.events.watching('invalidate')) {
-    ctx.events.emit('invalidate', {
-      namespace: ctx.namespace,
-      store: ctx.store.name,
-      tags,
-      all: false,
-      soft: true,
-    })
+    const event = { namespace: ctx.namespace, store: ctx.store.name, tags, all: false }
+    ctx.events.emit('invalidate', operation === 'expireTags' ? { ...event, soft: true } : event)
   }
 }
 
@@ -186,8 +178,20 @@ async function writeVersions(
   operation: CacheOperation,
   ids: readonly string[],
 ): Promise<void> {
+  const store = ctx.store
+  const version = createTagVersion()
   try {
-    await ctx.call(ctx.store.invalidate(ids, createTagVersion(), ctx.defaultTtl), operation)
+    await ctx.call(
+      operation === 'expireTags'
+        ? (store.expireTags as NonNullable<typeof store.expireTags>).call(
+            store,
+            ids,
+            version,
+            ctx.defaultTtl,
+          )
+        : store.invalidate(ids, version, ctx.defaultTtl),
+      operation,
+    )
   } catch (error) {
     // The operation's `error` event reports it.
     ctx.stats.errors++

@@ -13,7 +13,7 @@ import {
 import { type RedisStoreBase, readThenCapture } from './base-store.js'
 import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
-import { isVerified, parseGetReply, STALE, staleReply, verifiedEntry } from './entries.js'
+import { capturedReply, isVerified, parseGetReply, verifiedEntry } from './entries.js'
 import { encodeEntry } from './entry-format.js'
 import {
   BOUNDED_DELETE_SCRIPT,
@@ -299,16 +299,7 @@ export class BoundedRedisStore implements BoundedStore {
     )) as (Buffer | number | null | unknown[])[]
     const first = reply[0]
     if (Buffer.isBuffer(first)) return { entry: verifiedEntry(first, luaPrefix) }
-    const captured: string[] = new Array(tags.length)
-    for (let i = 0; i < tags.length; i++) {
-      captured[i] = (reply[i + 1] as Buffer).toString('latin1')
-    }
-    const entry = Array.isArray(first)
-      ? staleReply(first, luaPrefix)
-      : first === 0
-        ? STALE
-        : undefined
-    return { entry, captured }
+    return capturedReply(reply, tags.length, luaPrefix)
   }
 
   async set(key: string, write: StoreWrite): Promise<void> {

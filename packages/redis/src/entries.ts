@@ -4,7 +4,7 @@
 // the store's own "is this servable?" is that flag and nothing else: the
 // rule itself (every stored version equal to a current, non-null one) lives
 // in core and, for atomic reads, in the Lua scripts.
-import type { StoredEntry } from '@tagcache/core'
+import type { GetOrCaptureResult, StoredEntry } from '@tagcache/core'
 import { decodeEntry, payloadStart, readTagKeys } from './entry-format.js'
 import type { TagHint } from './tag-hints.js'
 
@@ -238,4 +238,20 @@ export function parseGetReply(
     else out[i] = verifiedEntry(item, prefix)
   }
   return out
+}
+
+/**
+ * A read-and-capture script's reply when the entry was not servable: `{false
+ * | 0 | stale, version...}` (see `GET_OR_CAPTURE_SCRIPT`), as core takes it.
+ */
+export function capturedReply(
+  reply: readonly unknown[],
+  tagCount: number,
+  prefix: string,
+): GetOrCaptureResult {
+  const captured: string[] = new Array(tagCount)
+  for (let i = 0; i < tagCount; i++) captured[i] = (reply[i + 1] as Buffer).toString('latin1')
+  const first = reply[0]
+  const entry = Array.isArray(first) ? staleReply(first, prefix) : first === 0 ? STALE : undefined
+  return { entry, captured }
 }

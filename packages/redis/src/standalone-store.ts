@@ -3,11 +3,11 @@ import { RedisStoreBase } from './base-store.js'
 import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
 import {
+  capturedReply,
   isVerified,
   parseGetReply,
   type ScriptReply,
   STALE,
-  staleReply,
   verifiedEntry,
 } from './entries.js'
 import {
@@ -142,16 +142,7 @@ export class StandaloneStore extends RedisStoreBase {
       if (entry !== STALE && this.hints.enabled) this.hints.remember(key, entry.tags)
       return { entry }
     }
-    const captured: string[] = new Array(tags.length)
-    for (let i = 0; i < tags.length; i++) {
-      captured[i] = (reply[i + 1] as Buffer).toString('latin1')
-    }
-    const entry = Array.isArray(first)
-      ? staleReply(first, luaPrefix)
-      : first === 0
-        ? STALE
-        : undefined
-    return { entry, captured }
+    return capturedReply(reply, tags.length, luaPrefix)
   }
 
   async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
