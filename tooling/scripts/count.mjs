@@ -8,7 +8,7 @@
  * @property {number} [numFailedTests]
  * @property {number} [numPendingTests]
  * @property {number} [numTodoTests]
- * @property {{ status?: string, assertionResults?: { status?: string }[] }[]} [testResults]
+ * @property {{ name?: string, status?: string, message?: string, assertionResults?: { status?: string, fullName?: string, title?: string, failureMessages?: string[] }[] }[]} [testResults]
  */
 
 /**
@@ -32,4 +32,38 @@ export function countResults(report) {
     failed: (report.numFailedTests ?? 0) + brokenFiles,
     skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
   }
+}
+
+/**
+ * One line per failure in a vitest JSON report: the test file (relative to
+ * `root`), the test's full name and the first line of its first error; a file
+ * that failed with no failed test gives its own message. Printed at the end of
+ * the README's test command so that a log cut to its last lines still names
+ * what failed.
+ *
+ * @param {VitestJsonReport} report
+ * @param {string} root
+ * @returns {string[]}
+ */
+export function listFailures(report, root) {
+  /** @param {string | undefined} text */
+  const firstLine = (text) =>
+    (text ?? '')
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? '(no message)'
+  const lines = []
+  for (const file of report.testResults ?? []) {
+    const name = (file.name ?? '?').startsWith(root)
+      ? (file.name ?? '').slice(root.length).replace(/^\//, '')
+      : (file.name ?? '?')
+    const failedTests = (file.assertionResults ?? []).filter((t) => t.status === 'failed')
+    for (const t of failedTests) {
+      lines.push(`${name} > ${t.fullName ?? t.title ?? '?'}: ${firstLine(t.failureMessages?.[0])}`)
+    }
+    if (file.status === 'failed' && failedTests.length === 0) {
+      lines.push(`${name}: ${firstLine(file.message)}`)
+    }
+  }
+  return lines
 }

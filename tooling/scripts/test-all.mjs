@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { countResults } from './count.mjs'
+import { countResults, listFailures } from './count.mjs'
 
 const root = new URL('../..', import.meta.url).pathname
 const groups = ['packages', 'apps', 'tooling']
@@ -30,9 +30,12 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const rows = []
+const failures = []
 for (const { pkg, file } of resultFiles) {
   if (!existsSync(file)) continue
-  const { passed: p, failed: f, skipped: s } = countResults(JSON.parse(readFileSync(file, 'utf8')))
+  const report = JSON.parse(readFileSync(file, 'utf8'))
+  const { passed: p, failed: f, skipped: s } = countResults(report)
+  failures.push(...listFailures(report, join(root, pkg)).map((line) => `  ${pkg}/${line}`))
   passed += p
   failed += f
   skipped += s
@@ -40,6 +43,11 @@ for (const { pkg, file } of resultFiles) {
 }
 console.log('\nTests by package:')
 console.log(rows.join('\n'))
+if (failures.length > 0) {
+  // Named here, at the end, so that a log cut to its last lines still says what failed.
+  console.log('\nFailed:')
+  console.log(failures.join('\n'))
+}
 const status = turbo.status ?? 1
 if (status !== 0 && failed === 0) {
   // A build, typecheck or lint failure counts as one failure: never report green.

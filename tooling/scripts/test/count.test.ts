@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { countResults } from '../count.mjs'
+import { countResults, listFailures } from '../count.mjs'
 
 describe('countResults', () => {
   it('counts one failing test once, and a file that did not load as one failure (a real vitest report)', () => {
@@ -24,6 +24,11 @@ describe('countResults', () => {
     expect(run.status, run.stderr).toBe(1)
     const report = JSON.parse(readFileSync(out, 'utf8'))
     expect(countResults(report)).toEqual({ passed: 2, failed: 2, skipped: 1 })
+    // The summary's last lines name each failure, with its file and first error line.
+    expect(listFailures(report, fixture).sort()).toEqual([
+      'broken.fixture.ts: this file does not load',
+      'tests.fixture.ts > fails: AssertionError: expected 1 to be 2 // Object.is equality',
+    ])
   })
 
   it('a green report has no failures; an empty one counts nothing', () => {
