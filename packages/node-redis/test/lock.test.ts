@@ -188,30 +188,60 @@ describe.each(['ioredis', 'node-redis'])('stampede lock over %s', (driver) => {
     const lock = store.lock as NonNullable<Store['lock']>
     const unlock = store.unlock as NonNullable<Store['unlock']>
     const id = `${ns}:e:k`
+    // A lock "expires" here when the test expires it (PEXPIRE 1), not after a
+    // fixed sleep: on a loaded machine a 100 ms lock can expire between two
+    // commands, or a 300 ms window can pass without a poll.
+    const expireNow = async (key: string) => {
+      await ioredis.pexpire(key, 1)
+      while ((await ioredis.exists(key)) === 1) await sleep(2)
+    }
     try {
-      expect(await lock.call(store, id, 'a', 100)).toBe(true)
-      expect(await lock.call(store, id, 'b', 100)).toBe(false)
-      await sleep(150) // a's lock expired
-      expect(await lock.call(store, id, 'b', 10_000)).toBe(true)
+      expect(await lock.call(store, id, 'a', 60_000)).toBe(true)
+      expect(await lock.call(store, id, 'b', 60_000)).toBe(false)
+      await expireNow(lockKey(ns, 'k')) // a's lock expired
+      expect(await lock.call(store, id, 'b', 60_000)).toBe(true)
       await unlock.call(store, id, 'a')
       expect(await ioredis.get(lockKey(ns, 'k'))).toBe('b')
       await unlock.call(store, id, 'b')
       expect(await ioredis.exists(lockKey(ns, 'k'))).toBe(0)
 
-      // Through wrap: A's lock (100 ms) expires during its 400 ms factory; B
-      // (another connection) takes it and computes for 1 s. A's release must leave B's lock.
+      // Through wrap: A's lock expires during its factory; B (another
+      // connection) takes it and computes. A's release must leave B's lock.
       const [storeB, closeB] = await connect(driver)
       try {
         const a = createCache({ store, namespace: ns })
         const b = createCache({ store: storeB, namespace: ns })
-        const slowA = a.wrap('w', () => sleep(400).then(() => 'A'), { lock: { ttl: 100 } })
-        await sleep(20)
-        const slowB = b.wrap('w', () => sleep(1_000).then(() => 'B'), {
-          lock: { ttl: 5_000, wait: 5_000 },
-        })
+        let bStarted = false
+        let finishB: (v: string) => void = () => {}
+        const slowA = a.wrap(
+          'w',
+          async () => {
+            // A computes until B holds the lock and is computing too.
+            while (!bStarted) await sleep(5)
+            return 'A'
+          },
+          { lock: { ttl: 60_000 } },
+        )
+        // A holds the lock before B starts (under load, not a fixed delay).
+        while ((await ioredis.exists(lockKey(ns, 'w'))) === 0) await sleep(5)
+        const ownerA = await ioredis.get(lockKey(ns, 'w'))
+        const slowB = b.wrap(
+          'w',
+          () =>
+            new Promise<string>((resolve) => {
+              bStarted = true
+              finishB = resolve
+            }),
+          { lock: { ttl: 60_000, wait: 60_000 } },
+        )
+        await expireNow(lockKey(ns, 'w')) // A's lock expired mid-factory
         expect(await slowA).toBe('A')
-        // B holds the lock (it took it after A's expired, before A's value came).
+        // A's release left B's lock: it is held, and not by A.
+        const ownerB = await ioredis.get(lockKey(ns, 'w'))
+        expect(ownerB).not.toBeNull()
+        expect(ownerB).not.toBe(ownerA)
         expect(await ioredis.pttl(lockKey(ns, 'w'))).toBeGreaterThan(0)
+        finishB('B')
         expect(await slowB).toBe('B')
         expect(await ioredis.exists(lockKey(ns, 'w'))).toBe(0)
       } finally {
