@@ -31,6 +31,8 @@ const RAW_GET = 'raw ioredis GET'
 const NEAR_IOREDIS = 'near hit, 3 tags, ioredis'
 const NEAR_NODE_REDIS = 'near hit, 3 tags, node-redis'
 const NEAR_STORE = 'near store.get hit (the Store alone, no core)'
+/** Values by reference (`byReference: true`): one decoded value per local copy, as lru-cache hands out. */
+const NEAR_BY_REFERENCE = 'near hit, 3 tags, ioredis, byReference'
 const NEAR_TAGS_ONLY = 'near tags only (1 GET), 3 tags, ioredis'
 const CSC = 'node-redis clientSideCache GET hit'
 /** What a caching user gets from it: the value, parsed (a near hit returns the value too). */
@@ -66,6 +68,7 @@ async function gets({ port, concurrency }: ChildArgs): Promise<ProcessRun> {
   const url = `redis://127.0.0.1:${port}`
   const ioredis = new Redis(Number(port), '127.0.0.1')
   const ioredis2 = new Redis(Number(port), '127.0.0.1')
+  const ioredis3 = new Redis(Number(port), '127.0.0.1')
   const nodeRedis = createClient({ url })
   const csc = createClient({ url, RESP: 3, clientSideCache: { ttl: 0, maxEntries: KEYS * 2 } })
   await Promise.all([nodeRedis.connect(), csc.connect()])
@@ -77,12 +80,14 @@ async function gets({ port, concurrency }: ChildArgs): Promise<ProcessRun> {
         .useL2Layer(redisDriver({ connection: { host: '127.0.0.1', port: Number(port) } })),
     },
   })
-  const near = (store: ReturnType<typeof ioredisStore>, values = true) =>
-    nearCache(store, { maxKeys: KEYS * 2, values })
+  const near = (store: ReturnType<typeof ioredisStore>, values = true, byReference = false) =>
+    nearCache(store, { maxKeys: KEYS * 2, values, byReference })
   const nearIo = near(ioredisStore(ioredis))
   const nearNode = near(nodeRedisStore(nodeRedis))
   const nearTags = near(ioredisStore(ioredis2), false)
-  await Promise.all([nearIo.ready(), nearNode.ready(), nearTags.ready()])
+  const nearRef = near(ioredisStore(ioredis3), true, true)
+  await Promise.all([nearIo.ready(), nearNode.ready(), nearTags.ready(), nearRef.ready()])
+  const viaNearRef = createCache({ store: nearRef, namespace: 'bench' })
   const viaNearIo = createCache({ store: nearIo, namespace: 'bench' })
   const viaNearNode = createCache({ store: nearNode, namespace: 'bench' })
   const viaNearTags = createCache({ store: nearTags, namespace: 'bench' })
@@ -98,6 +103,7 @@ async function gets({ port, concurrency }: ChildArgs): Promise<ProcessRun> {
       // Warm-up reads every key: each is then held locally.
       { name: NEAR_IOREDIS, run: () => viaNearIo.get(`user:${next()}`), warmupOps: KEYS },
       { name: NEAR_NODE_REDIS, run: () => viaNearNode.get(`user:${next()}`), warmupOps: KEYS },
+      { name: NEAR_BY_REFERENCE, run: () => viaNearRef.get(`user:${next()}`), warmupOps: KEYS },
       // What core adds on top (decoding, checksum, hooks, stats) is core's own.
       { name: NEAR_STORE, run: () => nearIo.get(`bench:e:user:${next()}`) },
       { name: NEAR_TAGS_ONLY, run: () => viaNearTags.get(`user:${next()}`), warmupOps: KEYS },
@@ -130,15 +136,21 @@ async function gets({ port, concurrency }: ChildArgs): Promise<ProcessRun> {
       ms: 300,
       warmupMs: 300,
     })
-    const stats = [nearIo, nearNode, nearTags].map((n) => n.stats)
+    const stats = [nearIo, nearNode, nearTags, nearRef].map((n) => n.stats)
     progress(`near (${concurrency} in flight): ${stats.map((s) => s.summary).join(' | ')}`)
     return run
   } finally {
-    await Promise.allSettled([viaNearIo.close(), viaNearNode.close(), viaNearTags.close()])
+    await Promise.allSettled([
+      viaNearIo.close(),
+      viaNearNode.close(),
+      viaNearTags.close(),
+      viaNearRef.close(),
+    ])
     await Promise.allSettled([
       bento.disconnectAll(),
       ioredis.quit(),
       ioredis2.quit(),
+      ioredis3.quit(),
       nodeRedis.close(),
       csc.close(),
     ])
@@ -164,6 +176,7 @@ export async function nearBench({ runs }: BenchOptions): Promise<void> {
       printTable(`${head}\n  vs ${RAW_GET}`, [
         summarize(processes, RAW_GET, RAW_GET),
         summarize(processes, NEAR_IOREDIS, RAW_GET, concurrency === 1 ? 20 : undefined),
+        summarize(processes, NEAR_BY_REFERENCE, RAW_GET, concurrency === 1 ? 20 : undefined),
         ...[NEAR_NODE_REDIS, NEAR_STORE, NEAR_TAGS_ONLY, CSC, CSC_PARSED, BENTO_L1, LRU].map((n) =>
           summarize(processes, n, RAW_GET),
         ),
@@ -172,10 +185,11 @@ export async function nearBench({ runs }: BenchOptions): Promise<void> {
         summarize(processes, LRU, LRU),
         summarize(processes, NEAR_IOREDIS, LRU, 0.5),
         summarize(processes, NEAR_NODE_REDIS, LRU, 0.5),
+        summarize(processes, NEAR_BY_REFERENCE, LRU, 0.5),
         summarize(processes, NEAR_STORE, LRU),
       ])
       console.log('  faster than both peers, ratio median [min-max] over processes:')
-      for (const name of [NEAR_IOREDIS, NEAR_NODE_REDIS]) {
+      for (const name of [NEAR_IOREDIS, NEAR_NODE_REDIS, NEAR_BY_REFERENCE]) {
         const peers = [
           [CSC, 'node-redis clientSideCache (raw string)'],
           [CSC_PARSED, 'node-redis clientSideCache + JSON.parse'],

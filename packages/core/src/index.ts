@@ -47,6 +47,7 @@ export type { CacheStats } from './stats.js'
 export {
   type BoundedStore,
   type BoundOptions,
+  EntryMemo,
   type GetOrCaptureResult,
   type KeyRecord,
   READ_ASYNC,

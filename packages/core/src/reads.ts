@@ -278,13 +278,26 @@ export function accept(
       } else freshUntil = freshUntilOf(ctx.envelope, bytes)
     }
     if (decode) {
-      try {
-        value = open(ctx.envelope, key, bytes, ctx.checksum)
-      } catch (error) {
-        ctx.stats.errors++
-        if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)
-        missed(ctx, key)
-        return undefined
+      const memo = entry.memo
+      if (memo === undefined) {
+        try {
+          value = open(ctx.envelope, key, bytes, ctx.checksum)
+        } catch (error) {
+          return unreadable(ctx, operation, key, error)
+        }
+      } else if (memo.decodedBy === ctx.envelope.decodes) value = memo.value
+      else {
+        // A copy the store returns again: its checksum is checked once.
+        try {
+          value = open(ctx.envelope, key, bytes, ctx.checksum && !memo.checked)
+        } catch (error) {
+          return unreadable(ctx, operation, key, error)
+        }
+        memo.checked = true
+        if (memo.share) {
+          memo.value = value
+          memo.decodedBy = ctx.envelope.decodes
+        }
       }
     }
   }
@@ -299,6 +312,19 @@ export function accept(
   if (schema !== undefined) return conform(ctx, operation, key, id, value, schema, entry)
   hit(ctx, key)
   return value
+}
+
+/** A payload that did not decode: an error, counted and emitted, and a miss. */
+function unreadable(
+  ctx: CacheContext,
+  operation: CacheOperation,
+  key: string,
+  error: unknown,
+): undefined {
+  ctx.stats.errors++
+  if (ctx.events.watching('error')) ctx.events.emitError(operation, key, error)
+  missed(ctx, key)
+  return undefined
 }
 
 /** Records a stale value for `wrap`; with a schema, only a value it accepts synchronously. */

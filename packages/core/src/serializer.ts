@@ -112,7 +112,15 @@ export interface Envelope {
   readonly header: Uint8Array
   /** The serializer is core's own {@link jsonSerializer}: see {@link open}'s fast path. */
   readonly json: boolean
+  /**
+   * Names what a payload decodes to (see `EntryMemo.decodedBy`): one key for
+   * every core JSON serializer, else the serializer itself.
+   */
+  readonly decodes: object
 }
+
+/** {@link Envelope.decodes} of core's JSON serializers: they all decode alike. */
+const CORE_JSON: object = Object.freeze({ serializer: 'json' })
 
 /** @internal */
 export function createEnvelope(serializer: Serializer): Envelope {
@@ -127,7 +135,8 @@ export function createEnvelope(serializer: Serializer): Envelope {
   header[1] = FORMAT_VERSION
   header[2] = id.length
   header.set(id, 3)
-  return { serializer, header, json: coreJson.has(serializer) }
+  const json = coreJson.has(serializer)
+  return { serializer, header, json, decodes: json ? CORE_JSON : serializer }
 }
 
 /**

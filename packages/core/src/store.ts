@@ -339,6 +339,38 @@ export interface StoreCapabilities {
   readonly intactPayloads?: boolean
 }
 
+/**
+ * What core learnt decoding an entry, kept on the entry by a store that
+ * returns the **same entry object** for later reads of its key until the
+ * entry changes (a local copy: the near cache). Core then checks the
+ * payload's checksum once per copy, not once per read, and with `share`
+ * decodes it once and hands every later read the same value.
+ *
+ * @example
+ * ```ts
+ * // In a store keeping private copies of what it read:
+ * const stored: StoredEntry = { value, tags, versions, current: versions, verified: true, memo: new EntryMemo(false) }
+ * ```
+ */
+export class EntryMemo {
+  /** The payload passed its checksum (its bytes are a private copy, so it stays intact). */
+  checked = false
+  /** What decoded {@link EntryMemo.value} (core's envelope key), `undefined` before the first decode. */
+  decodedBy: object | undefined = undefined
+  /** With `share`: the decoded value every later read returns as is. */
+  value: unknown = undefined
+  /**
+   * `true`: reads return one decoded value, by reference (a caller that
+   * mutates it mutates what later reads return), as `memoryStore({ serialize: false })`.
+   * `false`: every read decodes a copy of its own.
+   */
+  readonly share: boolean
+
+  constructor(share: boolean) {
+    this.share = share
+  }
+}
+
 /** An entry as read from a store. */
 export interface StoredEntry {
   /** The payload exactly as written (core's envelope around the serializer's bytes). */
@@ -370,6 +402,11 @@ export interface StoredEntry {
    * leaves the entry in place. The arrays must still hold the real values.
    */
   readonly stale?: boolean
+  /**
+   * Only on an entry object the store returns again, unchanged, for later
+   * reads of its key (see {@link EntryMemo}); core writes to it.
+   */
+  readonly memo?: EntryMemo
 }
 
 /** How an entry is written. */

@@ -2,7 +2,7 @@
 // core gives the store (Redis names them `<server prefix><id>` in its
 // invalidations), and the bookkeeping that keeps a read's reply from being
 // stored when the key was invalidated while the read was in flight.
-import type { LocalPolicy, PolicyEntry, StoredEntry } from '@tagcache/core'
+import { EntryMemo, type LocalPolicy, type PolicyEntry, type StoredEntry } from '@tagcache/core'
 
 /** One local copy of an entry, as it was read from Redis with every tag version current. */
 export interface LocalEntry {
@@ -47,6 +47,8 @@ export class LocalMemory {
   readonly #maxKeys: number
   readonly #maxBytes: number
   readonly #maxVersions: number
+  /** Hits share one decoded value (`byReference`), else each decodes a copy. */
+  readonly #share: boolean
   #bytes = 0
   /** Counts invalidations and flushes: a read remembers it when it begins. */
   #epoch = 0
@@ -57,8 +59,9 @@ export class LocalMemory {
   #inflight = 0
   readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0 }
 
-  constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number) {
+  constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number, share = false) {
     this.#policy = policy
+    this.#share = share
     this.#maxKeys = maxKeys
     this.#maxBytes = maxBytes
     // Tag versions are small and shared by many entries: a few per entry.
@@ -177,6 +180,9 @@ export class LocalMemory {
       versions: frozenVersions,
       current: frozenVersions,
       verified: true,
+      // The same object answers every hit: core checks its checksum once
+      // (and with byReference decodes it once).
+      memo: new EntryMemo(this.#share),
     })
     const entry: LocalEntry = {
       stored,

@@ -72,7 +72,12 @@ export class NearCore implements TrackingEvents {
     this.inner = inner
     this.options = options
     this.confidence = options.confidence
-    this.memory = new LocalMemory(options.policy.local(), options.maxKeys, options.maxSizeBytes)
+    this.memory = new LocalMemory(
+      options.policy.local(),
+      options.maxKeys,
+      options.maxSizeBytes,
+      options.byReference,
+    )
     this.prefix = internals.prefix
     this.serverPrefix = internals.serverPrefix
     this.plain = internals.driver

@@ -53,6 +53,17 @@ export interface NearCacheOptions {
    * @default true
    */
   values?: boolean
+  /**
+   * `true`: local hits of an entry return one decoded value, the same object
+   * every time, as `memoryStore({ serialize: false })` and `lru-cache` do: a
+   * hit costs a lookup, not a decode. A caller that mutates a value it got
+   * mutates what later local hits in this process return (never Redis, nor
+   * other processes): treat values as read-only. `false`: every hit decodes
+   * a copy of its own from the local bytes, so nothing a caller does to a
+   * value reaches the cache.
+   * @default false
+   */
+  byReference?: boolean
 }
 
 /** {@link NearCacheOptions} checked, with their defaults. */
@@ -64,6 +75,7 @@ export interface ResolvedNearOptions {
   readonly confidence: number
   readonly dynamicConfidence: boolean
   readonly values: boolean
+  readonly byReference: boolean
 }
 
 const isPolicy = (value: unknown): value is EvictionPolicy =>
@@ -72,19 +84,26 @@ const isPolicy = (value: unknown): value is EvictionPolicy =>
   typeof (value as EvictionPolicy).name === 'string' &&
   typeof (value as EvictionPolicy).local === 'function'
 
-const schema = z.strictObject({
-  maxKeys: z.number().int().min(1).optional(),
-  maxSizeBytes: z.number().int().min(1).optional(),
-  policy: z
-    .custom<EvictionPolicy>(isPolicy, {
-      message: 'expected an eviction policy from @tagcache/policies (lru, lfu, tinyLfu...)',
-    })
-    .optional(),
-  maxIdle: z.number().int().min(100).optional(),
-  confidence: z.number().min(0).max(100).optional(),
-  dynamicConfidence: z.boolean().optional(),
-  values: z.boolean().optional(),
-})
+const schema = z
+  .strictObject({
+    maxKeys: z.number().int().min(1).optional(),
+    maxSizeBytes: z.number().int().min(1).optional(),
+    policy: z
+      .custom<EvictionPolicy>(isPolicy, {
+        message: 'expected an eviction policy from @tagcache/policies (lru, lfu, tinyLfu...)',
+      })
+      .optional(),
+    maxIdle: z.number().int().min(100).optional(),
+    confidence: z.number().min(0).max(100).optional(),
+    dynamicConfidence: z.boolean().optional(),
+    values: z.boolean().optional(),
+    byReference: z.boolean().optional(),
+  })
+  .refine((o) => !(o.byReference === true && o.values === false), {
+    path: ['byReference'],
+    message:
+      'byReference: true keeps decoded values, and values: false keeps none; expected one of them',
+  })
 
 /** Validates `options` (one `InvalidOptionsError` listing every bad path) and applies defaults. */
 export function resolveNearOptions(options: unknown): ResolvedNearOptions {
@@ -98,5 +117,6 @@ export function resolveNearOptions(options: unknown): ResolvedNearOptions {
     confidence: o.confidence ?? 100,
     dynamicConfidence: o.dynamicConfidence ?? false,
     values: o.values ?? true,
+    byReference: o.byReference ?? false,
   }
 }

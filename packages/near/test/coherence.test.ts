@@ -109,6 +109,30 @@ for (const driver of ['ioredis', 'node-redis'] as const) {
       }
     })
 
+    it('byReference: hits hand out one decoded value, the same object; a change still reaches it', async () => {
+      const p = await pair(driver, server.port, { maxIdle: 60_000, byReference: true })
+      try {
+        await p.writer.set('k', { n: 1 }, { tags: ['a', 'b', 'c'] })
+        expect(await p.reader.get('k')).toEqual({ n: 1 }) // from Redis, kept
+        const first = await p.reader.get('k') // the first local hit decodes it
+        const sent = await commandsSent(server, async () => {
+          for (let i = 0; i < 20; i++) expect(await p.reader.get('k')).toBe(first)
+        })
+        expect(sent).toEqual([])
+        // Another client's invalidation and write: a new copy, a new object.
+        await p.writer.invalidate('b')
+        await seen(p.reader, 'k', (v) => v === undefined)
+        await p.writer.set('k', { n: 2 }, { tags: ['a', 'b', 'c'] })
+        await seen(p.reader, 'k', (v) => (v as { n: number } | undefined)?.n === 2)
+        const again = await p.reader.get('k')
+        expect(again).toEqual({ n: 2 })
+        expect(again).not.toBe(first)
+        expect(await p.reader.get('k')).toBe(again)
+      } finally {
+        await p.close()
+      }
+    })
+
     it("another client's writes, deletes and invalidations reach it", async () => {
       const p = await pair(driver, server.port)
       try {
@@ -299,6 +323,9 @@ describe('options and stores', () => {
       expect(() => nearCache(store, { confidence: 101 })).toThrow(/confidence/)
       expect(() => nearCache(store, { policy: {} as never })).toThrow(/policy/)
       expect(() => nearCache(store, { nope: 1 } as never)).toThrow(/nope/)
+      expect(() => nearCache(store, { values: false, byReference: true })).toThrow(
+        /byReference: true keeps decoded values, and values: false keeps none/,
+      )
       const notRedis = { name: 'x' } as unknown as Store
       expect(() => nearCache(notRedis)).toThrow(
         expect.objectContaining({ code: 'E_INVALID_OPTIONS' }),

@@ -1,0 +1,122 @@
+// EntryMemo: a store that returns the same entry object for every read of a
+// key (a near cache's local copy) lets core check the payload's checksum once
+// per copy, and with `share` decode it once and hand out that one value.
+import { describe, expect, it } from 'vitest'
+import {
+  createCache,
+  EntryMemo,
+  jsonSerializer,
+  type Serializer,
+  type Store,
+  type StoredEntry,
+} from '../src/index.js'
+import { testStore } from './support/test-store.js'
+
+/**
+ * A store over `testStore()` whose reads of `id` return one entry object, with
+ * a memo, until `refresh()`: as a near cache serves its local copy.
+ */
+function copyingStore(share: boolean) {
+  const inner = testStore()
+  let copy: StoredEntry | undefined
+  const store: Store & { refresh(): void; corrupt(): void; readonly memo: EntryMemo | undefined } =
+    {
+      ...inner,
+      name: 'copying',
+      async get(id, record) {
+        if (copy !== undefined) return copy
+        const entry = await inner.get(id, record)
+        if (entry === undefined) return undefined
+        // A private copy of the bytes, as a near cache keeps.
+        copy = { ...entry, value: Buffer.from(entry.value), memo: new EntryMemo(share) }
+        return copy
+      },
+      getMany(ids) {
+        return Promise.all(ids.map((id) => store.get(id)))
+      },
+      getOrCapture: undefined,
+      refresh() {
+        copy = undefined
+      },
+      /** Flips a payload byte of the kept copy. */
+      corrupt() {
+        const bytes = copy?.value as Buffer
+        const at = bytes.length - 2
+        bytes[at] = (bytes[at] as number) ^ 0x01
+      },
+      get memo() {
+        return copy?.memo
+      },
+    }
+  return store
+}
+
+describe('EntryMemo: an entry object a store returns again', () => {
+  it('without share: every read decodes a copy of its own; mutating one changes no later read', async () => {
+    const store = copyingStore(false)
+    const cache = createCache({ store, namespace: 'm' })
+    await cache.set('k', { n: 1, list: [1, 2] }, { tags: ['t'] })
+    const first = await cache.get<{ n: number; list: number[] }>('k')
+    const second = await cache.get<{ n: number; list: number[] }>('k')
+    expect(first).toEqual({ n: 1, list: [1, 2] })
+    expect(second).not.toBe(first)
+    first?.list.push(3)
+    expect(await cache.get('k')).toEqual({ n: 1, list: [1, 2] })
+    expect(store.memo?.checked).toBe(true)
+    expect(store.memo?.decodedBy).toBeUndefined()
+  })
+
+  it('with share: reads return one decoded value, the same object', async () => {
+    const store = copyingStore(true)
+    const cache = createCache({ store, namespace: 'm' })
+    await cache.set('k', { n: 1 }, { tags: ['t'] })
+    const first = await cache.get('k')
+    expect(first).toEqual({ n: 1 })
+    expect(await cache.get('k')).toBe(first)
+    expect(await cache.getMany(['k'])).toEqual([first])
+    expect((await cache.getMany(['k']))[0]).toBe(first)
+    expect(await cache.wrap('k', () => 'never called')).toBe(first)
+    // A new copy (the entry changed) is decoded again.
+    store.refresh()
+    const third = await cache.get('k')
+    expect(third).toEqual({ n: 1 })
+    expect(third).not.toBe(first)
+  })
+
+  it('the checksum is checked on the first read of a copy: a copy corrupted before it is a miss, and is not marked checked', async () => {
+    const store = copyingStore(false)
+    const errors: unknown[] = []
+    const cache = createCache({
+      store,
+      namespace: 'm',
+      hooks: [{ error: (e) => errors.push(e.error) }],
+    })
+    await cache.set('k', 'a value long enough', { tags: ['t'] })
+    store.refresh()
+    await store.get('m:e:k') // the copy is made ...
+    store.corrupt() // ... and corrupted before core first read it
+    expect(await cache.get('k')).toBeUndefined()
+    expect(store.memo?.checked).toBe(false)
+    expect(String(errors[0])).toMatch(/checksum does not match/)
+    expect(cache.stats.errors).toBe(1)
+  })
+
+  it('a value shared under one serializer is never handed to a cache with another: its header still decides', async () => {
+    const store = copyingStore(true)
+    const json = createCache({ store, namespace: 'm' })
+    const other: Serializer = {
+      id: 'other',
+      encode: (v) => Buffer.from(JSON.stringify(v)),
+      decode: (b) => JSON.parse(Buffer.from(b).toString()),
+    }
+    const viaOther = createCache({ store, namespace: 'm', serializer: other })
+    await json.set('k', { n: 1 }, { tags: ['t'] })
+    expect(await json.get('k')).toEqual({ n: 1 })
+    expect(store.memo?.decodedBy).toBeDefined()
+    // Written by "json": a miss for the other serializer, not json's shared value.
+    expect(await viaOther.get('k')).toBeUndefined()
+    // Two caches with core's JSON serializer (each its own instance) decode alike: one shared value.
+    const json2 = createCache({ store, namespace: 'm', serializer: jsonSerializer() })
+    expect(await json2.get('k')).toBe(await json.get('k'))
+  })
+})
