@@ -4,6 +4,16 @@
 // stored when the key was invalidated while the read was in flight.
 import { EntryMemo, type LocalPolicy, type PolicyEntry, type StoredEntry } from '@tagcache/core'
 
+/**
+ * A tag version known locally. Entries hold their tags' cells: a hit checks
+ * `live` on each (no lookup by tag id), and a change of the tag's version
+ * (an invalidation, a newer version read, an eviction) kills the cell.
+ */
+export interface VersionCell {
+  readonly version: string
+  live: boolean
+}
+
 /** One local copy of an entry, as it was read from Redis with every tag version current. */
 export interface LocalEntry {
   /** What a local hit returns: the payload (a private copy), tags, versions, `current` = `versions`. */
@@ -11,6 +21,8 @@ export interface LocalEntry {
   /** The entry's tag ids, aligned with its versions. */
   readonly tags: readonly string[]
   readonly versions: readonly string[]
+  /** Its tags' version cells, aligned with `tags`: served only while every one is live. */
+  readonly cells: readonly VersionCell[]
   /** When the entry expires in Redis, on the `performance.now()` clock (never later than Redis). */
   readonly expiresAt: number
   /** Bytes counted against `maxSizeBytes`. */
@@ -42,7 +54,7 @@ export interface LocalCounters {
 export class LocalMemory {
   readonly #entries = new Map<string, LocalEntry>()
   /** Tag id -> its version, as last read through the tracking connection. */
-  readonly #versions = new Map<string, string>()
+  readonly #versions = new Map<string, VersionCell>()
   readonly #policy: LocalPolicy
   readonly #maxKeys: number
   readonly #maxBytes: number
@@ -85,7 +97,7 @@ export class LocalMemory {
   }
 
   version(tag: string): string | undefined {
-    return this.#versions.get(tag)
+    return this.#versions.get(tag)?.version
   }
 
   /** The entry was served locally: the eviction order hears of it. */
@@ -128,7 +140,15 @@ export class LocalMemory {
       }
     }
     this.#remove(id)
-    this.#versions.delete(id)
+    this.#dropVersion(id)
+  }
+
+  /** Forgets the version of tag `tag`: every entry holding its cell stops serving. */
+  #dropVersion(tag: string): void {
+    const cell = this.#versions.get(tag)
+    if (cell === undefined) return
+    cell.live = false
+    this.#versions.delete(tag)
   }
 
   /** Empties the local copy, and refuses every reply of a read in flight. */
@@ -137,6 +157,7 @@ export class LocalMemory {
     this.#floor = ++this.#epoch
     this.#dirty.clear()
     this.#entries.clear()
+    for (const cell of this.#versions.values()) cell.live = false
     this.#versions.clear()
     this.#policy.clear()
     this.#bytes = 0
@@ -145,12 +166,23 @@ export class LocalMemory {
   /** Keeps a tag version read at `since` (unless it changed since). */
   putVersion(tag: string, version: string, since: number): void {
     if (!this.clean(tag, since)) return
-    if (this.#versions.size >= this.#maxVersions && !this.#versions.has(tag)) {
+    this.#cell(tag, version)
+  }
+
+  /** The live cell of `tag` at `version`: the known one if it matches, else a new one (the old dies). */
+  #cell(tag: string, version: string): VersionCell {
+    const known = this.#versions.get(tag)
+    if (known !== undefined) {
+      if (known.version === version) return known
+      this.#dropVersion(tag)
+    } else if (this.#versions.size >= this.#maxVersions) {
       // The oldest known version goes (insertion order): its entries read it again.
       const first = this.#versions.keys().next()
-      if (first.done !== true) this.#versions.delete(first.value)
+      if (first.done !== true) this.#dropVersion(first.value)
     }
-    this.#versions.set(tag, version)
+    const cell: VersionCell = { version, live: true }
+    this.#versions.set(tag, cell)
+    return cell
   }
 
   /**
@@ -167,9 +199,7 @@ export class LocalMemory {
   ): void {
     if (!this.clean(id, since)) return
     for (const tag of tags) if (!this.clean(tag, since)) return
-    for (let i = 0; i < tags.length; i++) {
-      this.putVersion(tags[i] as string, versions[i] as string, since)
-    }
+    const cells = tags.map((tag, i) => this.#cell(tag, versions[i] as string))
     this.#remove(id)
     const size = value.byteLength + ENTRY_OVERHEAD + 40 * tags.length
     if (size > this.#maxBytes) return
@@ -188,6 +218,7 @@ export class LocalMemory {
       stored,
       tags: stored.tags,
       versions: frozenVersions,
+      cells,
       expiresAt,
       size,
       slot: this.#policy.insert(id),

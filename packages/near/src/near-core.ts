@@ -10,7 +10,7 @@ import {
 } from '@tagcache/core'
 import { decodeEntry, type RedisDriver, type RedisStoreInternals } from '@tagcache/redis'
 import { clusterLink } from './cluster-tracking.js'
-import { type LocalEntry, LocalMemory } from './local-memory.js'
+import { type LocalEntry, LocalMemory, type VersionCell } from './local-memory.js'
 import type { ResolvedNearOptions } from './options.js'
 import { ioredisLink, nodeRedisLink, type TrackingEvents, type TrackingLink } from './tracking.js'
 
@@ -149,10 +149,8 @@ export class NearCore implements TrackingEvents {
   /** Whether a local entry may be served: not expired, and every tag version known and current. */
   current(entry: LocalEntry, now: number): boolean {
     if (now >= entry.expiresAt) return false
-    const { tags, versions } = entry
-    for (let i = 0; i < tags.length; i++) {
-      if (this.memory.version(tags[i] as string) !== versions[i]) return false
-    }
+    const cells = entry.cells
+    for (let i = 0; i < cells.length; i++) if (!(cells[i] as VersionCell).live) return false
     return true
   }
 

@@ -1,0 +1,77 @@
+// The local copy alone (no Redis): an entry serves only while each of its
+// tags' version cells is live, and every way a tag version goes kills them.
+import { lru } from '@tagcache/policies'
+import { describe, expect, it } from 'vitest'
+import { type LocalEntry, LocalMemory } from '../src/local-memory.js'
+
+const servable = (entry: LocalEntry | undefined): boolean =>
+  entry !== undefined && entry.cells.every((cell) => cell.live)
+
+function memoryWith(maxKeys = 100) {
+  const memory = new LocalMemory(lru({ maxSize: maxKeys }).local(), maxKeys, 1 << 20)
+  const put = (id: string, tags: string[], versions: string[]) => {
+    const since = memory.begin()
+    memory.putEntry(id, Buffer.from('x'), tags, versions, Number.POSITIVE_INFINITY, since)
+    memory.end()
+    return memory.entry(id)
+  }
+  return { memory, put }
+}
+
+describe('LocalMemory: tag version cells', () => {
+  it('entries sharing a tag share its cell; invalidating the tag stops all of them, and no other', () => {
+    const { memory, put } = memoryWith()
+    const a = put('a', ['t', 'u'], ['1', '1'])
+    const b = put('b', ['t'], ['1'])
+    const c = put('c', ['u'], ['1'])
+    expect(a?.cells[0]).toBe(b?.cells[0])
+    expect([a, b, c].map(servable)).toEqual([true, true, true])
+    memory.invalidate('t')
+    expect([a, b, c].map(servable)).toEqual([false, false, true])
+    expect(memory.version('t')).toBeUndefined()
+    expect(memory.version('u')).toBe('1')
+  })
+
+  it('a newer version read for a tag stops the entries written with the old one', () => {
+    const { memory, put } = memoryWith()
+    const old = put('old', ['t'], ['1'])
+    const since = memory.begin()
+    memory.putVersion('t', '2', since)
+    memory.end()
+    expect(servable(old)).toBe(false)
+    const fresh = put('fresh', ['t'], ['2'])
+    expect(servable(fresh)).toBe(true)
+    // The same version again keeps the cell.
+    const again = memory.begin()
+    memory.putVersion('t', '2', again)
+    memory.end()
+    expect(servable(fresh)).toBe(true)
+  })
+
+  it('an invalidation while a read is in flight keeps its reply out', () => {
+    const { memory } = memoryWith()
+    const since = memory.begin()
+    memory.invalidate('t')
+    memory.putEntry('k', Buffer.from('x'), ['t'], ['1'], Number.POSITIVE_INFINITY, since)
+    memory.end()
+    expect(memory.entry('k')).toBeUndefined()
+  })
+
+  it('flush and an evicted version (past 4 x maxKeys versions) stop the entries holding them', () => {
+    const { memory, put } = memoryWith(250) // at most 1,000 versions
+    const first = put('first', ['t0'], ['1'])
+    const other = put('other', ['t1'], ['1'])
+    for (let i = 2; i <= 1_000; i++) {
+      const since = memory.begin()
+      memory.putVersion(`t${i}`, '1', since)
+      memory.end()
+    }
+    // The 1,001st version pushed out the oldest: t0.
+    expect(memory.version('t0')).toBeUndefined()
+    expect(servable(first)).toBe(false)
+    expect(servable(other)).toBe(true)
+    memory.flush()
+    expect(servable(other)).toBe(false)
+    expect(memory.entry('other')).toBeUndefined()
+  })
+})
