@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { type LocalEntry, LocalMemory } from '../src/local-memory.js'
 
 const servable = (entry: LocalEntry | undefined): boolean =>
-  entry !== undefined && entry.cells.every((cell) => cell.live)
+  entry?.cells.every((cell) => cell.live) === true
 
 function memoryWith(maxKeys = 100) {
   const memory = new LocalMemory(lru({ maxSize: maxKeys }).local(), maxKeys, 1 << 20)
