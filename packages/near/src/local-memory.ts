@@ -2,7 +2,13 @@
 // core gives the store (Redis names them `<server prefix><id>` in its
 // invalidations), and the bookkeeping that keeps a read's reply from being
 // stored when the key was invalidated while the read was in flight.
-import { EntryMemo, type LocalPolicy, type PolicyEntry, type StoredEntry } from '@tagcache/core'
+import {
+  EntryMemo,
+  type KeyRecord,
+  type LocalPolicy,
+  type PolicyEntry,
+  type StoredEntry,
+} from '@tagcache/core'
 
 /**
  * A tag version known locally. Entries hold their tags' cells: a hit checks
@@ -29,6 +35,10 @@ export interface LocalEntry {
   readonly size: number
   /** Its place in the local eviction order. */
   readonly slot: PolicyEntry
+  /** The memory holding it: a key record's state from anything else is ignored. */
+  readonly owner: LocalMemory
+  /** Set when it leaves the memory: a key record holding it must look the key up again. */
+  removed: boolean
 }
 
 /** Bytes counted per entry beyond its payload (objects, map slots, tag arrays). */
@@ -96,6 +106,19 @@ export class LocalMemory {
     return this.#entries.get(id)
   }
 
+  /**
+   * {@link LocalMemory.entry}, through a key record core keeps per key: the
+   * entry found last time, if it is still held, else one lookup (remembered).
+   */
+  entryOf(id: string, record: KeyRecord | undefined): LocalEntry | undefined {
+    if (record === undefined) return this.#entries.get(id)
+    const known = record.state as LocalEntry | undefined
+    if (known !== undefined && known.owner === this && !known.removed) return known
+    const entry = this.#entries.get(id)
+    if (entry !== undefined) record.state = entry
+    return entry
+  }
+
   version(tag: string): string | undefined {
     return this.#versions.get(tag)?.version
   }
@@ -156,6 +179,7 @@ export class LocalMemory {
     this.counters.flushes++
     this.#floor = ++this.#epoch
     this.#dirty.clear()
+    for (const entry of this.#entries.values()) entry.removed = true
     this.#entries.clear()
     for (const cell of this.#versions.values()) cell.live = false
     this.#versions.clear()
@@ -222,6 +246,8 @@ export class LocalMemory {
       expiresAt,
       size,
       slot: this.#policy.insert(id),
+      owner: this,
+      removed: false,
     }
     this.#entries.set(id, entry)
     this.#bytes += size
@@ -237,6 +263,7 @@ export class LocalMemory {
   #remove(id: string): boolean {
     const entry = this.#entries.get(id)
     if (entry === undefined) return false
+    entry.removed = true
     this.#entries.delete(id)
     this.#policy.remove(entry.slot)
     this.#bytes -= entry.size

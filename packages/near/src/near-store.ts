@@ -175,9 +175,9 @@ export class NearStore implements NearCache {
    * not expired, every tag version known locally and equal); drops an
    * expired or stale one.
    */
-  #local(key: string): LocalEntry | undefined {
+  #local(key: string, record?: KeyRecord): LocalEntry | undefined {
     const core = this.#core
-    const entry = core.memory.entry(key)
+    const entry = core.memory.entryOf(key, record)
     if (entry === undefined) return undefined
     const now = performance.now()
     if (!core.serving(now)) return undefined
@@ -197,10 +197,10 @@ export class NearStore implements NearCache {
    * the memory store); {@link READ_ASYNC} for anything that needs Redis (a
    * miss, a checked hit, tags-only mode, a closed cache): core then calls `get`.
    */
-  getSync(key: string): StoredEntry | undefined | typeof READ_ASYNC {
+  getSync(key: string, record?: KeyRecord): StoredEntry | undefined | typeof READ_ASYNC {
     const core = this.#core
     if (core.closed || !core.options.values) return READ_ASYNC
-    const local = this.#local(key)
+    const local = this.#local(key, record)
     if (local === undefined || !this.#trusted()) return READ_ASYNC
     this.#hits++
     core.memory.touch(local)
@@ -211,7 +211,7 @@ export class NearStore implements NearCache {
     const core = this.#core
     if (core.closed) return core.inner.get(key, record)
     if (!core.options.values) return this.#tagsOnly([key]).then(first)
-    const local = this.#local(key)
+    const local = this.#local(key, record)
     if (local !== undefined) {
       if (this.#trusted()) {
         this.#hits++

@@ -75,3 +75,26 @@ describe('LocalMemory: tag version cells', () => {
     expect(memory.entry('other')).toBeUndefined()
   })
 })
+
+describe('LocalMemory.entryOf: the entry remembered in a key record', () => {
+  it('is the held entry; once it leaves (invalidated, replaced, flushed) the key is looked up again', () => {
+    const { memory, put } = memoryWith()
+    const record = { id: 'k', state: undefined as unknown }
+    const first = put('k', ['t'], ['1'])
+    expect(memory.entryOf('k', record)).toBe(first)
+    expect(record.state).toBe(first)
+    memory.invalidate('k')
+    expect(memory.entryOf('k', record)).toBeUndefined()
+    const second = put('k', ['t'], ['1'])
+    expect(memory.entryOf('k', record)).toBe(second)
+    const third = put('k', ['t'], ['1']) // a new read of the key replaces the copy
+    expect(memory.entryOf('k', record)).toBe(third)
+    memory.flush()
+    expect(memory.entryOf('k', record)).toBeUndefined()
+    // Another memory's entry in the record (a record is per key, not per store) is ignored.
+    const other = memoryWith()
+    other.put('k', ['t'], ['1'])
+    expect(other.memory.entryOf('k', record)).toBe(other.memory.entry('k'))
+    expect(memory.entryOf('k', record)).toBeUndefined()
+  })
+})
