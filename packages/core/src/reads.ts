@@ -10,6 +10,7 @@ import { evictOnRead } from './evictions.js'
 import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
 import {
+  cloneJson,
   type Freshness,
   freshnessOf,
   freshUntilOf,
@@ -285,18 +286,23 @@ export function accept(
         } catch (error) {
           return unreadable(ctx, operation, key, error)
         }
-      } else if (memo.decodedBy === ctx.envelope.decodes) value = memo.value
-      else {
+      } else if (memo.decodedBy === ctx.envelope.decodes) {
+        value = memo.share ? memo.value : copyOf(ctx, key, bytes, memo.value)
+      } else {
         // A copy the store returns again: its checksum is checked once.
+        let decoded: unknown
         try {
-          value = open(ctx.envelope, key, bytes, ctx.checksum && !memo.checked)
+          decoded = open(ctx.envelope, key, bytes, ctx.checksum && !memo.checked)
         } catch (error) {
           return unreadable(ctx, operation, key, error)
         }
         memo.checked = true
-        if (memo.share) {
-          memo.value = value
+        value = decoded
+        if (memo.share || ctx.envelope.json) {
+          // Decoded once: shared as is, or (core JSON) the master later reads copy.
+          memo.value = decoded
           memo.decodedBy = ctx.envelope.decodes
+          if (!memo.share) value = copyOf(ctx, key, bytes, decoded)
         }
       }
     }
@@ -312,6 +318,19 @@ export function accept(
   if (schema !== undefined) return conform(ctx, operation, key, id, value, schema, entry)
   hit(ctx, key)
   return value
+}
+
+/**
+ * A read's own copy of the master value core JSON decoded once from `bytes`
+ * (see `EntryMemo`): a deep copy, or, for a value nested too deep to copy
+ * recursively, a decode of the bytes (already checked).
+ */
+function copyOf(ctx: CacheContext, key: string, bytes: Uint8Array, master: unknown): unknown {
+  try {
+    return cloneJson(master)
+  } catch {
+    return open(ctx.envelope, key, bytes, false)
+  }
 }
 
 /** A payload that did not decode: an error, counted and emitted, and a miss. */

@@ -343,8 +343,9 @@ export interface StoreCapabilities {
  * What core learnt decoding an entry, kept on the entry by a store that
  * returns the **same entry object** for later reads of its key until the
  * entry changes (a local copy: the near cache). Core then checks the
- * payload's checksum once per copy, not once per read, and with `share`
- * decodes it once and hands every later read the same value.
+ * payload's checksum once per copy, not once per read, and decodes it
+ * once: with `share` every later read gets that same value, else (core's
+ * JSON serializer) a deep copy of it; other serializers decode per read.
  *
  * @example
  * ```ts
@@ -357,12 +358,16 @@ export class EntryMemo {
   checked = false
   /** What decoded {@link EntryMemo.value} (core's envelope key), `undefined` before the first decode. */
   decodedBy: object | undefined = undefined
-  /** With `share`: the decoded value every later read returns as is. */
+  /**
+   * The value decoded once: with `share`, what every later read returns as
+   * is; without, for core's JSON serializer, the master every read gets a
+   * deep copy of (cheaper than parsing again, never handed out itself).
+   */
   value: unknown = undefined
   /**
    * `true`: reads return one decoded value, by reference (a caller that
    * mutates it mutates what later reads return), as `memoryStore({ serialize: false })`.
-   * `false`: every read decodes a copy of its own.
+   * `false`: every read gets a copy of its own.
    */
   readonly share: boolean
 

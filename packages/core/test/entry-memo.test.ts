@@ -1,6 +1,8 @@
 // EntryMemo: a store that returns the same entry object for every read of a
 // key (a near cache's local copy) lets core check the payload's checksum once
-// per copy, and with `share` decode it once and hand out that one value.
+// per copy and decode it once: with `share` every read gets that one value,
+// else (core JSON) a deep copy of it.
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   createCache,
@@ -10,6 +12,7 @@ import {
   type Store,
   type StoredEntry,
 } from '../src/index.js'
+import { cloneJson, createEnvelope, jsCrc32 } from '../src/serializer.js'
 import { testStore } from './support/test-store.js'
 
 /**
@@ -63,7 +66,78 @@ describe('EntryMemo: an entry object a store returns again', () => {
     first?.list.push(3)
     expect(await cache.get('k')).toEqual({ n: 1, list: [1, 2] })
     expect(store.memo?.checked).toBe(true)
+    // Core JSON: decoded once, and each read gets a deep copy of that master.
+    expect(store.memo?.decodedBy).toBeDefined()
+    const third = (await cache.get('k')) as { n: number; list: number[] }
+    third.n = 2
+    expect(await cache.get('k')).toEqual({ n: 1, list: [1, 2] })
+  })
+
+  it('without share, another serializer decodes every read (no master to copy)', async () => {
+    const store = copyingStore(false)
+    let decodes = 0
+    const counting: Serializer = {
+      id: 'counting',
+      encode: (v) => Buffer.from(JSON.stringify(v)),
+      decode: (b) => {
+        decodes++
+        return JSON.parse(Buffer.from(b).toString())
+      },
+    }
+    const cache = createCache({ store, namespace: 'm', serializer: counting })
+    await cache.set('k', { n: 1 }, { tags: ['t'] })
+    for (let i = 0; i < 3; i++) expect(await cache.get('k')).toEqual({ n: 1 })
+    expect(decodes).toBe(3)
     expect(store.memo?.decodedBy).toBeUndefined()
+  })
+
+  it('copies equal a fresh parse: own __proto__ keys, key order, nesting, a polluted Object.prototype', async () => {
+    const store = copyingStore(false)
+    const cache = createCache({ store, namespace: 'm' })
+    const text =
+      '{"b":1,"__proto__":{"x":[1,{"__proto__":null}]},"2":"two","a":[[],{}],"s":"é🐎","n":null,"f":-0.5}'
+    await cache.set('k', JSON.parse(text), { tags: ['t'] })
+    await cache.get('k') // decodes the master
+    ;(Object.prototype as Record<string, unknown>).polluted = 'yes'
+    try {
+      const copy = await cache.get('k')
+      expect(JSON.stringify(copy)).toBe(JSON.stringify(JSON.parse(text)))
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+      expect(Object.hasOwn(copy as object, '__proto__')).toBe(true)
+      expect(Object.hasOwn(copy as object, 'polluted')).toBe(false)
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted
+    }
+  })
+
+  it('a value nested too deep to copy recursively is decoded from its bytes instead', async () => {
+    const store = copyingStore(false)
+    const cache = createCache({ store, namespace: 'm' })
+    // JSON.stringify cannot write it (it recurses too), so the envelope is built by hand.
+    const depth = 100_000
+    const payload = Buffer.from(`${'['.repeat(depth)}1${']'.repeat(depth)}`)
+    const { header } = createEnvelope(jsonSerializer())
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(jsCrc32(payload))
+    await store.set('m:e:k', {
+      value: Buffer.concat([header, crc, payload]),
+      tags: ['m:n'],
+      candidate: 'a1',
+      ttl: 60_000,
+    })
+    const levels = (value: unknown) => {
+      let n = 0
+      while (Array.isArray(value)) {
+        value = value[0]
+        n++
+      }
+      return n
+    }
+    expect(levels(await cache.get('k'))).toBe(depth) // decodes the master
+    expect(() => cloneJson(JSON.parse(payload.toString()))).toThrow(RangeError)
+    const copy = await cache.get('k') // a copy: decoded from the bytes
+    expect(levels(copy)).toBe(depth)
+    expect(cache.stats.errors).toBe(0)
   })
 
   it('with share: reads return one decoded value, the same object', async () => {
@@ -118,5 +192,20 @@ describe('EntryMemo: an entry object a store returns again', () => {
     // Two caches with core's JSON serializer (each its own instance) decode alike: one shared value.
     const json2 = createCache({ store, namespace: 'm', serializer: jsonSerializer() })
     expect(await json2.get('k')).toBe(await json.get('k'))
+  })
+})
+
+describe('cloneJson', () => {
+  it('copies any parsed JSON text into a value equal to a fresh parse, sharing no object with it', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        const master = JSON.parse(text)
+        const copy = cloneJson(master)
+        expect(copy).toStrictEqual(JSON.parse(text))
+        expect(JSON.stringify(copy)).toBe(JSON.stringify(master))
+        if (typeof master === 'object' && master !== null) expect(copy).not.toBe(master)
+      }),
+      { numRuns: 500 },
+    )
   })
 })
