@@ -26,13 +26,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { startRedis } from '@tagcache/redis-harness'
 import { Redis } from 'ioredis'
 import { type BenchOptions, type ChildArgs, type ChildTask, progress, runChild } from './runner.ts'
-import { median, range, shuffle, spread } from './stats.ts'
+import { median, range, roundRatio, shuffle, spread } from './stats.ts'
 import { seeded } from './workload.ts'
 
 const NS = 'bench'
 const PREFIX = `tagcache:${NS}:t:`
 const CHANNEL = '__redis__:invalidate'
 const keyOf = (tag: number) => `${PREFIX}${tag}`
+/** Rounds of the MGET comparison, tracked and untracked back to back in each. */
+const MGET_ROUNDS = 9
 
 export type TrackingMode = 'default' | 'bcast'
 
@@ -50,7 +52,7 @@ export interface TrackingSizes {
   unreadWrites: number
   /** Writes per second, sent in a pipeline every millisecond or so. @default 5000 */
   rate: number
-  /** Sequential MGETs per connection and round (5 rounds) in the round-trip phase. @default 1000 */
+  /** Sequential MGETs per connection and round (9 rounds) in the round-trip phase. @default 500 */
   mgetOps: number
   /** `tracking-table-max-keys` of the extra default-mode run. @default 1000 */
   maxKeys: number
@@ -63,7 +65,7 @@ export const DEFAULT_SIZES: TrackingSizes = {
   writes: 20_000,
   unreadWrites: 5_000,
   rate: 5_000,
-  mgetOps: 1_000,
+  mgetOps: 500,
   maxKeys: 1_000,
 }
 
@@ -134,6 +136,8 @@ export interface PhaseResult {
   setUsecPerCall: number
   /** used_cpu_user + used_cpu_sys over the phase (writes, messages, re-reads), per write. */
   serverCpuUsPerWrite: number
+  /** This process (the writer, and every reader's listener and re-reads), per write. */
+  clientCpuUsPerWrite: number
 }
 
 /** What one child (one mode, one fresh server) measured. */
@@ -145,13 +149,11 @@ export interface ModeRun {
     trackingKeys: number
     trackingItems: number
     trackingPrefixes: number
-    /** used_memory after the reads minus before (readers connected and tracking). */
-    memoryGrowthBytes: number
     /**
-     * The same, less client buffers (`mem_clients_normal`: the replies of
-     * the reads): the tracking table is counted in the dataset, not there.
+     * used_memory after the reads minus before (readers connected and
+     * tracking): the tracking table, and client buffers the replies grew.
      */
-    memoryGrowthNoClientsBytes: number
+    memoryGrowthBytes: number
     usedMemory: number
     perReader: Heard
   }
@@ -161,6 +163,8 @@ export interface ModeRun {
   mget: {
     tracked: { clientUs: number; serverUs: number }
     plain: { clientUs: number; serverUs: number }
+    /** Tracked over untracked, the median of per-round ratios (rounds ran back to back). */
+    ratio: { clientUs: number; serverUs: number }
   }
 }
 
@@ -245,7 +249,7 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
       if (readers.every((r) => r.holds[t] === 0)) unreadTags.push(t)
     }
 
-    const memoryBefore = memory(await info.info('memory'))
+    const memoryBefore = infoNumber(await info.info('memory'), 'used_memory')
     const readSnap = snapshot()
     await Promise.all(
       readers.map(async (r) => {
@@ -256,14 +260,13 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
     )
     await settle()
     const stats = await info.info('stats')
-    const memoryAfter = memory(await info.info('memory'))
+    const usedMemory = infoNumber(await info.info('memory'), 'used_memory')
     const reads = {
       trackingKeys: infoNumber(stats, 'tracking_total_keys'),
       trackingItems: infoNumber(stats, 'tracking_total_items'),
       trackingPrefixes: infoNumber(stats, 'tracking_total_prefixes'),
-      memoryGrowthBytes: memoryAfter.used - memoryBefore.used,
-      memoryGrowthNoClientsBytes: memoryAfter.noClients - memoryBefore.noClients,
-      usedMemory: memoryAfter.used,
+      memoryGrowthBytes: usedMemory - memoryBefore,
+      usedMemory,
       perReader: heardSince(readSnap),
     }
 
@@ -293,7 +296,7 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
       )
     const rounds = { tracked: [] as number[][], plain: [] as number[][] }
     for (const c of [tracked, plain]) for (let i = 0; i < 200; i++) await mget3(c)
-    for (let round = 0; round < 5; round++) {
+    for (let round = 0; round < MGET_ROUNDS; round++) {
       const order = round % 2 ? (['tracked', 'plain'] as const) : (['plain', 'tracked'] as const)
       for (const which of order) {
         const c = which === 'tracked' ? tracked : plain
@@ -304,6 +307,11 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
         rounds[which].push([us, usecPerCall(await info.info('commandstats'), 'mget')])
       }
     }
+    const ratio = (k: 0 | 1) =>
+      roundRatio(
+        rounds.tracked.map((r) => r[k] as number),
+        rounds.plain.map((r) => r[k] as number),
+      )
     const mid = (rs: number[][]) => ({
       clientUs: median(rs.map((r) => r[0] as number)),
       serverUs: median(rs.map((r) => r[1] as number)),
@@ -314,7 +322,11 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
       reads,
       changed,
       unread,
-      mget: { tracked: mid(rounds.tracked), plain: mid(rounds.plain) },
+      mget: {
+        tracked: mid(rounds.tracked),
+        plain: mid(rounds.plain),
+        ratio: { clientUs: ratio(0), serverUs: ratio(1) },
+      },
     }
   } finally {
     const all = [writer, info, ...extra, ...readers.flatMap((r) => [r.listener, r.tracked])]
@@ -376,6 +388,7 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
     for (const r of readers) r.latencies.length = 0
     await info.call('CONFIG', 'RESETSTAT')
     const cpu0 = serverCpu(await info.info('cpu'))
+    const client0 = process.cpuUsage()
     const start = performance.now()
     const sent: Promise<unknown>[] = []
     let done = 0
@@ -397,6 +410,7 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
     await Promise.all(sent)
     const seconds = (performance.now() - start) / 1000
     await settle()
+    const client = process.cpuUsage(client0)
     const cpu1 = serverCpu(await info.info('cpu'))
     const latencies = readers.flatMap((r) => r.latencies)
     return {
@@ -406,13 +420,9 @@ async function modeRun(args: ChildArgs): Promise<ModeRun> {
       latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) },
       setUsecPerCall: usecPerCall(await info.info('commandstats'), 'set'),
       serverCpuUsPerWrite: n === 0 ? 0 : ((cpu1 - cpu0) * 1e6) / n,
+      clientCpuUsPerWrite: n === 0 ? 0 : (client.user + client.system) / n,
     }
   }
-}
-
-const memory = (text: string) => {
-  const used = infoNumber(text, 'used_memory')
-  return { used, noClients: used - infoNumber(text, 'mem_clients_normal') }
 }
 
 const serverCpu = (text: string) =>
@@ -456,6 +466,7 @@ const phaseLines = (p: (run: ModeRun) => PhaseResult, reads: boolean): Line[] =>
     : []),
   ['  server SET usec_per_call (INFO commandstats)', (r) => p(r).setUsecPerCall, 2],
   ['  server CPU per write, µs (INFO cpu delta / writes)', (r) => p(r).serverCpuUsPerWrite, 1],
+  ['  client CPU per write, µs (writer + readers, 1 process)', (r) => p(r).clientCpuUsPerWrite, 1],
 ]
 
 /**
@@ -500,11 +511,6 @@ export async function trackingBench({ runs }: BenchOptions): Promise<void> {
       ['  tracking_total_items', (r) => r.reads.trackingItems, 0],
       ['  tracking_total_prefixes', (r) => r.reads.trackingPrefixes, 0],
       ['  used_memory growth from the reads, KiB', (r) => r.reads.memoryGrowthBytes / 1024, 0],
-      [
-        '  the same less client buffers (mem_clients_normal), KiB',
-        (r) => r.reads.memoryGrowthNoClientsBytes / 1024,
-        0,
-      ],
     ],
   )
   printModes(
@@ -518,13 +524,15 @@ export async function trackingBench({ runs }: BenchOptions): Promise<void> {
     phaseLines((r) => r.unread, false),
   )
   printModes(
-    `MGET of 3 random tags, one at a time (${n(sizes.mgetOps)} per round, median of 5 rounds per run)`,
+    `MGET of 3 random tags, one at a time (${n(sizes.mgetOps)} per round, median of ${MGET_ROUNDS} rounds per run)`,
     byMode,
     [
       ['  tracking connection of the mode, µs per round trip', (r) => r.mget.tracked.clientUs, 1],
       ['  untracked connection, µs per round trip', (r) => r.mget.plain.clientUs, 1],
       ['  tracking connection, server MGET usec_per_call', (r) => r.mget.tracked.serverUs, 2],
       ['  untracked connection, server MGET usec_per_call', (r) => r.mget.plain.serverUs, 2],
+      ['  tracked / untracked, round trip (per-round ratio)', (r) => r.mget.ratio.clientUs, 2],
+      ['  tracked / untracked, usec_per_call (per-round ratio)', (r) => r.mget.ratio.serverUs, 2],
     ],
   )
   const full = await one('default', sizes.maxKeys)
