@@ -113,7 +113,11 @@ export interface Heard {
   useful: number
   /** A tag the reader never read (BCAST tells everyone). */
   unneeded: number
-  /** A tag the reader had read that did not change since (a full tracking table drops keys). */
+  /**
+   * A tag the reader had read that did not change since (a full tracking
+   * table drops keys). Also, rarely, the second message of a tag written
+   * twice before the first message arrived (counted at send time).
+   */
   spurious: number
 }
 
