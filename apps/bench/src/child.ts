@@ -13,6 +13,7 @@ const SUITES = [
   'policies',
   'resilience',
   'near',
+  'tracking',
 ] as const
 
 const [suite, task, args = '{}'] = process.argv.slice(2)

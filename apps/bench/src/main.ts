@@ -1,7 +1,7 @@
 // `pnpm bench`: every figure is a ratio to a baseline measured in the same
 // process, repeated in several fresh processes.
 //   pnpm bench                  all suites
-//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies | resilience | near)
+//   pnpm bench memory redis     some suites (memory | serializers | redis | bounded | observability | policies | resilience | near | tracking)
 //   pnpm bench --runs 7         processes per comparison (default and minimum 5)
 import { cpus, loadavg } from 'node:os'
 import { boundedBench } from './bounded.ts'
@@ -13,6 +13,7 @@ import { redisBench } from './redis.ts'
 import { resilienceBench } from './resilience.ts'
 import type { BenchOptions } from './runner.ts'
 import { serializerBench } from './serializers.ts'
+import { trackingBench } from './tracking.ts'
 
 const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   memory: memoryBench,
@@ -23,6 +24,7 @@ const suites: Record<string, (options: BenchOptions) => Promise<void>> = {
   policies: policiesBench,
   resilience: resilienceBench,
   near: nearBench,
+  tracking: trackingBench,
 }
 const MIN_RUNS = 5
 
