@@ -298,6 +298,8 @@ class ClusterLink implements TrackingLink {
         state.lastHeard = performance.now()
         this.#maybeLive()
       },
+      // One node refusing is the cluster refusing: the same ACLs and version everywhere.
+      refused: (error) => events.refused(error),
       heard: () => {
         state.lastHeard = performance.now()
         events.heard(this.#quietest())

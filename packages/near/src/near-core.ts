@@ -67,6 +67,9 @@ export class NearCore implements TrackingEvents {
   readonly #pinger: NodeJS.Timeout
   #ready: Promise<void>
   #resolveReady: () => void = () => {}
+  #rejectReady: (error: unknown) => void = () => {}
+  /** Set when Redis refused client tracking: reads then go to Redis on the store's own client. */
+  refusal: StoreError | undefined
 
   constructor(inner: Store, internals: RedisStoreInternals, options: ResolvedNearOptions) {
     this.inner = inner
@@ -81,9 +84,12 @@ export class NearCore implements TrackingEvents {
     this.prefix = internals.prefix
     this.serverPrefix = internals.serverPrefix
     this.plain = internals.driver
-    this.#ready = new Promise((resolve) => {
+    this.#ready = new Promise((resolve, reject) => {
       this.#resolveReady = resolve
+      this.#rejectReady = reject
     })
+    // Handled: a refusal rejects ready() for whoever awaits it, never the process.
+    this.#ready.catch(() => {})
     this.cluster = internals.driver.cluster
     const make = this.cluster
       ? clusterLink
@@ -122,12 +128,24 @@ export class NearCore implements TrackingEvents {
     this.memory.flush()
   }
 
+  refused(error: unknown): void {
+    if (this.refusal !== undefined || this.closed) return
+    const message = error instanceof Error ? error.message : String(error)
+    this.refusal = new StoreError(
+      `[tagcache] [near] Redis refused client tracking (${message}); expected Redis 6 or later and a user allowed CLIENT TRACKING and CLIENT ID. Nothing is served locally: every read goes to Redis`,
+      { cause: error },
+    )
+    this.gap('tracking refused')
+    this.#rejectReady(this.refusal)
+  }
+
   heard(at?: number): void {
     this.lastHeard = at ?? performance.now()
   }
 
   /** A new session begins: the local copy (empty) may fill. */
   live(): void {
+    if (this.refusal !== undefined) return
     this.lastHeard = performance.now()
     this.tracking = true
     this.#resolveReady()
@@ -177,9 +195,8 @@ export class NearCore implements TrackingEvents {
     try {
       const full = keys.map((k) => prefix + k)
       const sentAt = performance.now()
-      const raws = this.#mget(values ? this.link.driver : this.plain, full) as Promise<
-        (Buffer | null)[]
-      >
+      const tracked = this.refusal === undefined ? this.link.driver : this.plain
+      const raws = this.#mget(values ? tracked : this.plain, full) as Promise<(Buffer | null)[]>
       const pttls = values && keep ? full.map((k) => this.#pttl(k)) : undefined
       const found = await raws
       const decoded = found.map((raw) => (raw === null ? undefined : decodeEntry(raw)))
@@ -203,7 +220,7 @@ export class NearCore implements TrackingEvents {
       }
       if (unknown.length > 0) {
         const replies = (await this.#mget(
-          this.link.driver,
+          tracked,
           unknown.map((t) => prefix + t),
         )) as (Buffer | null)[]
         for (let i = 0; i < unknown.length; i++) {

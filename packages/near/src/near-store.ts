@@ -53,7 +53,13 @@ export interface NearCache extends Store {
    * read then goes to Redis) and after `shutdown()`.
    */
   readonly healthy: boolean
-  /** Resolves once tracking is on for the first time. Reads before it simply go to Redis. */
+  /**
+   * Resolves once tracking is on for the first time. Reads before it simply go to Redis.
+   * @throws StoreError (`E_STORE`, rejected) when Redis refuses client tracking
+   * (a Redis older than 6, an ACL without `CLIENT TRACKING` or `CLIENT ID`):
+   * the cache then keeps working, every read going to Redis, and `healthy`
+   * stays false.
+   */
   ready(): Promise<void>
   /**
    * Resolves once every invalidation Redis had queued for this cache when
@@ -142,8 +148,9 @@ export class NearStore implements NearCache {
   }
 
   sync(): Promise<void> {
-    // Closed: reads go to the store, nothing local to bring up to date.
-    return this.#core.closed ? Promise.resolve() : this.#core.link.sync()
+    // Closed or refused: reads go to Redis, nothing local to bring up to date.
+    const core = this.#core
+    return core.closed || core.refusal !== undefined ? Promise.resolve() : core.link.sync()
   }
 
   reset(): void {

@@ -17,6 +17,8 @@ export interface TrackingEvents {
   gap(reason: string): void
   /** Tracking is (again) on and every later read through the link is tracked. */
   live(): void
+  /** Redis refused to track (an error reply to `CLIENT TRACKING` or `CLIENT ID`): it will not be retried. */
+  refused(error: unknown): void
   /**
    * Anything heard on the invalidation connection (a message, a pong);
    * `at`: when the quietest of several connections last spoke (cluster).
@@ -68,6 +70,18 @@ interface NodeRedisLike {
 }
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate'
+
+/**
+ * Whether `error` is Redis's error reply to a command (ioredis `ReplyError`,
+ * node-redis `ErrorReply` and its subclasses), not a connection failure.
+ */
+export function isErrorReply(error: unknown): boolean {
+  for (let p = error; typeof p === 'object' && p !== null; p = Object.getPrototypeOf(p)) {
+    const name = (p as { constructor?: { name?: unknown } }).constructor?.name
+    if (name === 'ReplyError' || name === 'ErrorReply') return true
+  }
+  return false
+}
 
 /** Swallows a rejection: connection failures reach the link through connection events. */
 const ignore = (): void => {}
@@ -122,7 +136,13 @@ export function ioredisLink(
       const id = await subscribed
       await tracked.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', id)
       if (mine === attempt && !closed) events.live()
-    } catch {
+    } catch (error) {
+      // Refused (CLIENT ID or CLIENT TRACKING answered with an error): said once, not retried.
+      if (isErrorReply(error)) {
+        subscribed = undefined
+        if (!closed) events.refused(error)
+        return
+      }
       // A connection failed meanwhile: its close event starts the next attempt
       // (and a listener that failed to subscribe tries again then).
       if (listener.status !== 'ready') subscribed = undefined
@@ -184,13 +204,20 @@ export function nodeRedisLink(
   const tracked = source.duplicate({ RESP: 3, emitInvalidate: true, clientSideCache: undefined })
   let closed = false
   let attempt = 0
+  /** Redis refused tracking: said once, the connection dropped. */
+  let refused = false
   const establish = async () => {
     const mine = ++attempt
     try {
       const info = await tracked.sendCommand(['CLIENT', 'TRACKINGINFO'])
       if (!trackingOn(info)) await tracked.sendCommand(['CLIENT', 'TRACKING', 'ON'])
       if (mine === attempt && !closed) events.live()
-    } catch {
+    } catch (error) {
+      if (isErrorReply(error) && !refused && !closed) {
+        refused = true
+        events.refused(error)
+        return
+      }
       // The connection failed meanwhile: its next ready starts another attempt.
     }
   }
@@ -198,7 +225,17 @@ export function nodeRedisLink(
     attempt++
     if (!closed) events.gap(reason)
   }
-  tracked.on('error', gap('the tracking connection failed'))
+  // node-redis sends CLIENT TRACKING ON in its handshake: refused, the
+  // handshake fails and the client would retry forever. Said once; the
+  // connection is dropped (reads then go to the store's own client).
+  const failed = gap('the tracking connection failed')
+  tracked.on('error', ((error: unknown) => {
+    failed()
+    if (refused || closed || !isErrorReply(error)) return
+    refused = true
+    events.refused(error)
+    tracked.destroy?.()
+  }) as (...args: never[]) => void)
   tracked.on('reconnecting', gap('the tracking connection reconnects'))
   tracked.on('end', gap('the tracking connection closed'))
   tracked.on('ready', () => void establish())
@@ -225,6 +262,7 @@ export function nodeRedisLink(
     async close() {
       closed = true
       attempt++
+      if (refused) return // destroyed already
       try {
         await (tracked.close ?? tracked.quit)?.call(tracked)
       } catch {

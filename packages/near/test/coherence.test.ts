@@ -335,6 +335,54 @@ describe('options and stores', () => {
     }
   })
 
+  it.each(['ioredis', 'node-redis'] as const)(
+    'Redis refusing CLIENT TRACKING (%s): ready() rejects with a StoreError saying why; reads go to Redis',
+    async (driver) => {
+      const user = `notrack-${driver}`
+      await admin.call('ACL', 'SETUSER', user, 'on', '>pw', '~*', '&*', '+@all', '-client|tracking')
+      const url = `redis://${user}:pw@127.0.0.1:${server.port}`
+      let store: Store
+      let quit: () => Promise<unknown>
+      if (driver === 'ioredis') {
+        const client = new Redis(url)
+        store = ioredisStore(client)
+        quit = () => client.quit()
+      } else {
+        const client = createClient({ url })
+        await client.connect()
+        store = nodeRedisStore(client)
+        quit = () => client.close()
+      }
+      const near = nearCache(store)
+      const cache = createCache({ store: near, namespace: `refused-${driver}` })
+      try {
+        const refusal = await near.ready().then(
+          () => undefined,
+          (error: unknown) => error,
+        )
+        expect(refusal).toMatchObject({
+          code: 'E_STORE',
+          message: expect.stringMatching(
+            /^\[tagcache\] \[near\] Redis refused client tracking \(NOPERM.*client\|tracking.*\); expected Redis 6 or later/,
+          ),
+        })
+        expect(near.healthy).toBe(false)
+        // The cache works on, every read from Redis.
+        await cache.set('k', 'v', { tags: ['t'] })
+        for (let i = 0; i < 3; i++) expect(await cache.get('k')).toBe('v')
+        await cache.invalidate('t')
+        expect(await cache.get('k')).toBeUndefined()
+        await near.sync()
+        expect(near.stats.hits).toBe(0)
+        expect(near.stats.misses).toBe(4)
+      } finally {
+        await cache.close()
+        await quit()
+        await admin.call('ACL', 'DELUSER', user)
+      }
+    },
+  )
+
   it('an ioredis keyPrefix: invalidations name keys with it, and still reach the entries', async () => {
     const a = new Redis(server.port, '127.0.0.1', { keyPrefix: 'kp:' })
     const b = new Redis(server.port, '127.0.0.1', { keyPrefix: 'kp:' })
