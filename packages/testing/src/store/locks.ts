@@ -81,8 +81,17 @@ export function lockTests(ctx: SuiteContext): void {
       expect(await awaitUnlock(id, ctx.unit / 4)).toBe(false)
       expect(await store.lock(id, 'a', 60_000)).toBe(true)
       expect(await store.lock(other, 'x', 60_000)).toBe(true)
-      // Let a store that listens on a connection of its own subscribe first.
-      await awaitUnlock(id, ctx.unit / 4)
+      // Until the store hears a release: one listening on a connection of its
+      // own subscribes on its first wait, which a loaded machine may take longer
+      // to finish than any fixed delay (a release published before is not heard).
+      const probe = entryId(ctx.namespace, 'probe')
+      for (let tries = 1; ; tries++) {
+        expect(await store.lock(probe, 'p', 60_000)).toBe(true)
+        const heard = awaitUnlock(probe, ctx.unit * 2)
+        await store.unlock(probe, 'p')
+        if (await heard) break
+        if (tries === 50) throw new Error('the store never heard a release after 50 tries')
+      }
       const started = performance.now()
       const waiting = awaitUnlock(id, 30_000)
       let woken: boolean | undefined
