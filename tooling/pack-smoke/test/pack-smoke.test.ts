@@ -295,7 +295,7 @@ beforeAll(async () => {
     }),
   )
   await server
-}, 180_000)
+}, 600_000) // packs and installs every package: 3 min was not enough on a loaded 2-core machine
 
 afterAll(async () => {
   await redis?.stop()
