@@ -1,16 +1,14 @@
-import {
-  type GetOrCaptureResult,
-  type KeyRecord,
-  READ_ASYNC,
-  type Store,
-  type StoredEntry,
-  type StoreWrite,
-  type StoreWriteWithKey,
+import type {
+  BoundedStore,
+  Store,
+  StoredEntry,
+  StoreWrite,
+  StoreWriteWithKey,
 } from '@tagcache/core'
-import type { LocalEntry } from './local-memory.js'
+import { encodeEntry, redisBoundedInternals } from '@tagcache/redis'
+import { NearBoundedStore } from './near-bounded.js'
 import type { NearCore } from './near-core.js'
-
-const first = (entries: readonly (StoredEntry | undefined)[]): StoredEntry | undefined => entries[0]
+import { NearReader, type ReadCounters } from './near-reads.js'
 
 /** What a near cache has done, for dashboards and tests. */
 export interface NearStats {
@@ -81,13 +79,30 @@ export interface NearCache extends Store {
   share(): NearCache
 }
 
+/**
+ * The bytes Redis holds under an entry's key if it is still the entry the
+ * near cache read (what a Redis store's `deleteIfUnchanged` compares), or
+ * `undefined` when they cannot be told: the entry format is canonical, so
+ * the tag keys (as Lua sees them), versions and payload give them back.
+ */
+export function entryBytes(entry: StoredEntry, serverPrefix: string): Buffer | undefined {
+  const own = (entry as { raw?: unknown }).raw
+  if (Buffer.isBuffer(own)) return own
+  const { tags, versions, value } = entry
+  // Bytes not in the entry format come back whole (as `value`), without tags.
+  if (tags.length === 0) return Buffer.from(value)
+  // A tag key outside the store's prefix reads as `''`: its bytes are unknown.
+  if (versions.length !== tags.length || tags.includes('')) return undefined
+  return encodeEntry(
+    tags.map((t) => serverPrefix + t),
+    versions,
+    value,
+  )
+}
+
 /** One view of a near cache (see {@link NearCache.share}). */
-export class NearStore implements NearCache {
+export class NearStore extends NearReader implements NearCache {
   readonly name: string
-  readonly #core: NearCore
-  #hits = 0
-  #misses = 0
-  #dirty = 0
   #closed = false
   readonly lock?: Store['lock']
   readonly unlock?: Store['unlock']
@@ -95,10 +110,12 @@ export class NearStore implements NearCache {
   readonly expireTags?: Store['expireTags']
   readonly getOrCapture?: Store['getOrCapture']
   readonly onEvict?: Store['onEvict']
+  readonly deleteIfUnchanged?: Store['deleteIfUnchanged']
+  readonly bounded?: Store['bounded']
 
   constructor(core: NearCore) {
-    this.#core = core
     const inner = core.inner
+    super(core, { hits: 0, misses: 0, dirty: 0 }, inner)
     this.name = inner.name
     if (inner.lock !== undefined && inner.unlock !== undefined) {
       this.lock = inner.lock.bind(inner)
@@ -110,24 +127,57 @@ export class NearStore implements NearCache {
     const expireTags = inner.expireTags
     if (expireTags !== undefined) {
       this.expireTags = (tags, version, ttl) =>
-        this.#changing(tags, () => expireTags.call(inner, tags, version, ttl))
+        this.changing(tags, () => expireTags.call(inner, tags, version, ttl))
     }
     // Tags-only reads are one GET: core's own read-then-capture is as good.
-    if (core.options.values) this.getOrCapture = this.#getOrCapture
+    if (core.options.values) {
+      this.getOrCapture = (key, tags, candidate, ttl) =>
+        this.readOrCapture(key, tags, candidate, ttl)
+    }
     // Local evictions are not the store's: entries stay in Redis. The store's own, if any, pass.
     if (inner.onEvict !== undefined) this.onEvict = inner.onEvict.bind(inner)
+    const deleteIfUnchanged = inner.deleteIfUnchanged
+    if (deleteIfUnchanged !== undefined) {
+      this.deleteIfUnchanged = (key, entry) => {
+        const raw = entryBytes(entry, core.serverPrefix)
+        // Bytes we cannot tell are left to expire, as the contract says.
+        if (raw === undefined) return Promise.resolve(false)
+        const read = { ...entry, raw } as StoredEntry
+        return this.changing([key], () => deleteIfUnchanged.call(inner, key, read))
+      }
+    }
+    const bounded = inner.bounded
+    if (bounded !== undefined) {
+      this.bounded = (options) => this.#bounded(bounded.call(inner, options))
+    }
+  }
+
+  /**
+   * A bounded view over the store's own (`createCache({ store, policy })`):
+   * writes, the index and evictions are the store's view's; reads are this
+   * near cache's, under the entries' keys in the view, and count as uses
+   * of the bounded cache (see {@link NearBoundedStore}). Its hits and misses
+   * count in this view's stats.
+   */
+  #bounded(view: BoundedStore): BoundedStore {
+    const internals = redisBoundedInternals(view)
+    // A view of another copy of @tagcache/redis without what reading its
+    // entries locally needs: every read of it goes to Redis, through it.
+    if (internals === undefined) return view
+    return new NearBoundedStore(this.core, this.counters, view, internals)
   }
 
   get stats(): NearStats {
-    const core = this.#core
+    const core = this.core
+    const { hits, misses, dirty } = this.counters
     const { invalidations, flushes, evictions } = core.memory.counters
-    const reads = this.#hits + this.#misses
-    const hitRatio = reads === 0 ? 0 : this.#hits / reads
+    const reads = hits + misses
+    const hitRatio = reads === 0 ? 0 : hits / reads
     return {
-      hits: this.#hits,
-      misses: this.#misses,
+      hits,
+      misses,
       invalidations,
-      dirty: this.#dirty,
+      dirty,
       flushes,
       evictions,
       entries: core.memory.size,
@@ -135,229 +185,80 @@ export class NearStore implements NearCache {
       bytes: core.memory.bytes,
       confidence: core.confidence,
       hitRatio,
-      summary: `near: ${this.#hits} hits, ${this.#misses} misses (${(hitRatio * 100).toFixed(1)}%), ${invalidations} invalidations, ${this.#dirty} dirty, ${flushes} flush${flushes === 1 ? '' : 'es'}`,
+      summary: `near: ${hits} hits, ${misses} misses (${(hitRatio * 100).toFixed(1)}%), ${invalidations} invalidations, ${dirty} dirty, ${flushes} flush${flushes === 1 ? '' : 'es'}`,
     }
   }
 
   get healthy(): boolean {
-    return this.#core.tracking && !this.#core.closed
+    return this.core.tracking && !this.core.closed
   }
 
   ready(): Promise<void> {
-    return this.#core.ready()
+    return this.core.ready()
   }
 
   sync(): Promise<void> {
     // Closed or refused: reads go to Redis, nothing local to bring up to date.
-    const core = this.#core
+    const core = this.core
     return core.closed || core.refusal !== undefined ? Promise.resolve() : core.link.sync()
   }
 
   reset(): void {
-    this.#core.memory.flush()
+    this.core.memory.flush()
   }
 
   shutdown(): Promise<void> {
     this.#closed = true
-    return this.#core.shutdown()
+    return this.core.shutdown()
   }
 
   share(): NearCache {
-    this.#core.views++
-    return new NearStore(this.#core)
+    this.core.views++
+    return new NearStore(this.core)
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    if (--this.#core.views > 0) return
-    await this.#core.shutdown()
+    if (--this.core.views > 0) return
+    await this.core.shutdown()
     // What the wrapped store opened itself (a Redis store: the connection
     // that hears lock releases), never the client it was given.
-    await this.#core.inner.close?.()
-  }
-
-  /**
-   * The local copy of `key` if it may be served now (live, within `maxIdle`,
-   * not expired, every tag version known locally and equal); drops an
-   * expired or stale one.
-   */
-  #local(key: string, record?: KeyRecord): LocalEntry | undefined {
-    const core = this.#core
-    const entry = core.memory.entryOf(key, record)
-    if (entry === undefined) return undefined
-    const now = performance.now()
-    if (!core.serving(now)) return undefined
-    if (core.current(entry, now)) return entry
-    if (now >= entry.expiresAt) core.memory.drop(key)
-    return undefined
-  }
-
-  /** Whether this hit is served without asking Redis (`confidence`). */
-  #trusted(): boolean {
-    const confidence = this.#core.confidence
-    return confidence >= 100 || Math.random() * 100 < confidence
-  }
-
-  /**
-   * A local hit, synchronously (core then answers with one promise, as for
-   * the memory store); {@link READ_ASYNC} for anything that needs Redis (a
-   * miss, a checked hit, tags-only mode, a closed cache): core then calls `get`.
-   */
-  getSync(key: string, record?: KeyRecord): StoredEntry | undefined | typeof READ_ASYNC {
-    const core = this.#core
-    if (core.closed || !core.options.values) return READ_ASYNC
-    const local = this.#local(key, record)
-    if (local === undefined || !this.#trusted()) return READ_ASYNC
-    this.#hits++
-    core.memory.touch(local)
-    return local.stored
-  }
-
-  get(key: string, record?: KeyRecord): Promise<StoredEntry | undefined> {
-    const core = this.#core
-    if (core.closed) return core.inner.get(key, record)
-    if (!core.options.values) return this.#tagsOnly([key]).then(first)
-    const local = this.#local(key, record)
-    if (local !== undefined) {
-      if (this.#trusted()) {
-        this.#hits++
-        core.memory.touch(local)
-        return Promise.resolve(local.stored)
-      }
-      return this.#checked(key, local)
-    }
-    this.#misses++
-    return core.read([key]).then(first)
-  }
-
-  /** A hit checked against Redis: a mismatch is dirty, and Redis's answer wins. */
-  async #checked(key: string, local: LocalEntry): Promise<StoredEntry | undefined> {
-    const core = this.#core
-    core.memory.drop(key)
-    const remote = first(await core.read([key]))
-    const same =
-      remote !== undefined &&
-      Buffer.from(remote.value).equals(local.stored.value) &&
-      remote.versions.length === local.versions.length &&
-      remote.versions.every((v, i) => v === local.versions[i] && remote.current[i] === v)
-    if (same) {
-      this.#hits++
-      if (core.options.dynamicConfidence) core.confidence = Math.min(100, core.confidence + 1)
-    } else {
-      this.#misses++
-      this.#dirty++
-      if (core.options.dynamicConfidence) core.confidence = Math.max(0, core.confidence - 10)
-    }
-    return remote
-  }
-
-  async getMany(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
-    const core = this.#core
-    if (core.closed) return core.inner.getMany(keys)
-    if (!core.options.values) return this.#tagsOnly(keys)
-    const out: (StoredEntry | undefined)[] = new Array(keys.length)
-    const remote: string[] = []
-    const at: number[] = []
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string
-      const local = this.#local(key)
-      if (local !== undefined) {
-        this.#hits++
-        core.memory.touch(local)
-        out[i] = local.stored
-      } else {
-        this.#misses++
-        remote.push(key)
-        at.push(i)
-      }
-    }
-    if (remote.length > 0) {
-      const found = await core.read(remote)
-      for (let j = 0; j < remote.length; j++) out[at[j] as number] = found[j]
-    }
-    return out
-  }
-
-  async #getOrCapture(
-    key: string,
-    tags: readonly string[],
-    candidate: string,
-    ttl: number,
-  ): Promise<GetOrCaptureResult> {
-    const core = this.#core
-    if (core.closed) {
-      const entry = await core.inner.get(key)
-      if (entry?.verified === true) return { entry }
-      return { entry, captured: await core.inner.tagVersions(tags, candidate, ttl) }
-    }
-    const local = this.#local(key)
-    if (local !== undefined && this.#trusted()) {
-      this.#hits++
-      core.memory.touch(local)
-      return { entry: local.stored }
-    }
-    this.#misses++
-    // Read (and kept) as `get` reads; captured only when it found nothing to serve.
-    const entry = first(await core.read([key]))
-    if (entry?.verified === true) return { entry }
-    return { entry, captured: await core.inner.tagVersions(tags, candidate, ttl) }
-  }
-
-  async #tagsOnly(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
-    const core = this.#core
-    const entries = await core.read(keys)
-    for (const entry of entries) {
-      if (entry === undefined) this.#misses++
-      else if (entry.verified === true) this.#hits++
-      else this.#misses++
-    }
-    return entries
-  }
-
-  /** Our own change of `ids`: the local copies go before and after it (a read may race it). */
-  async #changing<T>(ids: readonly string[], change: () => Promise<T>): Promise<T> {
-    const memory = this.#core.memory
-    for (const id of ids) memory.forget(id)
-    try {
-      return await change()
-    } finally {
-      for (const id of ids) memory.forget(id)
-    }
+    await this.core.inner.close?.()
   }
 
   set(key: string, write: StoreWrite): Promise<void> {
-    return this.#changing([key], () => this.#core.inner.set(key, write))
+    return this.changing([key], () => this.core.inner.set(key, write))
   }
 
   setMany(writes: readonly StoreWriteWithKey[]): Promise<void> {
-    return this.#changing(
+    return this.changing(
       writes.map((w) => w.key),
-      () => this.#core.inner.setMany(writes),
+      () => this.core.inner.setMany(writes),
     )
   }
 
   delete(key: string): Promise<boolean> {
-    return this.#changing([key], () => this.#core.inner.delete(key))
+    return this.changing([key], () => this.core.inner.delete(key))
   }
 
   deleteMany(keys: readonly string[]): Promise<number> {
-    return this.#changing(keys, () => this.#core.inner.deleteMany(keys))
+    return this.changing(keys, () => this.core.inner.deleteMany(keys))
   }
 
   tagVersions(tags: readonly string[], candidate: string, ttl: number): Promise<string[]> {
-    return this.#core.inner.tagVersions(tags, candidate, ttl)
+    return this.core.inner.tagVersions(tags, candidate, ttl)
   }
 
   invalidate(tags: readonly string[], version: string, ttl: number): Promise<void> {
-    return this.#changing(tags, () => this.#core.inner.invalidate(tags, version, ttl))
+    return this.changing(tags, () => this.core.inner.invalidate(tags, version, ttl))
   }
 
   ttl(key: string): Promise<number | undefined> {
-    return this.#core.inner.ttl(key)
+    return this.core.inner.ttl(key)
   }
 
   expire(key: string, ttl: number): Promise<boolean> {
-    return this.#changing([key], () => this.#core.inner.expire(key, ttl))
+    return this.changing([key], () => this.core.inner.expire(key, ttl))
   }
 }

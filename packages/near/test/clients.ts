@@ -1,4 +1,10 @@
-import type { Store, StoreWrite, StoreWriteWithKey } from '@tagcache/core'
+import type {
+  BoundedStore,
+  BoundOptions,
+  Store,
+  StoreWrite,
+  StoreWriteWithKey,
+} from '@tagcache/core'
 import type { NearCache } from '../src/index.js'
 
 /**
@@ -8,7 +14,7 @@ import type { NearCache } from '../src/index.js'
  * coherent within one invalidation message, not at once: this is the
  * contract's "seen at once" for a reader whose messages have arrived.
  */
-export function syncedPeer(store: Store, near: () => NearCache): Store {
+export function syncedPeer<S extends Store>(store: S, near: () => NearCache): S {
   const after =
     <A extends unknown[], R>(op: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
@@ -16,7 +22,8 @@ export function syncedPeer(store: Store, near: () => NearCache): Store {
       await near().sync()
       return result
     }
-  return {
+  const bounded = store.bounded
+  const peer = {
     ...bindAll(store),
     set: after((key: string, write: StoreWrite) => store.set(key, write)),
     setMany: after((writes: readonly StoreWriteWithKey[]) => store.setMany(writes)),
@@ -30,6 +37,19 @@ export function syncedPeer(store: Store, near: () => NearCache): Store {
       store.tagVersions(tags, candidate, ttl),
     ),
   }
+  if (bounded !== undefined) {
+    // Its bounded views are peers too (their writes evict, and are synced).
+    ;(peer as Store).bounded = (options: BoundOptions): BoundedStore => {
+      const view = bounded.call(store, options)
+      const synced = syncedPeer(view, near)
+      return Object.assign(synced, {
+        policy: view.policy,
+        dropIndex: () => view.dropIndex(),
+        onEvict: view.onEvict?.bind(view),
+      })
+    }
+  }
+  return peer as unknown as S
 }
 
 /** The store's methods bound to it, as an object of its own. */

@@ -15,6 +15,7 @@ import { asBuffer, type Commands, checkedCaptured, ttlArg } from './commands.js'
 import type { RedisArg } from './driver.js'
 import { capturedReply, isVerified, parseGetReply, verifiedEntry } from './entries.js'
 import { encodeEntry } from './entry-format.js'
+import { REDIS_BOUNDED_INTERNALS, type RedisBoundedInternals } from './internals.js'
 import {
   BOUNDED_DELETE_SCRIPT,
   type BoundedScripts,
@@ -148,6 +149,13 @@ export class BoundedRedisStore implements BoundedStore {
     })
     this.#scriptedHints = mode.scriptedHints
     this.#hints = new TagHints(mode.tagHints, prefix, luaPrefix, mode.scriptedHints)
+    const internals: RedisBoundedInternals = {
+      keyOf: (key) => this.#viewKey(key),
+      readsCount: this.#scripts.readsCount,
+      touch: (ids) => this.#touchNow(ids),
+    }
+    // Not enumerable: a spread or a log of the view shows none of it.
+    Object.defineProperty(this, REDIS_BOUNDED_INTERNALS, { value: Object.freeze(internals) })
   }
 
   #shard(key: string): Shard {
@@ -232,6 +240,22 @@ export class BoundedRedisStore implements BoundedStore {
     const keys = pending.get(s)
     if (keys === undefined) pending.set(s, [s.index, s.counter, entryKey])
     else keys.push(entryKey)
+  }
+
+  /**
+   * Uses of `ids` read elsewhere (a near cache's local copies, its tracked
+   * reads): queued as hinted reads' are, and sent now with whatever this
+   * tick had queued, so that they reach Redis ahead of any command the
+   * caller sends next (a write that may evict).
+   */
+  #touchNow(ids: readonly string[]): void {
+    if (ids.length === 0) return
+    const prefix = this.#commands.prefix
+    for (const id of ids) {
+      const s = this.#shard(id)
+      this.#touch(s, prefix + s.tag + id)
+    }
+    this.#flushTouches()
   }
 
   #flushTouches(): void {
@@ -402,7 +426,6 @@ export class BoundedRedisStore implements BoundedStore {
     return this.#base.expire(this.#viewKey(key), ttl)
   }
 
-  /** Capacity evictions of writes made through this view, in this process. */
   /** The store's soft invalidation: tag versions are not the bounded cache's. */
   expireTags(tags: readonly string[], version: string, ttl: number): Promise<void> {
     return this.#base.expireTags(tags, version, ttl)
@@ -422,6 +445,7 @@ export class BoundedRedisStore implements BoundedStore {
     return this.#base.unlock(key, owner)
   }
 
+  /** Capacity evictions of writes made through this view, in this process. */
   onEvict(listener: StoreEvictListener): () => void {
     this.#listeners.add(listener)
     return () => {

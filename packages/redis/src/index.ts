@@ -17,8 +17,11 @@ export {
   MAX_ENTRY_TAGS,
 } from './entry-format.js'
 export {
+  REDIS_BOUNDED_INTERNALS,
   REDIS_STORE_INTERNALS,
+  type RedisBoundedInternals,
   type RedisStoreInternals,
+  redisBoundedInternals,
   redisStoreInternals,
 } from './internals.js'
 export type { RedisStoreOptions, ResolvedRedisStoreOptions } from './options.js'

@@ -42,3 +42,55 @@ export function redisStoreInternals(store: unknown): RedisStoreInternals | undef
     ? (internals as RedisStoreInternals)
     : undefined
 }
+
+/**
+ * The key under which a bounded view made by a Redis store's `bounded()`
+ * keeps its {@link RedisBoundedInternals}: a registered symbol, so that
+ * another copy of this package finds it too.
+ * @internal For `@tagcache/near`; not part of the public API.
+ */
+export const REDIS_BOUNDED_INTERNALS: unique symbol = Symbol.for(
+  '@tagcache/redis:bounded-internals',
+)
+
+/**
+ * What a bounded view of a Redis store offers a package that reads its
+ * entries itself (`@tagcache/near` reads them through its tracking
+ * connection and serves local copies): where each entry lives, and a way to
+ * record uses of entries without reading them.
+ * @internal For `@tagcache/near`; not part of the public API.
+ */
+export interface RedisBoundedInternals {
+  /**
+   * The key of entry `id` in the store, the store's prefix not included:
+   * `{<view id>:<shard>}<id>`. Prefixed with {@link RedisStoreInternals.prefix}
+   * it is the key the driver is given; with
+   * {@link RedisStoreInternals.serverPrefix}, the key Redis names in
+   * invalidations.
+   */
+  keyOf(id: string): string
+  /** Whether a read that finds its entry is a use (all policies but `fifo` and `rr`). */
+  readonly readsCount: boolean
+  /**
+   * Records a read of each of `ids` (an id twice: two reads), in order, as
+   * the view's own reads would, without reading them: a use of each entry
+   * that exists, the removal from the index of each that does not. Sent at
+   * once, one touch script per shard, on the store's client, behind the
+   * commands already sent on it. Not awaited: a failure loses these uses
+   * only (the eviction order sees fewer of them), never a value.
+   */
+  touch(ids: readonly string[]): void
+}
+
+/**
+ * The {@link RedisBoundedInternals} of a bounded view made by a Redis
+ * store's `bounded()`, `undefined` for any other object.
+ * @internal For `@tagcache/near`; not part of the public API.
+ */
+export function redisBoundedInternals(view: unknown): RedisBoundedInternals | undefined {
+  if (typeof view !== 'object' || view === null) return undefined
+  const internals = (view as { [REDIS_BOUNDED_INTERNALS]?: unknown })[REDIS_BOUNDED_INTERNALS]
+  return typeof internals === 'object' && internals !== null
+    ? (internals as RedisBoundedInternals)
+    : undefined
+}
