@@ -55,8 +55,13 @@ export type { NearCacheOptions } from './options.js'
  * connections empties the local copy, which serves again once every
  * master's tracking is on over the new table. `sync()` syncs every node.
  *
- * Not offered: `bounded` (a namespace `policy` needs the store's own
- * bounded views: use the store directly for bounded caches).
+ * Bounded caches (`createCache({ store: nearCache(store), policy })`): the
+ * near cache's `bounded()` is a view over the store's own bounded view.
+ * Writes go through it (the index, the bound across processes and the
+ * evictions stay Redis's); reads are served locally, under the entry's key
+ * in that view, and each read, local hits included, is sent to the view as
+ * a use (a touch batched per microtask, not awaited). A local eviction
+ * (`maxKeys`) is not reported as an eviction of the bounded cache.
  *
  * @throws InvalidOptionsError (`E_INVALID_OPTIONS`) when `options` are not
  *   valid, or when `store` is not a Redis store made by `ioredisStore` or

@@ -8,11 +8,14 @@ import type {
 import { encodeEntry, redisBoundedInternals } from '@tagcache/redis'
 import { NearBoundedStore } from './near-bounded.js'
 import type { NearCore } from './near-core.js'
-import { NearReader, type ReadCounters } from './near-reads.js'
+import { NearReader } from './near-reads.js'
 
 /** What a near cache has done, for dashboards and tests. */
 export interface NearStats {
-  /** Reads answered from the local copy, with no round trip (tags-only: with no tag version read). */
+  /**
+   * Reads answered from the local copy, with no round trip (tags-only: with no tag version read).
+   * Reads through the view's bounded views (`createCache({ policy })`) count here too.
+   */
   readonly hits: number
   /** Reads that went to Redis. */
   readonly misses: number
@@ -41,6 +44,9 @@ export interface NearStats {
 /**
  * A near cache: a {@link Store} (pass it to `createCache`) with a local
  * copy of entries and tag versions kept coherent by Redis client tracking.
+ * It offers the wrapped store's optional capabilities: `bounded()` (a view
+ * whose reads are served locally too, see `nearCache`), `deleteIfUnchanged`,
+ * locks, `expireTags`.
  */
 export interface NearCache extends Store {
   /** What the cache has done (a snapshot). */

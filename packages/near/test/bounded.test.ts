@@ -53,8 +53,8 @@ const senders: Record<Client, () => RawCommand> = {
   'node-redis cluster': () => (args) => nodeRedisCluster.sendCommand(args[1], false, args),
 }
 
-function suite(client: Client, options: NearCacheOptions = {}, label = '') {
-  boundedStoreSuite(`near over ${client}${label}`, {
+function suite(name: string, client: Client, options: NearCacheOptions = {}) {
+  boundedStoreSuite(name, {
     createStore: async () => {
       const near = nearCache(stores[client](), options)
       await near.ready()
@@ -79,8 +79,8 @@ function suite(client: Client, options: NearCacheOptions = {}, label = '') {
   })
 }
 
-suite('ioredis')
-suite('node-redis')
-suite('ioredis', { values: false }, ', tags only')
-suite('ioredis cluster')
-suite('node-redis cluster')
+suite('near over ioredis', 'ioredis')
+suite('near over node-redis', 'node-redis')
+suite('near over ioredis, tags only', 'ioredis', { values: false })
+suite('near over an ioredis cluster', 'ioredis cluster')
+suite('near over a node-redis cluster', 'node-redis cluster')
