@@ -54,6 +54,8 @@ export interface LocalCounters {
   flushes: number
   /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
   evictions: number
+  /** Local entries dropped because their cluster slot moved to another master. */
+  moved: number
 }
 
 /**
@@ -79,7 +81,7 @@ export class LocalMemory {
   /** Key -> epoch of its last invalidation, kept while reads are in flight. */
   readonly #dirty = new Map<string, number>()
   #inflight = 0
-  readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0 }
+  readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0, moved: 0 }
 
   constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number, share = false) {
     this.#policy = policy
@@ -185,6 +187,22 @@ export class LocalMemory {
     this.#versions.clear()
     this.#policy.clear()
     this.#bytes = 0
+  }
+
+  /**
+   * Drops every entry and tag version whose id `picked` returns true for
+   * (their entries stop serving), and refuses every reply of a read in
+   * flight: the rest of the copy stays. Linear in what is held.
+   * @returns How many entries were dropped.
+   */
+  dropWhere(picked: (id: string) => boolean): number {
+    this.#floor = ++this.#epoch
+    this.#dirty.clear()
+    let dropped = 0
+    // Deleting the current key while iterating a Map is safe: it is not visited again.
+    for (const id of this.#entries.keys()) if (picked(id) && this.#remove(id)) dropped++
+    for (const tag of this.#versions.keys()) if (picked(tag)) this.#dropVersion(tag)
+    return dropped
   }
 
   /** Keeps a tag version read at `since` (unless it changed since). */

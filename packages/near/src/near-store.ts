@@ -26,6 +26,12 @@ export interface NearStats {
   readonly flushes: number
   /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
   readonly evictions: number
+  /**
+   * Redis Cluster: local entries dropped because their slot moved to
+   * another master (an entry whose tag's slot moved stops serving too, and
+   * is read again); the rest of the copy kept serving.
+   */
+  readonly moved: number
   /** Entries held locally now. */
   readonly entries: number
   /** Tag versions held locally now. */
@@ -120,7 +126,7 @@ export class NearStore implements NearCache {
 
   get stats(): NearStats {
     const core = this.#core
-    const { invalidations, flushes, evictions } = core.memory.counters
+    const { invalidations, flushes, evictions, moved } = core.memory.counters
     const reads = this.#hits + this.#misses
     const hitRatio = reads === 0 ? 0 : this.#hits / reads
     return {
@@ -130,6 +136,7 @@ export class NearStore implements NearCache {
       dirty: this.#dirty,
       flushes,
       evictions,
+      moved,
       entries: core.memory.size,
       tagVersions: core.memory.tagVersionCount,
       bytes: core.memory.bytes,

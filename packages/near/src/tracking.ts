@@ -24,6 +24,20 @@ export interface TrackingEvents {
    * `at`: when the quietest of several connections last spoke (cluster).
    */
   heard(at?: number): void
+  /**
+   * Cluster: keys hashing to these slots may now live on another master
+   * than the one that tracked this cache's reads of them (the slot table
+   * changed, or a node redirected a read). Their local copies, entries and
+   * tag versions, go; replies of reads in flight are not kept. The rest of
+   * the local copy, tracked by masters that still own it, keeps serving.
+   */
+  moved?(slots: ReadonlySet<number>): void
+  /**
+   * Cluster: `key` (as the store names it, before the driver's prefix) is
+   * being read untracked (its master's link is not live yet): the reply is
+   * served, not kept.
+   */
+  untracked?(key: string): void
 }
 
 /** The connections of one near cache. */
