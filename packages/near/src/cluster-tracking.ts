@@ -4,15 +4,17 @@
 // the link of the master that owns the key's slot, so that the server that
 // will see the key change is the one that remembers this cache read it.
 //
-// The invalidation stream of the whole cluster may have a gap whenever one
-// node's may (a disconnect or reconnect of one of its connections, silence):
-// that empties the local copy before it serves again, and it serves again
-// once every master's link is live over the slot table the cluster client
-// holds then. A key may also come to live elsewhere than where it was read:
-// the slot table changed, or a node answered MOVED, ASK or TRYAGAIN. Then
-// only the local copies (entries and tag versions) of the slots concerned go,
-// since the masters that still own the other slots still track them; a key
-// whose new master's link is not live yet is read untracked, and not kept.
+// What may have a gap is one master's invalidation stream (a disconnect or
+// reconnect of one of its connections), and only the local copies (entries
+// and tag versions) of the slots it owns go: the other masters still track
+// theirs. A key may also come to live elsewhere than where it was read: the
+// slot table changed, or a node answered MOVED, ASK or TRYAGAIN; then the
+// copies of the slots concerned go. A key whose master's link is not live
+// (not yet, or not again) is read untracked, and not kept. The whole local
+// copy is emptied only when the cluster as a whole may have a gap: before
+// every master's link was first live, silence (`maxIdle`) on a live link,
+// or a cluster client that does not know every slot; it then serves again
+// once every master's link is live over the slot table the client holds.
 import type { RedisArg, RedisDriver } from '@tagcache/redis'
 import { keySlot } from './slot.js'
 import { ioredisLink, nodeRedisLink, type TrackingEvents, type TrackingLink } from './tracking.js'
@@ -239,7 +241,7 @@ class ClusterLink implements TrackingLink {
       // being redirected), and this reply is not kept.
       if (!this.#redirected.has(slot)) {
         this.#redirected.add(slot)
-        this.#events.moved?.(new Set([slot]))
+        this.#events.dropSlots?.(new Set([slot]), 'moved')
       }
       this.#events.untracked?.(key)
       const reply = base.call(args, key)
@@ -252,10 +254,29 @@ class ClusterLink implements TrackingLink {
     if (!this.#closed) this.#events.gap(reason)
   }
 
-  /** When the quietest master's invalidation connection last spoke. */
+  /**
+   * Master `address`'s invalidation stream may have a gap: the local copies
+   * of the slots it owns go (its link is not live: their reads are not kept
+   * until it is again). The other masters' streams had none: their slots'
+   * copies keep serving.
+   */
+  #nodeGap(address: string, reason: string): void {
+    const owners = this.#owners
+    if (owners === undefined || !this.#live) {
+      this.#gap(`${address}: ${reason}`)
+      return
+    }
+    const slots = new Set<number>()
+    for (let i = 0; i < SLOTS; i++) if (owners[i] === address) slots.add(i)
+    this.#events.dropSlots?.(slots, 'gap')
+  }
+
+  /** When the quietest master with a live link last spoke (a master without one serves nothing). */
   #quietest(): number {
     let at = performance.now()
-    for (const node of this.#nodes.values()) if (node.lastHeard < at) at = node.lastHeard
+    for (const node of this.#nodes.values()) {
+      if (node.live && node.lastHeard < at) at = node.lastHeard
+    }
     return at
   }
 
@@ -300,7 +321,7 @@ class ClusterLink implements TrackingLink {
     }
     if (previous === undefined || changed.size > 0) {
       // With the new table, synchronously: reads routed by the old one are not kept.
-      if (changed.size > 0) this.#events.moved?.(changed)
+      if (changed.size > 0) this.#events.dropSlots?.(changed, 'moved')
       this.#owners = owners
       this.#masters = new Set(owners)
     }
@@ -326,7 +347,7 @@ class ClusterLink implements TrackingLink {
       invalidate: (keys) => events.invalidate(keys),
       gap: (reason) => {
         state.live = false
-        if (this.#nodes.get(address)?.link === link) this.#gap(`${address}: ${reason}`)
+        if (this.#nodes.get(address)?.link === link) this.#nodeGap(address, reason)
       },
       live: () => {
         state.live = true

@@ -54,8 +54,10 @@ export interface LocalCounters {
   flushes: number
   /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
   evictions: number
-  /** Local entries dropped because their cluster slot moved to another master. */
-  moved: number
+  /** Cluster: local entries dropped with their slot (it moved, or its master's stream had a gap). */
+  slotDrops: number
+  /** Cluster: gaps in one master's invalidation stream (only its slots' copies were dropped). */
+  nodeGaps: number
 }
 
 /**
@@ -81,7 +83,13 @@ export class LocalMemory {
   /** Key -> epoch of its last invalidation, kept while reads are in flight. */
   readonly #dirty = new Map<string, number>()
   #inflight = 0
-  readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0, moved: 0 }
+  readonly counters: LocalCounters = {
+    invalidations: 0,
+    flushes: 0,
+    evictions: 0,
+    slotDrops: 0,
+    nodeGaps: 0,
+  }
 
   constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number, share = false) {
     this.#policy = policy

@@ -140,10 +140,11 @@ export class NearCore implements TrackingEvents {
     this.#rejectReady(this.refusal)
   }
 
-  moved(slots: ReadonlySet<number>): void {
+  dropSlots(slots: ReadonlySet<number>, why: 'moved' | 'gap'): void {
     const prefix = this.serverPrefix
     const dropped = this.memory.dropWhere((id) => slots.has(keySlot(prefix + id)))
-    this.memory.counters.moved += dropped
+    this.memory.counters.slotDrops += dropped
+    if (why === 'gap') this.memory.counters.nodeGaps++
   }
 
   untracked(key: string): void {

@@ -27,11 +27,19 @@ export interface NearStats {
   /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
   readonly evictions: number
   /**
-   * Redis Cluster: local entries dropped because their slot moved to
-   * another master (an entry whose tag's slot moved stops serving too, and
-   * is read again); the rest of the copy kept serving.
+   * Redis Cluster: gaps in one master's invalidation stream (a disconnect or
+   * reconnect of its connections), each of which dropped only the local
+   * copies of that master's slots; gaps that emptied the whole copy count
+   * in `flushes`.
    */
-  readonly moved: number
+  readonly nodeGaps: number
+  /**
+   * Redis Cluster: local entries dropped with their slot, which moved to
+   * another master or whose master's stream had a gap (an entry whose tag's
+   * slot went stops serving too, and is read again); the rest of the copy
+   * kept serving.
+   */
+  readonly slotDrops: number
   /** Entries held locally now. */
   readonly entries: number
   /** Tag versions held locally now. */
@@ -126,7 +134,7 @@ export class NearStore implements NearCache {
 
   get stats(): NearStats {
     const core = this.#core
-    const { invalidations, flushes, evictions, moved } = core.memory.counters
+    const { invalidations, flushes, evictions, slotDrops, nodeGaps } = core.memory.counters
     const reads = this.#hits + this.#misses
     const hitRatio = reads === 0 ? 0 : this.#hits / reads
     return {
@@ -136,7 +144,8 @@ export class NearStore implements NearCache {
       dirty: this.#dirty,
       flushes,
       evictions,
-      moved,
+      nodeGaps,
+      slotDrops,
       entries: core.memory.size,
       tagVersions: core.memory.tagVersionCount,
       bytes: core.memory.bytes,

@@ -25,13 +25,14 @@ export interface TrackingEvents {
    */
   heard(at?: number): void
   /**
-   * Cluster: keys hashing to these slots may now live on another master
-   * than the one that tracked this cache's reads of them (the slot table
-   * changed, or a node redirected a read). Their local copies, entries and
-   * tag versions, go; replies of reads in flight are not kept. The rest of
-   * the local copy, tracked by masters that still own it, keeps serving.
+   * Cluster: the local copies (entries and tag versions) of keys hashing to
+   * these slots go, and replies of reads in flight are not kept; the rest of
+   * the copy, tracked by masters whose streams had no gap, keeps serving.
+   * `'moved'`: the slots may now live on another master than the one that
+   * tracked this cache's reads (the slot table changed, or a node redirected
+   * a read). `'gap'`: their master's invalidation stream may have a gap.
    */
-  moved?(slots: ReadonlySet<number>): void
+  dropSlots?(slots: ReadonlySet<number>, why: 'moved' | 'gap'): void
   /**
    * Cluster: `key` (as the store names it, before the driver's prefix) is
    * being read untracked (its master's link is not live yet): the reply is
