@@ -4,12 +4,17 @@
 // the link of the master that owns the key's slot, so that the server that
 // will see the key change is the one that remembers this cache read it.
 //
-// The invalidation stream of the whole cluster may have a gap whenever one
-// node's may (a disconnect or reconnect of one of its connections, silence),
-// and whenever a key may live elsewhere than where it was read: the slot
-// table changed, or a node answered MOVED, ASK or TRYAGAIN. Each empties the
-// local copy before it serves again; it serves again once every master's
-// link is live over the slot table the cluster client holds then.
+// What may have a gap is one master's invalidation stream (a disconnect or
+// reconnect of one of its connections), and only the local copies (entries
+// and tag versions) of the slots it owns go: the other masters still track
+// theirs. A key may also come to live elsewhere than where it was read: the
+// slot table changed, or a node answered MOVED, ASK or TRYAGAIN; then the
+// copies of the slots concerned go. A key whose master's link is not live
+// (not yet, or not again) is read untracked, and not kept. The whole local
+// copy is emptied only when the cluster as a whole may have a gap: before
+// every master's link was first live, silence (`maxIdle`) on a live link,
+// or a cluster client that does not know every slot; it then serves again
+// once every master's link is live over the slot table the client holds.
 import type { RedisArg, RedisDriver } from '@tagcache/redis'
 import { keySlot } from './slot.js'
 import { ioredisLink, nodeRedisLink, type TrackingEvents, type TrackingLink } from './tracking.js'
@@ -30,6 +35,12 @@ interface Topology {
   link(client: unknown, events: TrackingEvents): TrackingLink
   /** Calls `check` on every topology event of the cluster client; returns the unsubscribe. */
   watch(check: () => void): () => void
+  /**
+   * Whether the cluster client, answered MOVED, refreshes its slot table and
+   * then emits an event {@link Topology.watch} hears: the table is then read
+   * at that event, not right after the redirection.
+   */
+  readonly refreshesOnRedirect: boolean
 }
 
 interface Watchable {
@@ -83,6 +94,11 @@ function ioredisTopology(cluster: IoredisClusterLike, base: RedisDriver): Topolo
     },
     link: (client, events) => ioredisLink(client, base, events, overrides),
     watch: (check) => watch(cluster, ['+node', '-node', 'refresh', 'ready'], check),
+    // On MOVED, ioredis 5 writes the new owner into the array that its table
+    // shares across the redirected slot's whole range (`slots[slot][0] = key`),
+    // then refreshes the table and emits `refresh`. Read before that, the
+    // table says the whole range moved, and its local copies would go.
+    refreshesOnRedirect: true,
   }
 }
 
@@ -127,6 +143,7 @@ function nodeRedisTopology(cluster: NodeRedisClusterLike, base: RedisDriver): To
     link: (client, events) => nodeRedisLink(client, base, events),
     watch: (check) =>
       watch(cluster, ['connect', 'node-ready', 'node-disconnect', 'node-reconnecting'], check),
+    refreshesOnRedirect: false,
   }
 }
 
@@ -172,6 +189,8 @@ class ClusterLink implements TrackingLink {
   readonly #nodes = new Map<string, NodeLink>()
   /** The slot table the links were opened for. */
   #owners: string[] | undefined
+  /** Slots whose copies a redirection dropped since the table was last read. */
+  readonly #redirected = new Set<number>()
   #masters = new Set<string>()
   /** Whether the near cache was told the cluster is live (and no gap since). */
   #live = false
@@ -203,16 +222,30 @@ class ClusterLink implements TrackingLink {
    */
   #call(args: readonly RedisArg[], key: string | undefined): Promise<unknown> {
     const base = this.#base
-    const address = key === undefined ? undefined : this.#owners?.[keySlot(base.driverPrefix + key)]
+    if (key === undefined) {
+      // Not a read of one key (none is sent so): nothing of it is kept.
+      if (this.#live) this.#gap('a command without a key')
+      return base.call(args, key)
+    }
+    const slot = keySlot(base.driverPrefix + key)
+    const address = this.#owners?.[slot]
     const node = address === undefined ? undefined : this.#nodes.get(address)
     if (node === undefined || !node.live) {
-      if (this.#live) this.#gap('a key of a master without live tracking')
+      this.#events.untracked?.(key)
       return base.call(args, key)
     }
     return node.link.driver.call(args, key).catch((error: unknown) => {
       if (!redirected(error)) throw error
-      this.#gap(`${address} redirected the read (${String((error as Error).message ?? error)})`)
-      return base.call(args, key).finally(() => this.#reconcile())
+      // The slot lives elsewhere, or is moving: its copies go (once until the
+      // table is read again: nothing of it is kept meanwhile, every read of it
+      // being redirected), and this reply is not kept.
+      if (!this.#redirected.has(slot)) {
+        this.#redirected.add(slot)
+        this.#events.dropSlots?.(new Set([slot]), 'moved')
+      }
+      this.#events.untracked?.(key)
+      const reply = base.call(args, key)
+      return this.#topology.refreshesOnRedirect ? reply : reply.finally(() => this.#reconcile())
     })
   }
 
@@ -221,10 +254,29 @@ class ClusterLink implements TrackingLink {
     if (!this.#closed) this.#events.gap(reason)
   }
 
-  /** When the quietest master's invalidation connection last spoke. */
+  /**
+   * Master `address`'s invalidation stream may have a gap: the local copies
+   * of the slots it owns go (its link is not live: their reads are not kept
+   * until it is again). The other masters' streams had none: their slots'
+   * copies keep serving.
+   */
+  #nodeGap(address: string, reason: string): void {
+    const owners = this.#owners
+    if (owners === undefined || !this.#live) {
+      this.#gap(`${address}: ${reason}`)
+      return
+    }
+    const slots = new Set<number>()
+    for (let i = 0; i < SLOTS; i++) if (owners[i] === address) slots.add(i)
+    this.#events.dropSlots?.(slots, 'gap')
+  }
+
+  /** When the quietest master with a live link last spoke (a master without one serves nothing). */
   #quietest(): number {
     let at = performance.now()
-    for (const node of this.#nodes.values()) if (node.lastHeard < at) at = node.lastHeard
+    for (const node of this.#nodes.values()) {
+      if (node.live && node.lastHeard < at) at = node.lastHeard
+    }
     return at
   }
 
@@ -261,11 +313,15 @@ class ClusterLink implements TrackingLink {
       if (this.#live) this.#gap('the cluster client does not know every slot')
       return
     }
+    this.#redirected.clear()
     const previous = this.#owners
-    let same = previous !== undefined
-    for (let i = 0; same && i < SLOTS; i++) same = owners[i] === previous?.[i]
-    if (!same) {
-      if (previous !== undefined) this.#gap('the cluster topology changed')
+    const changed = new Set<number>()
+    if (previous !== undefined) {
+      for (let i = 0; i < SLOTS; i++) if (owners[i] !== previous[i]) changed.add(i)
+    }
+    if (previous === undefined || changed.size > 0) {
+      // With the new table, synchronously: reads routed by the old one are not kept.
+      if (changed.size > 0) this.#events.dropSlots?.(changed, 'moved')
       this.#owners = owners
       this.#masters = new Set(owners)
     }
@@ -291,7 +347,7 @@ class ClusterLink implements TrackingLink {
       invalidate: (keys) => events.invalidate(keys),
       gap: (reason) => {
         state.live = false
-        if (this.#nodes.get(address)?.link === link) this.#gap(`${address}: ${reason}`)
+        if (this.#nodes.get(address)?.link === link) this.#nodeGap(address, reason)
       },
       live: () => {
         state.live = true

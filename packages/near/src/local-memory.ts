@@ -54,6 +54,10 @@ export interface LocalCounters {
   flushes: number
   /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
   evictions: number
+  /** Cluster: local entries dropped with their slot (it moved, or its master's stream had a gap). */
+  slotDrops: number
+  /** Cluster: gaps in one master's invalidation stream (only its slots' copies were dropped). */
+  nodeGaps: number
 }
 
 /**
@@ -79,7 +83,13 @@ export class LocalMemory {
   /** Key -> epoch of its last invalidation, kept while reads are in flight. */
   readonly #dirty = new Map<string, number>()
   #inflight = 0
-  readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0 }
+  readonly counters: LocalCounters = {
+    invalidations: 0,
+    flushes: 0,
+    evictions: 0,
+    slotDrops: 0,
+    nodeGaps: 0,
+  }
 
   constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number, share = false) {
     this.#policy = policy
@@ -185,6 +195,22 @@ export class LocalMemory {
     this.#versions.clear()
     this.#policy.clear()
     this.#bytes = 0
+  }
+
+  /**
+   * Drops every entry and tag version whose id `picked` returns true for
+   * (their entries stop serving), and refuses every reply of a read in
+   * flight: the rest of the copy stays. Linear in what is held.
+   * @returns How many entries were dropped.
+   */
+  dropWhere(picked: (id: string) => boolean): number {
+    this.#floor = ++this.#epoch
+    this.#dirty.clear()
+    let dropped = 0
+    // Deleting the current key while iterating a Map is safe: it is not visited again.
+    for (const id of this.#entries.keys()) if (picked(id) && this.#remove(id)) dropped++
+    for (const tag of this.#versions.keys()) if (picked(tag)) this.#dropVersion(tag)
+    return dropped
   }
 
   /** Keeps a tag version read at `since` (unless it changed since). */

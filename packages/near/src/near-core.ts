@@ -12,6 +12,7 @@ import { decodeEntry, type RedisDriver, type RedisStoreInternals } from '@tagcac
 import { clusterLink } from './cluster-tracking.js'
 import { type LocalEntry, LocalMemory, type VersionCell } from './local-memory.js'
 import type { ResolvedNearOptions } from './options.js'
+import { keySlot } from './slot.js'
 import { ioredisLink, nodeRedisLink, type TrackingEvents, type TrackingLink } from './tracking.js'
 
 /** A private copy of payload bytes, of its own memory (not a slice of a pooled or reply buffer). */
@@ -137,6 +138,18 @@ export class NearCore implements TrackingEvents {
     )
     this.gap('tracking refused')
     this.#rejectReady(this.refusal)
+  }
+
+  dropSlots(slots: ReadonlySet<number>, why: 'moved' | 'gap'): void {
+    const prefix = this.serverPrefix
+    const dropped = this.memory.dropWhere((id) => slots.has(keySlot(prefix + id)))
+    this.memory.counters.slotDrops += dropped
+    if (why === 'gap') this.memory.counters.nodeGaps++
+  }
+
+  untracked(key: string): void {
+    // Refuses this read's reply (and drops any copy of the key, of which there should be none).
+    if (key.startsWith(this.prefix)) this.memory.forget(key.slice(this.prefix.length))
   }
 
   heard(at?: number): void {

@@ -27,6 +27,20 @@ export interface NearStats {
   readonly flushes: number
   /** Local copies evicted to stay within `maxKeys` / `maxSizeBytes`. */
   readonly evictions: number
+  /**
+   * Redis Cluster: gaps in one master's invalidation stream (a disconnect or
+   * reconnect of its connections), each of which dropped only the local
+   * copies of that master's slots; gaps that emptied the whole copy count
+   * in `flushes`.
+   */
+  readonly nodeGaps: number
+  /**
+   * Redis Cluster: local entries dropped with their slot, which moved to
+   * another master or whose master's stream had a gap (an entry whose tag's
+   * slot went stops serving too, and is read again); the rest of the copy
+   * kept serving.
+   */
+  readonly slotDrops: number
   /** Entries held locally now. */
   readonly entries: number
   /** Tag versions held locally now. */
@@ -176,7 +190,7 @@ export class NearStore extends NearReader implements NearCache {
   get stats(): NearStats {
     const core = this.core
     const { hits, misses, dirty } = this.counters
-    const { invalidations, flushes, evictions } = core.memory.counters
+    const { invalidations, flushes, evictions, slotDrops, nodeGaps } = core.memory.counters
     const reads = hits + misses
     const hitRatio = reads === 0 ? 0 : hits / reads
     return {
@@ -186,6 +200,8 @@ export class NearStore extends NearReader implements NearCache {
       dirty,
       flushes,
       evictions,
+      nodeGaps,
+      slotDrops,
       entries: core.memory.size,
       tagVersions: core.memory.tagVersionCount,
       bytes: core.memory.bytes,

@@ -24,6 +24,21 @@ export interface TrackingEvents {
    * `at`: when the quietest of several connections last spoke (cluster).
    */
   heard(at?: number): void
+  /**
+   * Cluster: the local copies (entries and tag versions) of keys hashing to
+   * these slots go, and replies of reads in flight are not kept; the rest of
+   * the copy, tracked by masters whose streams had no gap, keeps serving.
+   * `'moved'`: the slots may now live on another master than the one that
+   * tracked this cache's reads (the slot table changed, or a node redirected
+   * a read). `'gap'`: their master's invalidation stream may have a gap.
+   */
+  dropSlots?(slots: ReadonlySet<number>, why: 'moved' | 'gap'): void
+  /**
+   * Cluster: `key` (as the store names it, before the driver's prefix) is
+   * being read untracked (its master's link is not live yet): the reply is
+   * served, not kept.
+   */
+  untracked?(key: string): void
 }
 
 /** The connections of one near cache. */

@@ -143,6 +143,29 @@ for (const driver of ['ioredis', 'node-redis'] as const) {
       }
     })
 
+    it("another client's writes of other entries with the same tags leave its local copy serving", async () => {
+      const p = await pair(driver, server.port)
+      try {
+        await p.writer.set('k', 'v', { tags: ['t'], ttl: '1h' })
+        expect(await p.reader.get('k')).toBe('v')
+        // Writes that carry k's tags (its own and the namespace's), with ttls
+        // no longer than k's: they need not extend the tag keys' lives, so
+        // Redis reports no change of them to the reader.
+        for (let i = 0; i < 20; i++) {
+          await p.writer.set(`other${i}`, i, { tags: ['t'], ttl: i % 2 === 0 ? '1h' : '1m' })
+        }
+        await p.near.sync()
+        const { hits, misses } = p.near.stats
+        const sent = await commandsSent(server, async () => {
+          expect(await p.reader.get('k')).toBe('v')
+        })
+        expect(sent).toEqual([])
+        expect(p.near.stats).toMatchObject({ hits: hits + 1, misses })
+      } finally {
+        await p.close()
+      }
+    })
+
     it("another client's writes, deletes and invalidations reach it", async () => {
       const p = await pair(driver, server.port)
       try {

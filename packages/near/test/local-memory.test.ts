@@ -98,3 +98,27 @@ describe('LocalMemory.entryOf: the entry remembered in a key record', () => {
     expect(memory.entryOf('k', record)).toBeUndefined()
   })
 })
+
+describe('LocalMemory: dropWhere (a cluster slot moved)', () => {
+  it('drops the picked entries and tag versions only, and refuses replies of reads in flight', () => {
+    const { memory, put } = memoryWith()
+    const a = put('a', ['t'], ['1'])
+    const b = put('b', ['moved-tag'], ['1'])
+    put('moved-entry', ['t'], ['1'])
+    const since = memory.begin()
+    const dropped = memory.dropWhere((id) => id.startsWith('moved'))
+    expect(dropped).toBe(1)
+    expect(memory.entry('moved-entry')).toBeUndefined()
+    expect(memory.version('moved-tag')).toBeUndefined()
+    // `b` holds the moved tag's cell: it no longer serves. `a` does.
+    expect([a, b].map(servable)).toEqual([true, false])
+    expect(memory.entry('a')).toBe(a)
+    expect(memory.version('t')).toBe('1')
+    // A read begun before the drop is not kept, even of a key that did not move.
+    memory.putEntry('c', Buffer.from('x'), ['t'], ['1'], Number.POSITIVE_INFINITY, since)
+    memory.end()
+    expect(memory.entry('c')).toBeUndefined()
+    expect(memory.counters.flushes).toBe(0)
+    expect(put('c', ['t'], ['1'])).toBeDefined()
+  })
+})

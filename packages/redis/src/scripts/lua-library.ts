@@ -14,6 +14,12 @@ export const LUA_FIRST_TAG_KEY = ENTRY_HEADER_BYTES + 1
  *
  * A tag version key gets a fresh version only when it has none (SET NX), and
  * otherwise lives at least as long as the entries written with it (rule 1).
+ * A key that must live `ttl` more gets twice that (`2 * ttl`, when created
+ * or extended): the next writes within `ttl` find it long enough and leave it
+ * alone. Every `PEXPIRE` is a change of the key for Redis, which client
+ * tracking reports: extending on every write would tell every near cache
+ * holding the tag's version that it changed, at every write that carries it
+ * (the namespace's tag: every write).
  * A key holding something that is not a version (bytes another program
  * wrote, or a hash, list... under the name) reads as having none: it is
  * replaced by the fresh version, so one stray write never disables a
@@ -35,13 +41,13 @@ local function extend(key, ttl)
   if ttl == 0 then
     if p >= 0 then redis.call('PERSIST', key) end
   elseif p >= 0 and p < ttl then
-    redis.call('PEXPIRE', key, ttl)
+    redis.call('PEXPIRE', key, 2 * ttl)
   end
 end
 local function ensure(key, candidate, ttl)
   local old
   if ttl > 0 then
-    old = redis.pcall('SET', key, candidate, 'NX', 'GET', 'PX', ttl)
+    old = redis.pcall('SET', key, candidate, 'NX', 'GET', 'PX', 2 * ttl)
   else
     old = redis.pcall('SET', key, candidate, 'NX', 'GET')
   end
