@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 export const usage = `usage: pnpm demo [--store memory|ioredis|node-redis] [--redis-url redis://host:port]
                  [--serializer json|superjson|msgpack|compressed]
                  [--metrics-port <port> [--duration <seconds>]]
-                 [--web [--port <port>] [--policy <name>:<maxSize> | --near]]
+                 [--web [--port <port>] [--policy <name>:<maxSize>] [--near]]
 
   --store <name>         where the cache lives (default memory; ioredis and node-redis need a
                          running Redis)
@@ -205,12 +205,6 @@ export function parseCli(
     if (store === 'memory') {
       throw new UsageError(
         '--near needs a Redis store: add --store ioredis or --store node-redis (and REDIS_URL or --redis-url)',
-      )
-    }
-    // The near cache has no bounded views (see @tagcache/near's README, "Not yet").
-    if (policy !== undefined) {
-      throw new UsageError(
-        '--near and --policy cannot be combined yet: the near cache does not bound a namespace',
       )
     }
   }

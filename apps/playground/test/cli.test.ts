@@ -57,10 +57,6 @@ describe('playground command line', () => {
     [['--web=yes'], '--web takes no value'],
     [['--near'], '--near only applies with --web (the printed demo has a near-cache step'],
     [['--web', '--near'], '--near needs a Redis store: add --store ioredis or --store node-redis'],
-    [
-      ['--web', '--store', 'ioredis', '--near', '--policy', 'lru:10'],
-      '--near and --policy cannot be combined yet',
-    ],
     [['--web', '--store', 'ioredis', '--near=1'], '--near takes no value'],
   ])('%j is a usage error: exit 2 and one line saying what was wrong', (args, message) => {
     const result = playground(...args)

@@ -307,6 +307,37 @@ describe('web view API with --near', () => {
     })
   }
 
+  it('with a policy too: the bounded namespace is served by the near cache, and evicts', async () => {
+    const mine = await connectIoredis(sharedRedis().url)
+    try {
+      const view = await webView({
+        store: mine.store,
+        layers: [nearLayer()],
+        namespace: 'web-near-bounded-test',
+        policy: lru({ maxSize: 2 }),
+      })
+      let s = await until(view.url, (s) => s.layers[0]?.counters.healthy === true)
+      expect(s.store.policy).toBe('lru:2')
+      for (const key of ['a', 'b', 'c']) await post(view, '/api/set', { key, value: key, tags: [] })
+      // `a` went (lru, capacity 2); `c` is read from Redis once, then locally.
+      expect((await post(view, '/api/get', { key: 'a' })).body).toEqual({ key: 'a', hit: false })
+      for (let i = 0; i < 3; i++) {
+        expect((await post(view, '/api/get', { key: 'c' })).body).toEqual({
+          key: 'c',
+          hit: true,
+          value: 'c',
+        })
+      }
+      s = await state(view.url)
+      expect(s.layers[0]?.counters).toMatchObject({ hits: 2, misses: 2 })
+      expect(s.layers[0]?.latency['get: near hit']?.count).toBe(2)
+      expect(s.layers[0]?.latency['get: Redis']?.count).toBe(2)
+    } finally {
+      for (const view of views.splice(0)) await view.close()
+      await mine.close()
+    }
+  })
+
   it('a layer without state adds no panel, and the memory store lists --near nowhere', async () => {
     const view = await webView({
       layers: [{ name: 'plain', detail: 'passes through', wrap: (store) => store }],

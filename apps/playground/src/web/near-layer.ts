@@ -50,7 +50,7 @@ export function nearLayer(options: NearCacheOptions = {}): StoreLayer {
     detail: 'local copy kept coherent by Redis CLIENT TRACKING',
     wrap(store: Store): Store {
       near = nearCache(store, options)
-      return timedGets(near, local, remote)
+      return timedGets(near, near, local, remote)
     },
     state(): LayerState {
       if (near === undefined) return { counters: {}, latency: {} }
@@ -75,13 +75,14 @@ export function nearLayer(options: NearCacheOptions = {}): StoreLayer {
 /**
  * `near` with its `get` timed: a local hit counts `hits` before `get` returns (its promise is
  * already resolved), so a read that moved the counter synchronously was answered locally, even
- * with other reads in flight. Everything else passes through to `near` itself.
+ * with other reads in flight. The bounded view `createCache({ policy })` asks of it is timed the
+ * same way (its hits count in `near.stats`). Everything else passes through to `near` itself.
  */
-function timedGets(near: NearCache, local: Samples, remote: Samples): Store {
+function timedGets<S extends Store>(near: NearCache, store: S, local: Samples, remote: Samples): S {
   const get: Store['get'] = (key, record) => {
     const hits = near.stats.hits
     const started = performance.now()
-    const pending = near.get(key, record)
+    const pending = store.get(key, record)
     const returned = performance.now()
     if (near.stats.hits !== hits) {
       local.add(returned - started)
@@ -96,15 +97,18 @@ function timedGets(near: NearCache, local: Samples, remote: Samples): Store {
   // defers (READ_ASYNC) comes back through `get` above.
   const getSync: NonNullable<Store['getSync']> = (key, record, now) => {
     const started = performance.now()
-    const entry = (near.getSync as NonNullable<Store['getSync']>)(key, record, now)
+    const entry = (store.getSync as NonNullable<Store['getSync']>)(key, record, now)
     if (entry !== READ_ASYNC) local.add(performance.now() - started)
     return entry
   }
+  const bounded: NonNullable<Store['bounded']> = (options) =>
+    timedGets(near, (store.bounded as NonNullable<Store['bounded']>)(options), local, remote)
   const bound = new Map<PropertyKey, unknown>()
-  return new Proxy(near, {
+  return new Proxy(store, {
     get(target, property) {
       if (property === 'get') return get
       if (property === 'getSync' && typeof target.getSync === 'function') return getSync
+      if (property === 'bounded' && typeof target.bounded === 'function') return bounded
       const value: unknown = Reflect.get(target, property, target)
       if (typeof value !== 'function') return value
       // The near cache's methods use private fields: they run on the near cache itself.
