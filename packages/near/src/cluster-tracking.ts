@@ -172,12 +172,13 @@ export function clusterLink(
   client: unknown,
   base: RedisDriver,
   events: TrackingEvents,
+  maxIdle: number,
 ): TrackingLink {
   const topology =
     base.name === 'node-redis'
       ? nodeRedisTopology(client as NodeRedisClusterLike, base)
       : ioredisTopology(client as IoredisClusterLike, base)
-  return new ClusterLink(topology, base, events)
+  return new ClusterLink(topology, base, events, maxIdle)
 }
 
 class ClusterLink implements TrackingLink {
@@ -198,11 +199,18 @@ class ClusterLink implements TrackingLink {
   #reconciling: Promise<void> | undefined
   #again = false
   readonly #unwatch: () => void
+  /** Milliseconds without a word from a master after which its stream counts as having a gap. */
+  readonly #silentAfter: number
 
-  constructor(topology: Topology, base: RedisDriver, events: TrackingEvents) {
+  constructor(topology: Topology, base: RedisDriver, events: TrackingEvents, maxIdle: number) {
     this.#topology = topology
     this.#base = base
     this.#events = events
+    // Pings go every third of maxIdle, and a master answers each: half of
+    // maxIdle without a word is two missed answers, found at a ping a whole
+    // interval before the near cache's own maxIdle check would empty the
+    // whole copy.
+    this.#silentAfter = maxIdle / 2
     this.driver = {
       name: base.name,
       cluster: true,
@@ -346,8 +354,10 @@ class ClusterLink implements TrackingLink {
     const link = this.#topology.link(client, {
       invalidate: (keys) => events.invalidate(keys),
       gap: (reason) => {
+        const was = state.live
         state.live = false
-        if (this.#nodes.get(address)?.link === link) this.#nodeGap(address, reason)
+        // Not live already: its slots' copies went then, and nothing of them was kept since.
+        if (was && this.#nodes.get(address)?.link === link) this.#nodeGap(address, reason)
       },
       live: () => {
         state.live = true
@@ -372,7 +382,21 @@ class ClusterLink implements TrackingLink {
 
   ping(): void {
     this.#reconcile()
-    for (const node of this.#nodes.values()) node.link.ping()
+    const now = performance.now()
+    let silent = false
+    for (const [address, node] of this.#nodes) {
+      if (node.live && now - node.lastHeard > this.#silentAfter) {
+        // A master that stopped answering (frozen, stalled, cut off): its
+        // slots' copies go, and its link starts over; the others keep serving.
+        node.live = false
+        silent = true
+        this.#nodeGap(address, `silent for ${Math.round(now - node.lastHeard)} ms`)
+        node.link.restart()
+      }
+      node.link.ping()
+    }
+    // The near cache's own silence check now looks at the masters still live.
+    if (silent) this.#events.heard(this.#quietest())
   }
 
   restart(): void {

@@ -92,12 +92,10 @@ export class NearCore implements TrackingEvents {
     // Handled: a refusal rejects ready() for whoever awaits it, never the process.
     this.#ready.catch(() => {})
     this.cluster = internals.driver.cluster
-    const make = this.cluster
-      ? clusterLink
-      : internals.driver.name === 'node-redis'
-        ? nodeRedisLink
-        : ioredisLink
-    this.link = make(internals.driver.client, internals.driver, this)
+    const driver = internals.driver
+    this.link = this.cluster
+      ? clusterLink(driver.client, driver, this, options.maxIdle)
+      : (driver.name === 'node-redis' ? nodeRedisLink : ioredisLink)(driver.client, driver, this)
     this.#pinger = setInterval(() => this.link.ping(), Math.max(50, options.maxIdle / 3))
     this.#pinger.unref()
   }

@@ -314,6 +314,55 @@ describe('slot migration (a cluster of its own)', () => {
         await Promise.allSettled(direct.map((r) => r.quit()))
       }
     }, 60_000)
+
+    it(`${driver}: a frozen master (SIGSTOP) drops only its slots' copies; the other masters' keep serving`, async () => {
+      const p = await pair(driver, own.nodes, { maxIdle: 1_500 })
+      const direct = own.nodes.map((n) => new Redis(n.port, n.host))
+      const ownerOfKey = (key: string) => ownerOf(direct, keySlot(`tagcache:${p.namespace}:${key}`))
+      const pick = async (base: string, accept: (name: string) => Promise<boolean>) => {
+        for (let i = 0; ; i++) if (await accept(`${base}${i}`)) return `${base}${i}`
+      }
+      let frozen: number | undefined
+      try {
+        // Freeze a master that does not hold the namespace's version (every entry carries it).
+        const nsOwner = await ownerOfKey('n')
+        const f = (nsOwner + 1) % direct.length
+        const pid = Number(/process_id:(\d+)/.exec(String(await direct[f]?.info('server')))?.[1])
+        expect(pid).toBeGreaterThan(0)
+        const a = await pick('a', async (k) => (await ownerOfKey(`e:${k}`)) === f)
+        const b = await pick('b', async (k) => (await ownerOfKey(`e:${k}`)) !== f)
+        const tb = await pick('tb', async (t) => (await ownerOfKey(`t:${t}`)) !== f)
+        await p.writer.set(a, 'old', { tags: ['ta'] })
+        await p.writer.set(b, 'b', { tags: [tb] })
+        await p.near.sync()
+        for (const key of [a, b, a, b]) await p.reader.get(key)
+        expect(p.near.stats.entries).toBe(2)
+        const { flushes, nodeGaps } = p.near.stats
+        process.kill(pid, 'SIGSTOP')
+        frozen = pid
+        await eventually(async () => p.near.stats.nodeGaps > nodeGaps, 10_000)
+        // `a` went with its master's slots; `b` is still served, locally.
+        expect(p.near.stats).toMatchObject({ entries: 1, flushes })
+        const { hits, misses } = p.near.stats
+        expect(await p.reader.get(b)).toBe('b')
+        expect(p.near.stats).toMatchObject({ hits: hits + 1, misses, flushes })
+        process.kill(pid, 'SIGCONT')
+        frozen = undefined
+        // The master answers again: its link starts over, and tracks `a` again.
+        await eventually(async () => {
+          const before = p.near.stats.hits
+          await p.reader.get(a)
+          return p.near.stats.hits > before
+        }, 10_000)
+        await p.writer.set(a, 'new', { tags: ['ta'] })
+        await p.near.sync()
+        expect(await p.reader.get(a)).toBe('new')
+      } finally {
+        if (frozen !== undefined) process.kill(frozen, 'SIGCONT')
+        await p.close()
+        await Promise.allSettled(direct.map((r) => r.quit()))
+      }
+    }, 60_000)
   }
 })
 
