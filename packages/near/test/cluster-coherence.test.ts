@@ -316,7 +316,7 @@ describe('slot migration (a cluster of its own)', () => {
     }, 60_000)
 
     it(`${driver}: a frozen master (SIGSTOP) drops only its slots' copies; the other masters' keep serving`, async () => {
-      const p = await pair(driver, own.nodes, { maxIdle: 1_500 })
+      const p = await pair(driver, own.nodes, { maxIdle: 3_000 })
       const direct = own.nodes.map((n) => new Redis(n.port, n.host))
       const ownerOfKey = (key: string) => ownerOf(direct, keySlot(`tagcache:${p.namespace}:${key}`))
       const pick = async (base: string, accept: (name: string) => Promise<boolean>) => {
