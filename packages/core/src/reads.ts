@@ -269,6 +269,17 @@ export function accept(
       if (detail !== undefined) detail.times = live
       if (decode) value = live.value
     } else if (decode) value = live
+  } else if (
+    detail === undefined &&
+    entry.memo !== undefined &&
+    entry.memo.decodedBy === ctx.envelope.decodes
+  ) {
+    // Decoded before (a local copy read again): its freshness was kept with
+    // the value, so the payload's bytes (cold in memory) are not read at all.
+    const memo = entry.memo
+    freshUntil = memo.freshUntil
+    timed = freshUntil !== Number.POSITIVE_INFINITY
+    if (decode) value = memo.share ? memo.value : copyOf(ctx, key, entry.value, memo.value)
   } else {
     const bytes = entry.value
     if (bytes[1] === TIMED_FORMAT) {
@@ -301,6 +312,7 @@ export function accept(
         if (memo.share || ctx.envelope.json) {
           // Decoded once: shared as is, or (core JSON) the master later reads copy.
           memo.value = decoded
+          memo.freshUntil = timed ? freshUntil : Number.POSITIVE_INFINITY
           memo.decodedBy = ctx.envelope.decodes
           if (!memo.share) value = copyOf(ctx, key, bytes, decoded)
         }

@@ -365,6 +365,13 @@ export class EntryMemo {
    */
   value: unknown = undefined
   /**
+   * @internal When {@link EntryMemo.value} stops being fresh (ms since the
+   * epoch; `NaN` when its time is malformed), read from the payload with the
+   * value: a read served from the memo never touches the bytes again.
+   * `Infinity` for a payload written without a time (no grace).
+   */
+  freshUntil = Number.POSITIVE_INFINITY
+  /**
    * `true`: reads return one decoded value, by reference (a caller that
    * mutates it mutates what later reads return), as `memoryStore({ serialize: false })`.
    * `false`: every read gets a copy of its own.

@@ -3,7 +3,7 @@
 // per copy and decode it once: with `share` every read gets that one value,
 // else (core JSON) a deep copy of it.
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createCache,
   EntryMemo,
@@ -195,6 +195,36 @@ describe('EntryMemo: an entry object a store returns again', () => {
   })
 })
 
+describe('EntryMemo: the freshness of a timed entry (grace)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  for (const share of [false, true]) {
+    it(`a read served from the memo (share: ${share}) still goes stale at the entry's time`, async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(1_000_000)
+      const store = copyingStore(share)
+      const cache = createCache({ store, namespace: 'm' })
+      await cache.wrap('k', () => ({ n: 1 }), { ttl: '1m', grace: '1h' })
+      expect(await cache.get('k')).toEqual({ n: 1 }) // decodes the master
+      expect(store.memo?.decodedBy).toBeDefined()
+      expect(await cache.get('k')).toEqual({ n: 1 }) // from the memo
+      vi.setSystemTime(1_000_000 + 59_000)
+      expect(await cache.get('k')).toEqual({ n: 1 })
+      vi.setSystemTime(1_000_000 + 61_000)
+      // Past its ttl, within its grace: a miss for get, the stale value for wrap.
+      expect(await cache.get('k')).toBeUndefined()
+      expect(await cache.has('k')).toBe(false)
+      expect(
+        await cache.wrap('k', () => Promise.reject(new Error('down')), { grace: '1h' }),
+      ).toEqual({
+        n: 1,
+      })
+    })
+  }
+})
+
 describe('cloneJson', () => {
   it('copies any parsed JSON text into a value equal to a fresh parse, sharing no object with it', () => {
     fc.assert(
@@ -203,9 +233,45 @@ describe('cloneJson', () => {
         const copy = cloneJson(master)
         expect(copy).toStrictEqual(JSON.parse(text))
         expect(JSON.stringify(copy)).toBe(JSON.stringify(master))
-        if (typeof master === 'object' && master !== null) expect(copy).not.toBe(master)
+        const shared = new Set<unknown>()
+        const collect = (v: unknown): void => {
+          if (typeof v !== 'object' || v === null) return
+          shared.add(v)
+          for (const child of Object.values(v)) collect(child)
+        }
+        collect(master)
+        const reuses = (v: unknown): boolean =>
+          typeof v === 'object' &&
+          v !== null &&
+          (shared.has(v) || Object.values(v).some((child) => reuses(child)))
+        expect(reuses(copy)).toBe(false)
       }),
       { numRuns: 500 },
     )
+  })
+
+  it('keeps an own __proto__ key as data, as JSON.parse does, at any depth', () => {
+    const text = '{"__proto__":{"admin":true},"list":[{"__proto__":[1]}]}'
+    const copy = cloneJson(JSON.parse(text)) as Record<string, unknown>
+    expect(copy).toStrictEqual(JSON.parse(text))
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true)
+    expect((copy as { admin?: unknown }).admin).toBeUndefined()
+    const inner = (copy.list as Record<string, unknown>[])[0] as Record<string, unknown>
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(inner, '__proto__')?.value).toStrictEqual([1])
+  })
+
+  it('copies no enumerable key a program added to Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>
+    proto.polluted = { x: 1 }
+    try {
+      const copy = cloneJson(JSON.parse('{"a":{"b":[{"c":1}]}}')) as Record<string, unknown>
+      expect(Object.keys(copy)).toEqual(['a'])
+      expect(Object.keys(copy.a as object)).toEqual(['b'])
+      expect(Object.hasOwn(copy, 'polluted')).toBe(false)
+    } finally {
+      delete proto.polluted
+    }
   })
 })
