@@ -39,6 +39,12 @@ export interface LocalEntry {
   readonly owner: LocalMemory
   /** Set when it leaves the memory: a key record holding it must look the key up again. */
   removed: boolean
+  /**
+   * The memory's cell generation when every one of its cells was last seen
+   * live: while it has not moved, no cell died since, and a hit need not
+   * walk them (cold in memory) again.
+   */
+  checkedAt: number
 }
 
 /** Bytes counted per entry beyond its payload (objects, map slots, tag arrays). */
@@ -79,6 +85,8 @@ export class LocalMemory {
   /** Key -> epoch of its last invalidation, kept while reads are in flight. */
   readonly #dirty = new Map<string, number>()
   #inflight = 0
+  /** Counts version cells killed: a cell only ever dies, and each death moves it. */
+  #generation = 0
   readonly counters: LocalCounters = { invalidations: 0, flushes: 0, evictions: 0 }
 
   constructor(policy: LocalPolicy, maxKeys: number, maxBytes: number, share = false) {
@@ -117,6 +125,21 @@ export class LocalMemory {
     const entry = this.#entries.get(id)
     if (entry !== undefined) record.state = entry
     return entry
+  }
+
+  /**
+   * Whether a local entry may be served at `now` (the `performance.now()`
+   * clock): not expired, and every tag version known and current (each of
+   * its cells live).
+   */
+  current(entry: LocalEntry, now: number): boolean {
+    if (now >= entry.expiresAt) return false
+    const generation = this.#generation
+    if (entry.checkedAt === generation) return true
+    const cells = entry.cells
+    for (let i = 0; i < cells.length; i++) if (!(cells[i] as VersionCell).live) return false
+    entry.checkedAt = generation
+    return true
   }
 
   version(tag: string): string | undefined {
@@ -171,6 +194,7 @@ export class LocalMemory {
     const cell = this.#versions.get(tag)
     if (cell === undefined) return
     cell.live = false
+    this.#generation++
     this.#versions.delete(tag)
   }
 
@@ -182,6 +206,7 @@ export class LocalMemory {
     for (const entry of this.#entries.values()) entry.removed = true
     this.#entries.clear()
     for (const cell of this.#versions.values()) cell.live = false
+    this.#generation++
     this.#versions.clear()
     this.#policy.clear()
     this.#bytes = 0
@@ -248,6 +273,7 @@ export class LocalMemory {
       slot: this.#policy.insert(id),
       owner: this,
       removed: false,
+      checkedAt: -1,
     }
     this.#entries.set(id, entry)
     this.#bytes += size

@@ -1,3 +1,5 @@
+// The module binding skips the global `performance` getter on every hit.
+import { performance } from 'node:perf_hooks'
 import {
   type GetOrCaptureResult,
   type KeyRecord,
@@ -188,7 +190,7 @@ export class NearStore implements NearCache {
     if (entry === undefined) return undefined
     const now = performance.now()
     if (!core.serving(now)) return undefined
-    if (core.current(entry, now)) return entry
+    if (core.memory.current(entry, now)) return entry
     if (now >= entry.expiresAt) core.memory.drop(key)
     return undefined
   }
