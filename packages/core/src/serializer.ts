@@ -127,7 +127,18 @@ export interface Envelope {
  * Throws `RangeError` on a value nested deeper than the stack allows.
  */
 export function cloneJson(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? cloneContainer(value) : value
+  if (typeof value !== 'object' || value === null) return value
+  return cloneContainer(value, !inheritsKeys())
+}
+
+/**
+ * Whether `for in` over a plain object lists keys it does not own: an
+ * enumerable key a program added to Object.prototype. Checked once per
+ * copy (no user code runs during one), so that each key needs no `hasOwn`.
+ */
+function inheritsKeys(): boolean {
+  for (const _ in Object.prototype) return true
+  return false
 }
 
 /**
@@ -135,23 +146,23 @@ export function cloneJson(value: unknown): unknown {
  * clones the object's shape rather than adding keys one by one, twice as fast
  * as a loop over `Object.keys`), and defines an own `__proto__` key as data,
  * as `JSON.parse` does; an array's `slice` copies its elements alike. Then
- * only the nested objects and arrays are replaced by copies.
+ * only the nested objects and arrays are replaced by copies. `owned`: every
+ * key `for in` lists is own (see {@link inheritsKeys}).
  */
-function cloneContainer(value: object): unknown {
+function cloneContainer(value: object, owned: boolean): unknown {
   if (Array.isArray(value)) {
     const out = value.slice()
     for (let i = 0; i < out.length; i++) {
       const v: unknown = out[i]
-      if (typeof v === 'object' && v !== null) out[i] = cloneContainer(v)
+      if (typeof v === 'object' && v !== null) out[i] = cloneContainer(v, owned)
     }
     return out
   }
   const out: Record<string, unknown> = { ...value }
   for (const key in out) {
     const v = out[key]
-    // `for in` also lists enumerable keys a program added to Object.prototype: never copied.
-    if (typeof v === 'object' && v !== null && Object.hasOwn(out, key)) {
-      out[key] = cloneContainer(v)
+    if (typeof v === 'object' && v !== null && (owned || Object.hasOwn(out, key))) {
+      out[key] = cloneContainer(v, owned)
     }
   }
   return out
