@@ -1,4 +1,5 @@
 import type { EvictionPolicy } from './policy.js'
+import type { CopyPlan } from './serializer.js'
 
 /**
  * What {@link Store.getSync} returns for a read it cannot answer
@@ -371,6 +372,12 @@ export class EntryMemo {
    * `Infinity` for a payload written without a time (no grace).
    */
   freshUntil = Number.POSITIVE_INFINITY
+  /**
+   * @internal Where the master (core JSON, without `share`) holds objects
+   * and arrays, made by its first copy: what each copy replaces. `null`: too
+   * deep to plan (reads decode the bytes).
+   */
+  plan: CopyPlan | null | undefined = undefined
   /**
    * `true`: reads return one decoded value, by reference (a caller that
    * mutates it mutates what later reads return), as `memoryStore({ serialize: false })`.

@@ -12,7 +12,12 @@ import {
   type Store,
   type StoredEntry,
 } from '../src/index.js'
-import { cloneJson, createEnvelope, jsCrc32 } from '../src/serializer.js'
+import { copyByPlan, copyPlanOf, createEnvelope, jsCrc32 } from '../src/serializer.js'
+
+/** A copy of a parsed value as a read makes one of its master: plan, then copy. */
+const copyJson = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null ? copyByPlan(value, copyPlanOf(value)) : value
+
 import { testStore } from './support/test-store.js'
 
 /**
@@ -134,7 +139,7 @@ describe('EntryMemo: an entry object a store returns again', () => {
       return n
     }
     expect(levels(await cache.get('k'))).toBe(depth) // decodes the master
-    expect(() => cloneJson(JSON.parse(payload.toString()))).toThrow(RangeError)
+    expect(() => copyJson(JSON.parse(payload.toString()))).toThrow(RangeError)
     const copy = await cache.get('k') // a copy: decoded from the bytes
     expect(levels(copy)).toBe(depth)
     expect(cache.stats.errors).toBe(0)
@@ -225,12 +230,12 @@ describe('EntryMemo: the freshness of a timed entry (grace)', () => {
   }
 })
 
-describe('cloneJson', () => {
+describe("copyByPlan (a read's copy of a master)", () => {
   it('copies any parsed JSON text into a value equal to a fresh parse, sharing no object with it', () => {
     fc.assert(
       fc.property(fc.json(), (text) => {
         const master = JSON.parse(text)
-        const copy = cloneJson(master)
+        const copy = copyJson(master)
         expect(copy).toStrictEqual(JSON.parse(text))
         expect(JSON.stringify(copy)).toBe(JSON.stringify(master))
         const shared = new Set<unknown>()
@@ -252,7 +257,7 @@ describe('cloneJson', () => {
 
   it('keeps an own __proto__ key as data, as JSON.parse does, at any depth', () => {
     const text = '{"__proto__":{"admin":true},"list":[{"__proto__":[1]}]}'
-    const copy = cloneJson(JSON.parse(text)) as Record<string, unknown>
+    const copy = copyJson(JSON.parse(text)) as Record<string, unknown>
     expect(copy).toStrictEqual(JSON.parse(text))
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
     expect(Object.hasOwn(copy, '__proto__')).toBe(true)
@@ -266,7 +271,7 @@ describe('cloneJson', () => {
     const proto = Object.prototype as Record<string, unknown>
     proto.polluted = { x: 1 }
     try {
-      const copy = cloneJson(JSON.parse('{"a":{"b":[{"c":1}]}}')) as Record<string, unknown>
+      const copy = copyJson(JSON.parse('{"a":{"b":[{"c":1}]}}')) as Record<string, unknown>
       expect(Object.keys(copy)).toEqual(['a'])
       expect(Object.keys(copy.a as object)).toEqual(['b'])
       expect(Object.hasOwn(copy, 'polluted')).toBe(false)
