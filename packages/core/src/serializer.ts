@@ -160,8 +160,10 @@ export function copyPlanOf(value: object): CopyPlan {
  * its elements alike. Then only the containers the plan names are replaced by
  * copies: no string or number is looked at (each a load of memory the copy
  * otherwise never touches), and no key is listed. Measured on a 200-byte
- * object: ~0.12 us, against ~0.3 us for a loop over `Object.keys` and ~1.2 us
- * for a parse. Throws `RangeError` on a value nested deeper than the stack allows.
+ * object: a spread copy ~0.12 us, against ~0.3 us for a loop over
+ * `Object.keys` and ~1.2 us for a parse; following a plan took another
+ * 15-20% off a copying near-cache hit, where those strings are cold in
+ * memory. Throws `RangeError` on a value nested deeper than the stack allows.
  */
 export function copyByPlan(value: object, plan: CopyPlan): unknown {
   const out: Record<string | number, unknown> = Array.isArray(value)
