@@ -10,7 +10,8 @@ import { evictOnRead } from './evictions.js'
 import type { CacheOperation } from './hooks.js'
 import type { MutableEndEvent } from './lifecycle.js'
 import {
-  cloneJson,
+  copyByPlan,
+  copyPlanOf,
   type Freshness,
   freshnessOf,
   freshUntilOf,
@@ -19,7 +20,13 @@ import {
   TimedValue,
 } from './serializer.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
-import { type KeyRecord, READ_ASYNC, type Store, type StoredEntry } from './store.js'
+import {
+  type EntryMemo,
+  type KeyRecord,
+  READ_ASYNC,
+  type Store,
+  type StoredEntry,
+} from './store.js'
 import { compareVersion } from './versions.js'
 
 /**
@@ -269,6 +276,17 @@ export function accept(
       if (detail !== undefined) detail.times = live
       if (decode) value = live.value
     } else if (decode) value = live
+  } else if (
+    detail === undefined &&
+    entry.memo !== undefined &&
+    entry.memo.decodedBy === ctx.envelope.decodes
+  ) {
+    // Decoded before (a local copy read again): its freshness was kept with
+    // the value, so the payload's bytes (cold in memory) are not read at all.
+    const memo = entry.memo
+    freshUntil = memo.freshUntil
+    timed = freshUntil !== Number.POSITIVE_INFINITY
+    if (decode) value = memo.share ? memo.value : copyOf(ctx, key, entry.value, memo)
   } else {
     const bytes = entry.value
     if (bytes[1] === TIMED_FORMAT) {
@@ -287,7 +305,7 @@ export function accept(
           return unreadable(ctx, operation, key, error)
         }
       } else if (memo.decodedBy === ctx.envelope.decodes) {
-        value = memo.share ? memo.value : copyOf(ctx, key, bytes, memo.value)
+        value = memo.share ? memo.value : copyOf(ctx, key, bytes, memo)
       } else {
         // A copy the store returns again: its checksum is checked once.
         let decoded: unknown
@@ -301,8 +319,9 @@ export function accept(
         if (memo.share || ctx.envelope.json) {
           // Decoded once: shared as is, or (core JSON) the master later reads copy.
           memo.value = decoded
+          memo.freshUntil = timed ? freshUntil : Number.POSITIVE_INFINITY
           memo.decodedBy = ctx.envelope.decodes
-          if (!memo.share) value = copyOf(ctx, key, bytes, decoded)
+          if (!memo.share) value = copyOf(ctx, key, bytes, memo)
         }
       }
     }
@@ -322,15 +341,30 @@ export function accept(
 
 /**
  * A read's own copy of the master value core JSON decoded once from `bytes`
- * (see `EntryMemo`): a deep copy, or, for a value nested too deep to copy
- * recursively, a decode of the bytes (already checked).
+ * (see `EntryMemo`): a deep copy along the master's copy plan (made by the
+ * first copy), or, for a value nested too deep to plan or copy recursively,
+ * a decode of the bytes (already checked).
  */
-function copyOf(ctx: CacheContext, key: string, bytes: Uint8Array, master: unknown): unknown {
-  try {
-    return cloneJson(master)
-  } catch {
-    return open(ctx.envelope, key, bytes, false)
+function copyOf(ctx: CacheContext, key: string, bytes: Uint8Array, memo: EntryMemo): unknown {
+  const master = memo.value
+  if (typeof master !== 'object' || master === null) return master
+  let plan = memo.plan
+  if (plan === undefined) {
+    try {
+      plan = copyPlanOf(master)
+    } catch {
+      plan = null
+    }
+    memo.plan = plan
   }
+  if (plan !== null) {
+    try {
+      return copyByPlan(master, plan)
+    } catch {
+      // Nested deeper than this stack allows: decoded below.
+    }
+  }
+  return open(ctx.envelope, key, bytes, false)
 }
 
 /** A payload that did not decode: an error, counted and emitted, and a miss. */

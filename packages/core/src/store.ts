@@ -1,4 +1,5 @@
 import type { EvictionPolicy } from './policy.js'
+import type { CopyPlan } from './serializer.js'
 
 /**
  * What {@link Store.getSync} returns for a read it cannot answer
@@ -364,6 +365,19 @@ export class EntryMemo {
    * deep copy of (cheaper than parsing again, never handed out itself).
    */
   value: unknown = undefined
+  /**
+   * @internal When {@link EntryMemo.value} stops being fresh (ms since the
+   * epoch; `NaN` when its time is malformed), read from the payload with the
+   * value: a read served from the memo never touches the bytes again.
+   * `Infinity` for a payload written without a time (no grace).
+   */
+  freshUntil = Number.POSITIVE_INFINITY
+  /**
+   * @internal Where the master (core JSON, without `share`) holds objects
+   * and arrays, made by its first copy: what each copy replaces. `null`: too
+   * deep to plan (reads decode the bytes).
+   */
+  plan: CopyPlan | null | undefined = undefined
   /**
    * `true`: reads return one decoded value, by reference (a caller that
    * mutates it mutates what later reads return), as `memoryStore({ serialize: false })`.

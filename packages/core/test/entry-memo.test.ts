@@ -3,7 +3,7 @@
 // per copy and decode it once: with `share` every read gets that one value,
 // else (core JSON) a deep copy of it.
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createCache,
   EntryMemo,
@@ -12,7 +12,12 @@ import {
   type Store,
   type StoredEntry,
 } from '../src/index.js'
-import { cloneJson, createEnvelope, jsCrc32 } from '../src/serializer.js'
+import { copyByPlan, copyPlanOf, createEnvelope, jsCrc32 } from '../src/serializer.js'
+
+/** A copy of a parsed value as a read makes one of its master: plan, then copy. */
+const copyJson = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null ? copyByPlan(value, copyPlanOf(value)) : value
+
 import { testStore } from './support/test-store.js'
 
 /**
@@ -134,7 +139,7 @@ describe('EntryMemo: an entry object a store returns again', () => {
       return n
     }
     expect(levels(await cache.get('k'))).toBe(depth) // decodes the master
-    expect(() => cloneJson(JSON.parse(payload.toString()))).toThrow(RangeError)
+    expect(() => copyJson(JSON.parse(payload.toString()))).toThrow(RangeError)
     const copy = await cache.get('k') // a copy: decoded from the bytes
     expect(levels(copy)).toBe(depth)
     expect(cache.stats.errors).toBe(0)
@@ -195,17 +200,83 @@ describe('EntryMemo: an entry object a store returns again', () => {
   })
 })
 
-describe('cloneJson', () => {
+describe('EntryMemo: the freshness of a timed entry (grace)', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  for (const share of [false, true]) {
+    it(`a read served from the memo (share: ${share}) still goes stale at the entry's time`, async () => {
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(1_000_000)
+      const store = copyingStore(share)
+      const cache = createCache({ store, namespace: 'm' })
+      await cache.wrap('k', () => ({ n: 1 }), { ttl: '1m', grace: '1h' })
+      expect(await cache.get('k')).toEqual({ n: 1 }) // decodes the master
+      expect(store.memo?.decodedBy).toBeDefined()
+      expect(await cache.get('k')).toEqual({ n: 1 }) // from the memo
+      vi.setSystemTime(1_000_000 + 59_000)
+      expect(await cache.get('k')).toEqual({ n: 1 })
+      vi.setSystemTime(1_000_000 + 61_000)
+      // Past its ttl, within its grace: a miss for get, the stale value for wrap.
+      expect(await cache.get('k')).toBeUndefined()
+      expect(await cache.has('k')).toBe(false)
+      expect(
+        await cache.wrap('k', () => Promise.reject(new Error('down')), { grace: '1h' }),
+      ).toEqual({
+        n: 1,
+      })
+    })
+  }
+})
+
+describe("copyByPlan (a read's copy of a master)", () => {
   it('copies any parsed JSON text into a value equal to a fresh parse, sharing no object with it', () => {
     fc.assert(
       fc.property(fc.json(), (text) => {
         const master = JSON.parse(text)
-        const copy = cloneJson(master)
+        const copy = copyJson(master)
         expect(copy).toStrictEqual(JSON.parse(text))
         expect(JSON.stringify(copy)).toBe(JSON.stringify(master))
-        if (typeof master === 'object' && master !== null) expect(copy).not.toBe(master)
+        const shared = new Set<unknown>()
+        const collect = (v: unknown): void => {
+          if (typeof v !== 'object' || v === null) return
+          shared.add(v)
+          for (const child of Object.values(v)) collect(child)
+        }
+        collect(master)
+        const reuses = (v: unknown): boolean =>
+          typeof v === 'object' &&
+          v !== null &&
+          (shared.has(v) || Object.values(v).some((child) => reuses(child)))
+        expect(reuses(copy)).toBe(false)
       }),
       { numRuns: 500 },
     )
+  })
+
+  it('keeps an own __proto__ key as data, as JSON.parse does, at any depth', () => {
+    const text = '{"__proto__":{"admin":true},"list":[{"__proto__":[1]}]}'
+    const copy = copyJson(JSON.parse(text)) as Record<string, unknown>
+    expect(copy).toStrictEqual(JSON.parse(text))
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true)
+    expect((copy as { admin?: unknown }).admin).toBeUndefined()
+    const inner = (copy.list as Record<string, unknown>[])[0] as Record<string, unknown>
+    expect(Object.getPrototypeOf(inner)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(inner, '__proto__')?.value).toStrictEqual([1])
+  })
+
+  it('copies no enumerable key a program added to Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>
+    proto.polluted = { x: 1 }
+    try {
+      const copy = copyJson(JSON.parse('{"a":{"b":[{"c":1}]}}')) as Record<string, unknown>
+      expect(Object.keys(copy)).toEqual(['a'])
+      expect(Object.keys(copy.a as object)).toEqual(['b'])
+      expect(Object.hasOwn(copy, 'polluted')).toBe(false)
+    } finally {
+      delete proto.polluted
+    }
   })
 })

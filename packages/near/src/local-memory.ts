@@ -20,13 +20,22 @@ export interface VersionCell {
   live: boolean
 }
 
-/** One local copy of an entry, as it was read from Redis with every tag version current. */
-export interface LocalEntry {
-  /** What a local hit returns: the payload (a private copy), tags, versions, `current` = `versions`. */
+/**
+ * One local copy of an entry, as it was read from Redis with every tag
+ * version current. It is also the {@link StoredEntry} a hit returns (its
+ * payload a private copy, `current` = `versions`, verified): one object, so
+ * that a hit loads one object where it loaded two.
+ */
+export interface LocalEntry extends StoredEntry {
+  /** What a local hit returns: the entry itself. */
   readonly stored: StoredEntry
   /** The entry's tag ids, aligned with its versions. */
   readonly tags: readonly string[]
   readonly versions: readonly string[]
+  readonly current: readonly string[]
+  readonly verified: true
+  /** The same object answers every hit: core checks its checksum once (and with byReference decodes it once). */
+  readonly memo: EntryMemo
   /** Its tags' version cells, aligned with `tags`: served only while every one is live. */
   readonly cells: readonly VersionCell[]
   /** When the entry expires in Redis, on the `performance.now()` clock (never later than Redis). */
@@ -39,6 +48,12 @@ export interface LocalEntry {
   readonly owner: LocalMemory
   /** Set when it leaves the memory: a key record holding it must look the key up again. */
   removed: boolean
+  /**
+   * The memory's cell generation when every one of its cells was last seen
+   * live: while it has not moved, no cell died since, and a hit need not
+   * walk them (cold in memory) again.
+   */
+  checkedAt: number
 }
 
 /** Bytes counted per entry beyond its payload (objects, map slots, tag arrays). */
@@ -83,6 +98,8 @@ export class LocalMemory {
   /** Key -> epoch of its last invalidation, kept while reads are in flight. */
   readonly #dirty = new Map<string, number>()
   #inflight = 0
+  /** Counts version cells killed: a cell only ever dies, and each death moves it. */
+  #generation = 0
   readonly counters: LocalCounters = {
     invalidations: 0,
     flushes: 0,
@@ -127,6 +144,21 @@ export class LocalMemory {
     const entry = this.#entries.get(id)
     if (entry !== undefined) record.state = entry
     return entry
+  }
+
+  /**
+   * Whether a local entry may be served at `now` (the `performance.now()`
+   * clock): not expired, and every tag version known and current (each of
+   * its cells live).
+   */
+  current(entry: LocalEntry, now: number): boolean {
+    if (now >= entry.expiresAt) return false
+    const generation = this.#generation
+    if (entry.checkedAt === generation) return true
+    const cells = entry.cells
+    for (let i = 0; i < cells.length; i++) if (!(cells[i] as VersionCell).live) return false
+    entry.checkedAt = generation
+    return true
   }
 
   version(tag: string): string | undefined {
@@ -181,6 +213,7 @@ export class LocalMemory {
     const cell = this.#versions.get(tag)
     if (cell === undefined) return
     cell.live = false
+    this.#generation++
     this.#versions.delete(tag)
   }
 
@@ -192,6 +225,7 @@ export class LocalMemory {
     for (const entry of this.#entries.values()) entry.removed = true
     this.#entries.clear()
     for (const cell of this.#versions.values()) cell.live = false
+    this.#generation++
     this.#versions.clear()
     this.#policy.clear()
     this.#bytes = 0
@@ -254,28 +288,24 @@ export class LocalMemory {
     const size = value.byteLength + ENTRY_OVERHEAD + 40 * tags.length
     if (size > this.#maxBytes) return
     const frozenVersions = Object.freeze(versions.slice())
-    const stored: StoredEntry = Object.freeze({
+    const entry: Omit<LocalEntry, 'stored'> & { stored: StoredEntry | undefined } = {
+      stored: undefined,
       value,
       tags: Object.freeze(tags.slice()),
       versions: frozenVersions,
       current: frozenVersions,
       verified: true,
-      // The same object answers every hit: core checks its checksum once
-      // (and with byReference decodes it once).
       memo: new EntryMemo(this.#share),
-    })
-    const entry: LocalEntry = {
-      stored,
-      tags: stored.tags,
-      versions: frozenVersions,
       cells,
       expiresAt,
       size,
       slot: this.#policy.insert(id),
       owner: this,
       removed: false,
+      checkedAt: -1,
     }
-    this.#entries.set(id, entry)
+    entry.stored = entry as LocalEntry
+    this.#entries.set(id, entry as LocalEntry)
     this.#bytes += size
     while (this.#entries.size > this.#maxKeys || this.#bytes > this.#maxBytes) {
       const victim = this.#policy.victim()

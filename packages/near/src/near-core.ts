@@ -10,7 +10,7 @@ import {
 } from '@tagcache/core'
 import { decodeEntry, type RedisDriver, type RedisStoreInternals } from '@tagcache/redis'
 import { clusterLink } from './cluster-tracking.js'
-import { type LocalEntry, LocalMemory, type VersionCell } from './local-memory.js'
+import { LocalMemory } from './local-memory.js'
 import type { ResolvedNearOptions } from './options.js'
 import { keySlot } from './slot.js'
 import { ioredisLink, nodeRedisLink, type TrackingEvents, type TrackingLink } from './tracking.js'
@@ -173,14 +173,6 @@ export class NearCore implements TrackingEvents {
     this.gap('silence')
     this.link.restart()
     return false
-  }
-
-  /** Whether a local entry may be served: not expired, and every tag version known and current. */
-  current(entry: LocalEntry, now: number): boolean {
-    if (now >= entry.expiresAt) return false
-    const cells = entry.cells
-    for (let i = 0; i < cells.length; i++) if (!(cells[i] as VersionCell).live) return false
-    return true
   }
 
   /**

@@ -3,6 +3,8 @@
 // through the tracking connection that keeps what it found. A view names
 // its entries by the key they have in Redis (after the store's prefix), so
 // that Redis's invalidations of that key reach the local copy.
+// The module binding skips the global `performance` getter on every hit.
+import { performance } from 'node:perf_hooks'
 import {
   type GetOrCaptureResult,
   type KeyRecord,
@@ -76,7 +78,7 @@ export abstract class NearReader {
     if (entry === undefined) return undefined
     const now = performance.now()
     if (!core.serving(now)) return undefined
-    if (core.current(entry, now)) return entry
+    if (core.memory.current(entry, now)) return entry
     if (now >= entry.expiresAt) core.memory.drop(name)
     return undefined
   }

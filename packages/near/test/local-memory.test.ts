@@ -4,8 +4,16 @@ import { lru } from '@tagcache/policies'
 import { describe, expect, it } from 'vitest'
 import { type LocalEntry, LocalMemory } from '../src/local-memory.js'
 
-const servable = (entry: LocalEntry | undefined): boolean =>
-  entry?.cells.every((cell) => cell.live) === true
+/**
+ * Whether every cell of `entry` is live; the memory's own check, which skips
+ * the walk while no cell died since its last one, must agree.
+ */
+const servable = (entry: LocalEntry | undefined): boolean => {
+  if (entry === undefined) return false
+  const walked = entry.cells.every((cell) => cell.live)
+  expect(entry.owner.current(entry, 0)).toBe(walked)
+  return walked
+}
 
 function memoryWith(maxKeys = 100) {
   const memory = new LocalMemory(lru({ maxSize: maxKeys }).local(), maxKeys, 1 << 20)
@@ -35,6 +43,7 @@ describe('LocalMemory: tag version cells', () => {
   it('a newer version read for a tag stops the entries written with the old one', () => {
     const { memory, put } = memoryWith()
     const old = put('old', ['t'], ['1'])
+    expect(servable(old)).toBe(true)
     const since = memory.begin()
     memory.putVersion('t', '2', since)
     memory.end()
@@ -46,6 +55,16 @@ describe('LocalMemory: tag version cells', () => {
     memory.putVersion('t', '2', again)
     memory.end()
     expect(servable(fresh)).toBe(true)
+  })
+
+  it('an expired entry is not current, whatever its cells', () => {
+    const { memory } = memoryWith()
+    const since = memory.begin()
+    memory.putEntry('k', Buffer.from('x'), ['t'], ['1'], 1_000, since)
+    memory.end()
+    const entry = memory.entry('k') as LocalEntry
+    expect(memory.current(entry, 999)).toBe(true)
+    expect(memory.current(entry, 1_000)).toBe(false)
   })
 
   it('an invalidation while a read is in flight keeps its reply out', () => {
@@ -61,6 +80,7 @@ describe('LocalMemory: tag version cells', () => {
     const { memory, put } = memoryWith(250) // at most 1,000 versions
     const first = put('first', ['t0'], ['1'])
     const other = put('other', ['t1'], ['1'])
+    expect([first, other].map(servable)).toEqual([true, true])
     for (let i = 2; i <= 1_000; i++) {
       const since = memory.begin()
       memory.putVersion(`t${i}`, '1', since)
