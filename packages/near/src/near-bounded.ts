@@ -42,11 +42,6 @@ export class NearBoundedStore extends NearReader implements BoundedStore {
   readonly #unsubscribe: (() => void) | undefined
   /** Ids read since the last touch, in order (sent at the end of the microtask). */
   #uses: string[] | undefined
-  readonly lock?: Store['lock']
-  readonly unlock?: Store['unlock']
-  readonly awaitUnlock?: Store['awaitUnlock']
-  readonly expireTags?: Store['expireTags']
-  readonly getOrCapture?: Store['getOrCapture']
   readonly onEvict?: Store['onEvict']
   readonly deleteIfUnchanged?: Store['deleteIfUnchanged']
 
@@ -62,21 +57,6 @@ export class NearBoundedStore extends NearReader implements BoundedStore {
     this.#view = view
     this.#internals = internals
     this.listener = internals.readsCount ? this.#counting() : this.#missesOnly()
-    if (view.lock !== undefined && view.unlock !== undefined) {
-      this.lock = view.lock.bind(view)
-      this.unlock = view.unlock.bind(view)
-      const awaitUnlock = view.awaitUnlock
-      if (awaitUnlock !== undefined) this.awaitUnlock = awaitUnlock.bind(view)
-    }
-    const expireTags = view.expireTags
-    if (expireTags !== undefined) {
-      this.expireTags = (tags, version, ttl) =>
-        this.changing(tags, () => expireTags.call(view, tags, version, ttl))
-    }
-    if (core.options.values) {
-      this.getOrCapture = (key, tags, candidate, ttl) =>
-        this.readOrCapture(key, tags, candidate, ttl)
-    }
     const deleteIfUnchanged = view.deleteIfUnchanged
     if (deleteIfUnchanged !== undefined) {
       this.deleteIfUnchanged = (key, entry) => {

@@ -198,7 +198,10 @@ export class NearCore implements TrackingEvents {
     try {
       const full = keys.map((k) => prefix + k)
       const sentAt = performance.now()
-      const tracked = this.refusal === undefined ? this.link.driver : this.plain
+      // Nothing of a read is kept outside a tracking session (after a gap,
+      // before tracking is on again): it goes on the store's own client,
+      // which may be back before the tracking connection is.
+      const tracked = keep && this.refusal === undefined ? this.link.driver : this.plain
       const raws = this.#mget(values ? tracked : this.plain, full) as Promise<(Buffer | null)[]>
       const pttls = values && keep ? full.map((k) => this.#pttl(k)) : undefined
       const found = await raws

@@ -47,6 +47,12 @@ export abstract class NearReader {
   readonly #keyOf: ((id: string) => string) | undefined
   /** Told of every read, when the view has a store that counts them. */
   protected listener: ReadListener | undefined = undefined
+  // The target's optional capabilities that a view offers as its own.
+  readonly lock?: Store['lock']
+  readonly unlock?: Store['unlock']
+  readonly awaitUnlock?: Store['awaitUnlock']
+  readonly expireTags?: Store['expireTags']
+  readonly getOrCapture?: Store['getOrCapture']
 
   constructor(
     core: NearCore,
@@ -58,6 +64,23 @@ export abstract class NearReader {
     this.counters = counters
     this.target = target
     this.#keyOf = keyOf
+    if (target.lock !== undefined && target.unlock !== undefined) {
+      this.lock = target.lock.bind(target)
+      this.unlock = target.unlock.bind(target)
+      if (target.awaitUnlock !== undefined) this.awaitUnlock = target.awaitUnlock.bind(target)
+    }
+    // Soft invalidation: the tags' local versions go, as for `invalidate`;
+    // entries read again come with both version lists, which core judges stale.
+    const expireTags = target.expireTags
+    if (expireTags !== undefined) {
+      this.expireTags = (tags, version, ttl) =>
+        this.changing(tags, () => expireTags.call(target, tags, version, ttl))
+    }
+    // Tags-only reads are one GET: core's own read-then-capture is as good.
+    if (core.options.values) {
+      this.getOrCapture = (key, tags, candidate, ttl) =>
+        this.readOrCapture(key, tags, candidate, ttl)
+    }
   }
 
   /** The local (and Redis) name of entry `id`. */

@@ -124,11 +124,6 @@ export function entryBytes(entry: StoredEntry, serverPrefix: string): Buffer | u
 export class NearStore extends NearReader implements NearCache {
   readonly name: string
   #closed = false
-  readonly lock?: Store['lock']
-  readonly unlock?: Store['unlock']
-  readonly awaitUnlock?: Store['awaitUnlock']
-  readonly expireTags?: Store['expireTags']
-  readonly getOrCapture?: Store['getOrCapture']
   readonly onEvict?: Store['onEvict']
   readonly deleteIfUnchanged?: Store['deleteIfUnchanged']
   readonly bounded?: Store['bounded']
@@ -137,23 +132,6 @@ export class NearStore extends NearReader implements NearCache {
     const inner = core.inner
     super(core, { hits: 0, misses: 0, dirty: 0 }, inner)
     this.name = inner.name
-    if (inner.lock !== undefined && inner.unlock !== undefined) {
-      this.lock = inner.lock.bind(inner)
-      this.unlock = inner.unlock.bind(inner)
-      if (inner.awaitUnlock !== undefined) this.awaitUnlock = inner.awaitUnlock.bind(inner)
-    }
-    // Soft invalidation: the tags' local versions go, as for `invalidate`;
-    // entries read again come with both version lists, which core judges stale.
-    const expireTags = inner.expireTags
-    if (expireTags !== undefined) {
-      this.expireTags = (tags, version, ttl) =>
-        this.changing(tags, () => expireTags.call(inner, tags, version, ttl))
-    }
-    // Tags-only reads are one GET: core's own read-then-capture is as good.
-    if (core.options.values) {
-      this.getOrCapture = (key, tags, candidate, ttl) =>
-        this.readOrCapture(key, tags, candidate, ttl)
-    }
     // Local evictions are not the store's: entries stay in Redis. The store's own, if any, pass.
     if (inner.onEvict !== undefined) this.onEvict = inner.onEvict.bind(inner)
     const deleteIfUnchanged = inner.deleteIfUnchanged
