@@ -27,8 +27,6 @@ export interface VersionCell {
  * that a hit loads one object where it loaded two.
  */
 export interface LocalEntry extends StoredEntry {
-  /** What a local hit returns: the entry itself. */
-  readonly stored: StoredEntry
   /** The entry's tag ids, aligned with its versions. */
   readonly tags: readonly string[]
   readonly versions: readonly string[]
@@ -288,8 +286,7 @@ export class LocalMemory {
     const size = value.byteLength + ENTRY_OVERHEAD + 40 * tags.length
     if (size > this.#maxBytes) return
     const frozenVersions = Object.freeze(versions.slice())
-    const entry: Omit<LocalEntry, 'stored'> & { stored: StoredEntry | undefined } = {
-      stored: undefined,
+    const entry: LocalEntry = {
       value,
       tags: Object.freeze(tags.slice()),
       versions: frozenVersions,
@@ -304,8 +301,7 @@ export class LocalMemory {
       removed: false,
       checkedAt: -1,
     }
-    entry.stored = entry as LocalEntry
-    this.#entries.set(id, entry as LocalEntry)
+    this.#entries.set(id, entry)
     this.#bytes += size
     while (this.#entries.size > this.#maxKeys || this.#bytes > this.#maxBytes) {
       const victim = this.#policy.victim()

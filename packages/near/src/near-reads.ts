@@ -117,7 +117,7 @@ export abstract class NearReader {
     this.counters.hits++
     this.core.memory.touch(local)
     this.listener?.hit(id)
-    return local.stored
+    return local
   }
 
   /** Reads `ids` from Redis (the local copy keeps what may be served). */
@@ -166,7 +166,7 @@ export abstract class NearReader {
     const remote = first(await this.#remote([key]))
     const same =
       remote !== undefined &&
-      Buffer.from(remote.value).equals(local.stored.value) &&
+      Buffer.from(remote.value).equals(local.value) &&
       remote.versions.length === local.versions.length &&
       remote.versions.every((v, i) => v === local.versions[i] && remote.current[i] === v)
     if (same) {

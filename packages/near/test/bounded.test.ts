@@ -4,14 +4,14 @@
 // bounded-coherence.test.ts.
 import { ioredisStore } from '@tagcache/ioredis'
 import { nodeRedisStore } from '@tagcache/node-redis'
-import { type RawCommand, rawKeyHooks } from '@tagcache/redis-harness'
+import type { RawCommand } from '@tagcache/redis-harness'
 import { sharedCluster, sharedRedis } from '@tagcache/redis-harness/vitest'
 import { boundedStoreSuite } from '@tagcache/testing'
 import { Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
 import { type NearCacheOptions, nearCache } from '../src/index.js'
-import { syncedPeer } from './clients.js'
+import { syncedKeyHooks, syncedPeer } from './clients.js'
 
 let ioredis: Redis
 let nodeRedis: ReturnType<typeof createClient>
@@ -58,21 +58,12 @@ function suite(name: string, client: Client, options: NearCacheOptions = {}) {
     createStore: async () => {
       const near = nearCache(stores[client](), options)
       await near.ready()
-      const hooks = rawKeyHooks(senders[client]())
+      const hooks = syncedKeyHooks(senders[client](), near)
       return {
         store: near,
         // Another process's store, its changes synced into this near cache.
         peer: () => syncedPeer(stores[client](), () => near),
         ...hooks,
-        // A raw DEL of the tag version reaches the near cache as an invalidation.
-        async dropTagVersion(tagId: string) {
-          await hooks.dropTagVersion(tagId)
-          await near.sync()
-        },
-        async corruptTagVersion(tagId: string, kind: 'bytes' | 'type') {
-          await hooks.corruptTagVersion(tagId, kind)
-          await near.sync()
-        },
         close: () => near.shutdown(),
       }
     },

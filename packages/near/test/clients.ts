@@ -5,7 +5,28 @@ import type {
   StoreWrite,
   StoreWriteWithKey,
 } from '@tagcache/core'
+import { type RawCommand, rawKeyHooks } from '@tagcache/redis-harness'
 import type { NearCache } from '../src/index.js'
+
+/**
+ * The contract harness's raw-key hooks over `send`, each change of a tag
+ * version applied by `near` before it resolves: a raw DEL or overwrite of a
+ * tag version reaches the near cache as an invalidation (`near.sync()`).
+ */
+export function syncedKeyHooks(send: RawCommand, near: NearCache) {
+  const hooks = rawKeyHooks(send)
+  return {
+    ...hooks,
+    async dropTagVersion(tagId: string) {
+      await hooks.dropTagVersion(tagId)
+      await near.sync()
+    },
+    async corruptTagVersion(tagId: string, kind: 'bytes' | 'type') {
+      await hooks.corruptTagVersion(tagId, kind)
+      await near.sync()
+    },
+  }
+}
 
 /**
  * `store` as another process would hold it, for the contract suite's peer

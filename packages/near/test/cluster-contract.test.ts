@@ -1,18 +1,13 @@
 import { ioredisStore } from '@tagcache/ioredis'
 import { nodeRedisStore } from '@tagcache/node-redis'
-import {
-  type ClusterProxies,
-  outage,
-  proxiesForCluster,
-  rawKeyHooks,
-} from '@tagcache/redis-harness'
+import { type ClusterProxies, outage, proxiesForCluster } from '@tagcache/redis-harness'
 import { sharedCluster } from '@tagcache/redis-harness/vitest'
 import { storeContractSuite } from '@tagcache/testing'
 import { Cluster } from 'ioredis'
 import { createCluster } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
 import { type NearCache, type NearCacheOptions, nearCache } from '../src/index.js'
-import { syncedPeer } from './clients.js'
+import { syncedKeyHooks, syncedPeer } from './clients.js'
 
 // The cluster clients reach every node through a proxy of its own, which the
 // outage tests cut all at once; the near cache's connections (duplicates of
@@ -68,21 +63,12 @@ function suite(name: string, driver: 'ioredis' | 'node-redis', options: NearCach
           ? (args: (string | Buffer)[]) =>
               ioredis.call(...(args as [string, ...(string | Buffer)[]]))
           : (args: (string | Buffer)[]) => nodeRedis.sendCommand(args[1], false, args)
-      const hooks = rawKeyHooks(send)
+      const hooks = syncedKeyHooks(send, near)
       const current: NearCache = near
       return {
         store: near,
         peer: () => syncedPeer(store(), () => current),
         ...hooks,
-        // A raw DEL of the tag version reaches the near cache as an invalidation.
-        async dropTagVersion(tagId: string) {
-          await hooks.dropTagVersion(tagId)
-          await near.sync()
-        },
-        async corruptTagVersion(tagId: string, kind: 'bytes' | 'type') {
-          await hooks.corruptTagVersion(tagId, kind)
-          await near.sync()
-        },
         outage: () =>
           outage(proxies!.proxies, driver === 'ioredis' ? ioredisReady : nodeRedisReady),
         async close() {

@@ -1,13 +1,13 @@
 import { ioredisStore } from '@tagcache/ioredis'
 import { nodeRedisStore } from '@tagcache/node-redis'
-import { outage, proxyFor, rawKeyHooks, type TcpProxy } from '@tagcache/redis-harness'
+import { outage, proxyFor, type TcpProxy } from '@tagcache/redis-harness'
 import { sharedRedis } from '@tagcache/redis-harness/vitest'
 import { storeContractSuite } from '@tagcache/testing'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll } from 'vitest'
 import { type NearCache, type NearCacheOptions, nearCache } from '../src/index.js'
-import { syncedPeer } from './clients.js'
+import { syncedKeyHooks, syncedPeer } from './clients.js'
 
 let proxy: TcpProxy | undefined
 let ioredis: Redis
@@ -50,21 +50,12 @@ function suite(name: string, driver: 'ioredis' | 'node-redis', options: NearCach
           ? (args: (string | Buffer)[]) =>
               ioredis.call(...(args as [string, ...(string | Buffer)[]]))
           : (args: (string | Buffer)[]) => nodeRedis.sendCommand(args)
-      const hooks = rawKeyHooks(send)
+      const hooks = syncedKeyHooks(send, near)
       let current: NearCache = near
       return {
         store: near,
         peer: () => syncedPeer(store(), () => current),
         ...hooks,
-        // A raw DEL of the tag version reaches the near cache as an invalidation.
-        async dropTagVersion(tagId: string) {
-          await hooks.dropTagVersion(tagId)
-          await near.sync()
-        },
-        async corruptTagVersion(tagId: string, kind: 'bytes' | 'type') {
-          await hooks.corruptTagVersion(tagId, kind)
-          await near.sync()
-        },
         outage: () =>
           outage(proxy!, () =>
             driver === 'ioredis' ? ioredis.status === 'ready' : nodeRedis.isReady,

@@ -36,11 +36,14 @@ export interface RedisStoreInternals {
  * @internal For `@tagcache/near`; not part of the public API.
  */
 export function redisStoreInternals(store: unknown): RedisStoreInternals | undefined {
-  if (typeof store !== 'object' || store === null) return undefined
-  const internals = (store as { [REDIS_STORE_INTERNALS]?: unknown })[REDIS_STORE_INTERNALS]
-  return typeof internals === 'object' && internals !== null
-    ? (internals as RedisStoreInternals)
-    : undefined
+  return internalsAt<RedisStoreInternals>(store, REDIS_STORE_INTERNALS)
+}
+
+/** The object `owner` keeps under `key`, `undefined` when it keeps none there. */
+function internalsAt<T>(owner: unknown, key: symbol): T | undefined {
+  if (typeof owner !== 'object' || owner === null) return undefined
+  const internals = (owner as Record<symbol, unknown>)[key]
+  return typeof internals === 'object' && internals !== null ? (internals as T) : undefined
 }
 
 /**
@@ -88,9 +91,5 @@ export interface RedisBoundedInternals {
  * @internal For `@tagcache/near`; not part of the public API.
  */
 export function redisBoundedInternals(view: unknown): RedisBoundedInternals | undefined {
-  if (typeof view !== 'object' || view === null) return undefined
-  const internals = (view as { [REDIS_BOUNDED_INTERNALS]?: unknown })[REDIS_BOUNDED_INTERNALS]
-  return typeof internals === 'object' && internals !== null
-    ? (internals as RedisBoundedInternals)
-    : undefined
+  return internalsAt<RedisBoundedInternals>(view, REDIS_BOUNDED_INTERNALS)
 }
